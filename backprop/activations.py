@@ -1,0 +1,68 @@
+"""Squashing functions: what a neuron does to its weighted input.
+
+Each activation comes with its derivative, because the backward pass needs the
+slope of the squashing function at the weighted input ``z``.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Squash any real number into (0, 1): ``1 / (1 + exp(-z))``.
+
+    Written so that ``exp`` only ever sees non-positive numbers, so huge
+    inputs such as ``+-1e4`` give 1 and 0 without an overflow warning.
+    """
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+def sigmoid_prime(z: np.ndarray) -> np.ndarray:
+    """Slope of the sigmoid at ``z``: ``sigmoid(z) * (1 - sigmoid(z))``, at most 1/4."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    """Rectified linear unit: ``max(0, z)``."""
+    return np.maximum(z, 0.0)
+
+
+def relu_prime(z: np.ndarray) -> np.ndarray:
+    """Slope of ReLU: 1 where ``z > 0``, else 0."""
+    return (np.asarray(z) > 0).astype(np.result_type(z, np.float32))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Turn each row of scores into probabilities that add up to 1 (stable form)."""
+    shifted = z - np.max(z, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+class Activation(NamedTuple):
+    """A squashing function together with its derivative."""
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    prime: Callable[[np.ndarray], np.ndarray]
+
+
+ACTIVATIONS = {
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime),
+    "relu": Activation("relu", relu, relu_prime),
+}
+
+
+def get_activation(name: str) -> Activation:
+    """Look up an activation by name (``"sigmoid"`` or ``"relu"``)."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}"
+        ) from None

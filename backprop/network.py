@@ -1,0 +1,266 @@
+"""The digit network: parameters, forward pass, cost and backward pass.
+
+Notation follows the lesson. Layer ``l`` takes the previous layer's activations
+``a``, forms weighted inputs ``z = a @ W.T + b`` and squashes them, ``a' = f(z)``.
+``weights[l][j, k]`` is the weight from neuron ``k`` of one layer to neuron ``j``
+of the next. Arrays hold one example per row, so a batch of images is ``(n, 784)``.
+"""
+from __future__ import annotations
+
+import copy as _copy
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from .activations import get_activation
+from .costs import get_cost
+from .validation import as_inputs, as_targets
+
+
+class Forward(NamedTuple):
+    """Everything the forward pass computed.
+
+    ``zs[l]`` are layer ``l+1``'s weighted inputs; ``activations[0]`` is the input
+    and ``activations[l+1] = f(zs[l])``.
+    """
+
+    zs: list
+    activations: list
+
+
+class Gradient(NamedTuple):
+    """dC/dW and dC/db for every layer, shaped like the parameters."""
+
+    weights: list
+    biases: list
+
+    def to_vector(self) -> np.ndarray:
+        """All partial derivatives as one flat vector, in the order of :func:`flatten`."""
+        return flatten(self.weights, self.biases)
+
+
+def flatten(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
+    """Lay every weight and bias out in one vector: W1, b1, W2, b2, ..."""
+    parts = []
+    for w, b in zip(weights, biases):
+        parts += [np.ravel(w), np.ravel(b)]
+    return np.concatenate(parts)
+
+
+def unflatten(vector: np.ndarray, sizes: Sequence[int]) -> tuple[list, list]:
+    """Inverse of :func:`flatten`: cut a flat vector back into weights and biases."""
+    vector = np.asarray(vector)
+    expected = count_parameters(sizes)
+    if vector.shape != (expected,):
+        raise ValueError(f"a network of sizes {list(sizes)} has {expected} parameters; "
+                         f"got a vector of shape {vector.shape}")
+    weights, biases, start = [], [], 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        weights.append(vector[start:start + n_out * n_in].reshape(n_out, n_in).copy())
+        start += n_out * n_in
+        biases.append(vector[start:start + n_out].copy())
+        start += n_out
+    return weights, biases
+
+
+def count_parameters(sizes: Sequence[int]) -> int:
+    """Weights plus biases of a fully connected network with these layer sizes."""
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
+def _checked_sizes(sizes) -> list[int]:
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"a network needs at least an input and an output layer; got sizes {sizes}")
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise ValueError(f"layer sizes must be positive whole numbers; got {sizes}")
+    return [int(s) for s in sizes]
+
+
+class Network:
+    """A fully connected network such as the lesson's 784-16-16-10 digit recogniser.
+
+    Parameters
+    ----------
+    sizes : layer widths, input first. Default ``[784, 16, 16, 10]``.
+    activation : ``"sigmoid"`` (the lesson's) or ``"relu"``.
+    cost : ``"quadratic"`` (the lesson's sum of squared differences) or
+        ``"cross_entropy"`` (softmax outputs), for comparison.
+    seed : seed of the random starting weights; the same seed gives the same network.
+    dtype : ``np.float64`` (exact, for checks) or ``np.float32`` (fast training).
+
+    Weights start random with a spread of ``1/sqrt(fan_in)`` (sigmoid) or
+    ``sqrt(2/fan_in)`` (ReLU), so the weighted inputs start neither tiny nor huge.
+    Sigmoid biases start as standard normal numbers; ReLU biases at 0.01, so no
+    neuron starts exactly on ReLU's kink.
+    """
+
+    def __init__(self, sizes: Sequence[int] = (784, 16, 16, 10), activation: str = "sigmoid",
+                 cost: str = "quadratic", seed: int = 0, dtype=np.float64) -> None:
+        self.sizes = _checked_sizes(sizes)
+        self.activation = get_activation(activation)
+        self.cost_function = get_cost(cost)
+        self.dtype = np.dtype(dtype)
+        rng = np.random.default_rng(seed)
+        gain = 1.0 if self.activation.name == "sigmoid" else 2.0
+        self.weights = [rng.normal(0.0, np.sqrt(gain / n_in), (n_out, n_in)).astype(self.dtype)
+                        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
+        self.biases = [(rng.normal(0.0, 1.0, n_out) if gain == 1.0 else np.full(n_out, 0.01))
+                       .astype(self.dtype) for n_out in self.sizes[1:]]
+
+    def __repr__(self) -> str:
+        return (f"Network(sizes={self.sizes}, activation={self.activation.name!r}, "
+                f"cost={self.cost_function.name!r}, n_params={self.n_params})")
+
+    # ----- parameters -------------------------------------------------------------
+    @property
+    def n_params(self) -> int:
+        """How many numbers learning can change: every weight and every bias."""
+        return count_parameters(self.sizes)
+
+    def to_vector(self) -> np.ndarray:
+        """A copy of all parameters as one flat vector (W1, b1, W2, b2, ...)."""
+        return flatten(self.weights, self.biases)
+
+    def load_vector(self, vector: np.ndarray) -> "Network":
+        """Set all parameters from a flat vector made by :meth:`to_vector`."""
+        vector = np.asarray(vector)
+        if not np.all(np.isfinite(vector)):
+            raise ValueError("parameter vector contains NaN or inf values")
+        weights, biases = unflatten(vector, self.sizes)
+        self.weights = [w.astype(self.dtype) for w in weights]
+        self.biases = [b.astype(self.dtype) for b in biases]
+        return self
+
+    def copy(self) -> "Network":
+        """An independent copy: changing it leaves this network alone."""
+        return _copy.deepcopy(self)
+
+    def astype(self, dtype) -> "Network":
+        """Convert the parameters to ``dtype`` in place (e.g. float32 for speed)."""
+        self.dtype = np.dtype(dtype)
+        self.weights = [w.astype(self.dtype) for w in self.weights]
+        self.biases = [b.astype(self.dtype) for b in self.biases]
+        return self
+
+    # ----- forward ----------------------------------------------------------------
+    def _squash(self, layer: int, z: np.ndarray) -> np.ndarray:
+        out = self.cost_function.output_activation
+        if layer == len(self.weights) - 1 and out is not None:
+            return out(z)
+        return self.activation.f(z)
+
+    def _forward(self, X: np.ndarray) -> Forward:
+        zs, activations = [], [X]
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = activations[-1] @ w.T + b
+            zs.append(z)
+            activations.append(self._squash(layer, z))
+        return Forward(zs, activations)
+
+    def forward(self, X) -> Forward:
+        """Feed inputs through every layer; return all weighted inputs and activations."""
+        return self._forward(as_inputs(X, self.sizes[0], self.dtype))
+
+    def output(self, X) -> np.ndarray:
+        """The output layer's activations, one row per example."""
+        return self.forward(X).activations[-1]
+
+    def predict(self, X) -> np.ndarray:
+        """The digit the network picks for each example: its most active output."""
+        return np.argmax(self.output(X), axis=1)
+
+    # ----- cost -------------------------------------------------------------------
+    def _inputs_and_targets(self, X, Y) -> tuple[np.ndarray, np.ndarray]:
+        X = as_inputs(X, self.sizes[0], self.dtype)
+        return X, as_targets(Y, X.shape[0], self.sizes[-1], self.dtype)
+
+    def costs_per_example(self, X, Y) -> np.ndarray:
+        """Each example's own cost (the lesson: add up the squared differences)."""
+        X, T = self._inputs_and_targets(X, Y)
+        return self.cost_function.per_example(self._forward(X).activations[-1], T)
+
+    def cost(self, X, Y) -> float:
+        """The total cost: each example's cost, averaged over the examples.
+
+        ``Y`` may be integer labels (n,) or desired outputs (n, n_outputs).
+        """
+        return float(np.mean(self.costs_per_example(X, Y)))
+
+    # ----- backward ---------------------------------------------------------------
+    def _backward(self, fwd: Forward, T: np.ndarray) -> list:
+        zs, activations = fwd
+        delta = self.cost_function.output_error(zs[-1], activations[-1], T, self.activation.prime)
+        deltas = [delta]
+        for layer in range(len(self.weights) - 1, 0, -1):
+            delta = (delta @ self.weights[layer]) * self.activation.prime(zs[layer - 1])
+            deltas.append(delta)
+        return deltas[::-1]
+
+    def errors(self, X, Y) -> list:
+        """Backprop's error terms: ``errors[l]`` is dC/dz for layer ``l+1``, one row per example.
+
+        Each row is the derivative of that example's own cost (not divided by n).
+        """
+        X, T = self._inputs_and_targets(X, Y)
+        return self._backward(self._forward(X), T)
+
+    def _cost_and_gradient(self, X: np.ndarray, T: np.ndarray) -> tuple[float, Gradient]:
+        fwd = self._forward(X)
+        deltas = self._backward(fwd, T)
+        n = X.shape[0]
+        grad_w = [d.T @ a / n for d, a in zip(deltas, fwd.activations[:-1])]
+        grad_b = [d.sum(axis=0) / n for d in deltas]
+        cost = float(np.sum(self.cost_function.per_example(fwd.activations[-1], T))) / n
+        return cost, Gradient(grad_w, grad_b)
+
+    def gradient(self, X, Y) -> Gradient:
+        """Gradient of the averaged cost, from one vectorised backward pass over the batch."""
+        return self._cost_and_gradient(*self._inputs_and_targets(X, Y))[1]
+
+    # ----- the teaching version: one example at a time ----------------------------
+    def example_gradient(self, x, y) -> Gradient:
+        """Backpropagation for ONE example, written as a loop over layers.
+
+        This is the classic textbook form with plain vectors: run forward keeping
+        every ``z`` and activation, compute the output error ``delta``, then walk
+        back one layer at a time. ``x`` has shape (n_inputs,); ``y`` is a label or a
+        desired-output vector.
+        """
+        if np.ndim(x) != 1:
+            raise ValueError(f"example_gradient takes one example of shape ({self.sizes[0]},); "
+                             f"got shape {np.shape(x)}; use gradient() for a batch")
+        X, T = self._inputs_and_targets(x, np.reshape(y, (1, -1)) if np.ndim(y) == 1 else [y])
+        return self._example_gradient(X[0], T[0])
+
+    def _example_gradient(self, x: np.ndarray, t: np.ndarray) -> Gradient:
+        activation, activations, zs = x, [x], []
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = w @ activation + b
+            activation = self._squash(layer, z)
+            zs.append(z)
+            activations.append(activation)
+        delta = self.cost_function.output_error(zs[-1], activations[-1], t, self.activation.prime)
+        nabla_w = [np.outer(delta, activations[-2])]
+        nabla_b = [delta]
+        for layer in range(len(self.weights) - 1, 0, -1):
+            delta = (self.weights[layer].T @ delta) * self.activation.prime(zs[layer - 1])
+            nabla_w.insert(0, np.outer(delta, activations[layer - 1]))
+            nabla_b.insert(0, delta)
+        return Gradient(nabla_w, nabla_b)
+
+    def gradient_by_examples(self, X, Y) -> Gradient:
+        """The batch gradient the slow way: average :meth:`example_gradient` over the rows."""
+        return self._gradient_by_examples(*self._inputs_and_targets(X, Y))
+
+    def _gradient_by_examples(self, X: np.ndarray, T: np.ndarray) -> Gradient:
+        total_w = [np.zeros_like(w) for w in self.weights]
+        total_b = [np.zeros_like(b) for b in self.biases]
+        for x, t in zip(X, T):
+            g = self._example_gradient(x, t)
+            for tw, tb, gw, gb in zip(total_w, total_b, g.weights, g.biases):
+                tw += gw
+                tb += gb
+        n = X.shape[0]
+        return Gradient([w / n for w in total_w], [b / n for b in total_b])
