@@ -20,7 +20,17 @@ from .validation import as_inputs, as_labels, as_targets, non_negative, positive
 
 
 class DivergenceWarning(RuntimeWarning):
-    """Training stopped because the cost stopped being a finite number."""
+    """Training stopped because the cost blew up."""
+
+
+#: Training counts as diverged when a step's cost is not finite, or exceeds this
+#: many times the first step's cost (taken as at least 1).
+DIVERGENCE_FACTOR = 1e3
+
+
+def has_diverged(cost: float, first_cost: float) -> bool:
+    """True when ``cost`` is NaN or inf, or has grown far beyond the starting cost."""
+    return not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(first_cost, 1.0)
 
 
 @dataclass
@@ -119,8 +129,9 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
     Returns
     -------
     History with the cost of every step and the accuracy after every epoch. If the
-    cost stops being finite, training stops with a :class:`DivergenceWarning` and
-    the network keeps the last parameters that still gave a finite cost.
+    cost blows up (see :func:`has_diverged`), training stops with a
+    :class:`DivergenceWarning` and the network keeps the parameters from before
+    the step that blew it up.
     """
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch size")
@@ -157,13 +168,14 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
                 else:
                     grad = gradient_of(Xb, Tb)
                     cost = float(np.mean(net.cost_function.per_example(net._forward(Xb).activations[-1], Tb)))
-                if not np.isfinite(cost):
+                first_cost = history.step_costs[0] if history.step_costs else cost
+                if has_diverged(cost, first_cost):
                     _restore(net, previous)
                     history.diverged = True
                     warnings.warn(
                         f"training diverged in epoch {epoch + 1}, step {len(history.step_costs) + 1}: "
-                        f"the cost became {cost}. The learning rate {rate:g} is too large; the "
-                        "network keeps the last parameters that gave a finite cost.",
+                        f"the cost jumped to {cost:.4g}. The learning rate {rate:g} is too large; "
+                        "the network keeps the parameters from before that step.",
                         DivergenceWarning, stacklevel=2)
                     return history
                 for saved, p in zip(previous, net.weights + net.biases):

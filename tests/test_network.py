@@ -1,0 +1,170 @@
+"""The digit network: parameters, forward pass, cost and backward pass."""
+import warnings
+
+import numpy as np
+import pytest
+
+import backprop as bp
+
+
+def test_digit_network_has_13002_parameters():
+    net = bp.Network([784, 16, 16, 10])
+    assert net.n_params == 13002
+    assert net.n_params == sum(w.size for w in net.weights) + sum(b.size for b in net.biases)
+    assert [w.shape for w in net.weights] == [(16, 784), (16, 16), (10, 16)]
+    assert [b.shape for b in net.biases] == [(16,), (16,), (10,)]
+
+
+def test_same_seed_gives_identical_parameters_and_other_seed_differs():
+    a, b, c = bp.Network(seed=7), bp.Network(seed=7), bp.Network(seed=8)
+    np.testing.assert_array_equal(a.to_vector(), b.to_vector())
+    assert not np.array_equal(a.to_vector(), c.to_vector())
+
+
+def test_forward_by_hand_on_tiny_network():
+    net = bp.Network([2, 1])
+    net.weights = [np.array([[0.5, -1.0]])]
+    net.biases = [np.array([0.25])]
+    fwd = net.forward([2.0, 1.0])
+    z = 0.5 * 2.0 - 1.0 * 1.0 + 0.25
+    assert fwd.zs[0][0, 0] == pytest.approx(z)
+    assert fwd.activations[1][0, 0] == pytest.approx(1 / (1 + np.exp(-z)))
+
+
+def test_cost_formula_by_hand_on_tiny_network():
+    # two inputs, two outputs, two examples: cost = mean over examples of sum of squares
+    net = bp.Network([2, 2])
+    net.weights = [np.array([[1.0, 0.0], [0.0, -1.0]])]
+    net.biases = [np.array([0.0, 0.5])]
+    X = np.array([[0.0, 0.0], [1.0, 2.0]])
+    labels = np.array([0, 1])
+    s = lambda z: 1 / (1 + np.exp(-z))
+    out1 = [s(0.0), s(0.5)]            # example 1, target (1, 0)
+    out2 = [s(1.0), s(-2.0 + 0.5)]     # example 2, target (0, 1)
+    c1 = (out1[0] - 1) ** 2 + (out1[1] - 0) ** 2
+    c2 = (out2[0] - 0) ** 2 + (out2[1] - 1) ** 2
+    assert net.cost(X, labels) == pytest.approx((c1 + c2) / 2, rel=1e-14)
+    np.testing.assert_allclose(net.costs_per_example(X, labels), [c1, c2], rtol=1e-14)
+
+
+def test_labels_and_one_hot_targets_give_the_same_cost(rng):
+    net = bp.Network([5, 4, 3], seed=1)
+    X, labels = rng.random((6, 5)), rng.integers(0, 3, 6)
+    assert net.cost(X, labels) == net.cost(X, bp.one_hot(labels, 3))
+
+
+def test_batch_gradient_equals_mean_of_per_example_gradients(rng):
+    for activation in ("sigmoid", "relu"):
+        for cost in ("quadratic", "cross_entropy"):
+            net = bp.Network([784, 16, 16, 10], activation, cost, seed=3)
+            X, labels = rng.random((20, 784)), rng.integers(0, 10, 20)
+            batch = net.gradient(X, labels).to_vector()
+            loop = net.gradient_by_examples(X, labels).to_vector()
+            single = np.mean([net.example_gradient(x, y).to_vector() for x, y in zip(X, labels)], axis=0)
+            np.testing.assert_allclose(batch, loop, rtol=1e-10, atol=1e-16)
+            np.testing.assert_allclose(batch, single, rtol=1e-10, atol=1e-16)
+
+
+def test_bias_gradient_is_mean_of_error_terms(rng):
+    net = bp.Network([6, 5, 4], seed=2)
+    X, labels = rng.random((9, 6)), rng.integers(0, 4, 9)
+    errors, grad = net.errors(X, labels), net.gradient(X, labels)
+    for delta, gb, gw, a in zip(errors, grad.biases, grad.weights, net.forward(X).activations):
+        np.testing.assert_allclose(gb, delta.mean(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(gw, delta.T @ a / len(X), rtol=1e-12)
+
+
+def test_cross_entropy_outputs_are_probabilities(rng):
+    net = bp.Network([5, 4, 3], cost="cross_entropy")
+    out = net.output(rng.random((4, 5)))
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-12)
+    assert np.all(out > 0)
+
+
+def test_predict_picks_most_active_output(rng):
+    net = bp.Network([5, 4, 3], seed=4)
+    X = rng.random((8, 5))
+    np.testing.assert_array_equal(net.predict(X), np.argmax(net.output(X), axis=1))
+
+
+def test_sigmoid_of_huge_inputs_gives_no_overflow_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = bp.sigmoid(np.array([-1e4, -50.0, 0.0, 50.0, 1e4]))
+        slope = bp.sigmoid_prime(np.array([-1e4, 1e4]))
+    np.testing.assert_allclose(out, [0.0, 1 / (1 + np.exp(50.0)), 0.5, 1 / (1 + np.exp(-50.0)), 1.0])
+    np.testing.assert_array_equal(slope, [0.0, 0.0])
+
+
+def test_softmax_of_huge_scores_is_stable():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = bp.softmax(np.array([[1e4, 0.0, -1e4]]))
+    np.testing.assert_allclose(p, [[1.0, 0.0, 0.0]])
+
+
+def test_flat_vector_round_trip():
+    net = bp.Network(seed=5)
+    v = net.to_vector()
+    assert v.shape == (13002,)
+    other = bp.Network(seed=6).load_vector(v)
+    for a, b in zip(net.weights + net.biases, other.weights + other.biases):
+        np.testing.assert_array_equal(a, b)
+    w, b = bp.unflatten(v, net.sizes)
+    np.testing.assert_array_equal(bp.flatten(w, b), v)
+
+
+def test_copy_is_independent():
+    net = bp.Network([3, 2], seed=0)
+    twin = net.copy()
+    twin.weights[0][0, 0] += 1.0
+    assert net.weights[0][0, 0] != twin.weights[0][0, 0]
+
+
+def test_float32_network_computes_in_float32(rng):
+    net = bp.Network(seed=0, dtype=np.float32)
+    X, labels = rng.random((4, 784)), rng.integers(0, 10, 4)
+    assert net.forward(X).activations[-1].dtype == np.float32
+    assert net.gradient(X, labels).weights[0].dtype == np.float32
+    net64 = bp.Network(seed=0)
+    assert net.cost(X, labels) == pytest.approx(net64.cost(X, labels), rel=1e-5)
+
+
+@pytest.mark.parametrize("X, labels, message", [
+    (np.zeros((3, 783)), [1, 2, 3], "wrong input width"),
+    (np.zeros((3, 784)), [1, 2], "different lengths"),
+    (np.zeros((3, 784)), np.zeros((2, 10)), "different lengths"),
+    (np.zeros((2, 784)), [3, 10], "labels outside 0-9"),
+    (np.zeros((2, 784)), [-1, 2], "labels outside 0-9"),
+    (np.full((2, 784), np.nan), [1, 2], "NaN or inf"),
+    (np.full((2, 784), np.inf), [1, 2], "NaN or inf"),
+    (np.zeros((0, 784)), [], "empty batch"),
+    (np.zeros((2, 784)), [0.5, 1], "whole numbers"),
+    (np.zeros((2, 784)), np.zeros((2, 9)), "one-hot"),
+])
+def test_bad_input_raises_one_clear_error(X, labels, message):
+    net = bp.Network(seed=0)
+    before = net.to_vector()
+    for call in (net.cost, net.gradient, net.errors):
+        with pytest.raises(ValueError, match=message):
+            call(X, labels)
+    np.testing.assert_array_equal(net.to_vector(), before)
+
+
+@pytest.mark.parametrize("sizes", [[784], [784, 0, 10], [784, 16.5, 10], []])
+def test_bad_layer_sizes_are_rejected(sizes):
+    with pytest.raises(ValueError, match="layer"):
+        bp.Network(sizes)
+
+
+def test_unknown_activation_and_cost_are_named():
+    with pytest.raises(ValueError, match="unknown activation 'tanh'"):
+        bp.Network(activation="tanh")
+    with pytest.raises(ValueError, match="unknown cost 'hinge'"):
+        bp.Network(cost="hinge")
+
+
+def test_loading_a_wrong_length_vector_is_refused():
+    net = bp.Network(seed=0)
+    with pytest.raises(ValueError, match="13002 parameters"):
+        net.load_vector(np.zeros(13001))
