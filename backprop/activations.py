@@ -45,16 +45,21 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 class Activation(NamedTuple):
-    """A squashing function together with its derivative."""
+    """A squashing function, its derivative, and that derivative at a known output.
+
+    ``slope(z, a)`` equals ``prime(z)`` when ``a = f(z)``; the backward pass uses it
+    so the squashing need not be computed a second time.
+    """
 
     name: str
     f: Callable[[np.ndarray], np.ndarray]
     prime: Callable[[np.ndarray], np.ndarray]
+    slope: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 ACTIVATIONS = {
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime),
-    "relu": Activation("relu", relu, relu_prime),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime, lambda z, a: a * (1.0 - a)),
+    "relu": Activation("relu", relu, relu_prime, lambda z, a: relu_prime(z)),
 }
 
 

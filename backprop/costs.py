@@ -19,9 +19,12 @@ def quadratic_cost_per_example(a: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.sum((a - y) ** 2, axis=-1)
 
 
-def quadratic_output_error(z, a, y, activation_prime) -> np.ndarray:
-    """dC/dz at the output for one example's quadratic cost: ``2 (a - y) f'(z)``."""
-    return 2.0 * (a - y) * activation_prime(z)
+def quadratic_output_error(z, a, y, slope) -> np.ndarray:
+    """dC/dz at the output for one example's quadratic cost: ``2 (a - y) f'(z)``.
+
+    ``slope(z, a)`` gives the activation's derivative ``f'(z)``.
+    """
+    return 2.0 * (a - y) * slope(z, a)
 
 
 def cross_entropy_per_example(a: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -30,7 +33,7 @@ def cross_entropy_per_example(a: np.ndarray, y: np.ndarray) -> np.ndarray:
     return -np.sum(y * np.log(np.maximum(a, tiny)), axis=-1)
 
 
-def cross_entropy_output_error(z, a, y, activation_prime) -> np.ndarray:
+def cross_entropy_output_error(z, a, y, slope) -> np.ndarray:
     """dC/dz at a softmax output with cross-entropy: simply ``a - y``."""
     return a - y
 

@@ -189,12 +189,19 @@ class Network:
         return float(np.mean(self.costs_per_example(X, Y)))
 
     # ----- backward ---------------------------------------------------------------
-    def _backward(self, fwd: Forward, T: np.ndarray) -> list:
+    def _backward(self, fwd: Forward, T: np.ndarray, scale: float = 1.0) -> list:
+        """Error terms dC/dz of every layer, last layer first computed, then walked back.
+
+        ``scale`` multiplies the output error (and so, by linearity, every error term).
+        """
         zs, activations = fwd
-        delta = self.cost_function.output_error(zs[-1], activations[-1], T, self.activation.prime)
+        slope = self.activation.slope
+        delta = self.cost_function.output_error(zs[-1], activations[-1], T, slope)
+        if scale != 1.0:
+            delta *= scale
         deltas = [delta]
         for layer in range(len(self.weights) - 1, 0, -1):
-            delta = (delta @ self.weights[layer]) * self.activation.prime(zs[layer - 1])
+            delta = (delta @ self.weights[layer]) * slope(zs[layer - 1], activations[layer])
             deltas.append(delta)
         return deltas[::-1]
 
@@ -207,11 +214,11 @@ class Network:
         return self._backward(self._forward(X), T)
 
     def _cost_and_gradient(self, X: np.ndarray, T: np.ndarray) -> tuple[float, Gradient]:
-        fwd = self._forward(X)
-        deltas = self._backward(fwd, T)
         n = X.shape[0]
-        grad_w = [d.T @ a / n for d, a in zip(deltas, fwd.activations[:-1])]
-        grad_b = [d.sum(axis=0) / n for d in deltas]
+        fwd = self._forward(X)
+        deltas = self._backward(fwd, T, scale=1.0 / n)   # the cost is an average over n
+        grad_w = [d.T @ a for d, a in zip(deltas, fwd.activations[:-1])]
+        grad_b = [d.sum(axis=0) for d in deltas]
         cost = float(np.sum(self.cost_function.per_example(fwd.activations[-1], T))) / n
         return cost, Gradient(grad_w, grad_b)
 
@@ -241,7 +248,7 @@ class Network:
             activation = self._squash(layer, z)
             zs.append(z)
             activations.append(activation)
-        delta = self.cost_function.output_error(zs[-1], activations[-1], t, self.activation.prime)
+        delta = self.cost_function.output_error(zs[-1], activations[-1], t, self.activation.slope)
         nabla_w = [np.outer(delta, activations[-2])]
         nabla_b = [delta]
         for layer in range(len(self.weights) - 1, 0, -1):
