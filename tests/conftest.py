@@ -8,6 +8,13 @@ import pytest
 matplotlib.use("Agg")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Keep parsed-MNIST caches out of the user's home during tests."""
+    if not os.environ.get("BACKPROP_CACHE_DIR"):
+        os.environ["BACKPROP_CACHE_DIR"] = str(tmp_path_factory.mktemp("backprop-cache"))
+
+
 @pytest.fixture(scope="session")
 def mnist():
     """``(X_train, y_train), (X_test, y_test)`` in float64, or skip without the data."""
@@ -15,8 +22,7 @@ def mnist():
         pytest.skip("set BACKPROP_DATA_DIR to the folder holding the four MNIST .gz files")
     import backprop as bp
 
-    return bp.load_mnist(progress=False) if "progress" in bp.load_mnist.__code__.co_varnames \
-        else bp.load_mnist()
+    return bp.load_mnist(progress=False)
 
 
 @pytest.fixture
