@@ -1,0 +1,340 @@
+"""The lesson's intuitive quantities, computed on a real :class:`~backprop.network.Network`.
+
+Chapters 1-4 build backpropagation from wishes and nudges before any formula.
+Every function here names one idea of the lesson and is built on the network's
+own forward pass, error terms and gradient, so the intuition and the real
+algorithm can be compared number by number.
+
+Layers are numbered as in the lesson: 0 is the input (the pixels), 1 and 2 the
+hidden layers, 3 the output. A parameter "in layer l" feeds layer l's neurons:
+``net.weights[l - 1]`` and ``net.biases[l - 1]``.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from .costs import one_hot
+from .network import Gradient, Network, count_parameters
+from .validation import as_inputs, as_labels
+
+
+# ----- chapter 1: the network and its cost -------------------------------------------
+def parameters_per_layer(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """How many weights and biases feed each layer: ``[(n_weights, n_biases), ...]``."""
+    return [(n_in * n_out, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+
+
+class NeuronSum(NamedTuple):
+    """One neuron's computation: previous activations, its weights and bias, ``z`` and ``a``."""
+
+    previous_activations: np.ndarray
+    weights: np.ndarray
+    bias: float
+    z: float
+    activation: float
+
+
+def neuron_sum(net: Network, x, layer: int, neuron: int) -> NeuronSum:
+    """The pieces of one neuron's weighted sum for one example, read off the forward pass."""
+    layer, neuron = _checked_neuron(net, layer, neuron)
+    fwd = net.forward(_one_example(net, x))
+    return NeuronSum(fwd.activations[layer - 1][0], net.weights[layer - 1][neuron],
+                     float(net.biases[layer - 1][neuron]), float(fwd.zs[layer - 1][0, neuron]),
+                     float(fwd.activations[layer][0, neuron]))
+
+
+def cost_terms(output, label: int) -> np.ndarray:
+    """One example's cost, term by term: ``(output - desired)**2`` for each output neuron.
+
+    Their sum is the example's cost.
+    """
+    output = np.asarray(output, dtype=np.float64)
+    return (output - _desired(label, output.shape[-1])) ** 2
+
+
+# ----- chapter 2: the gradient as a list of sensitivities -----------------------------
+class Param(NamedTuple):
+    """Where one weight or bias lives: ``layer`` (1..), ``kind`` and ``index``.
+
+    A weight's index is ``(j, k)``: from neuron ``k`` of layer ``layer - 1`` to
+    neuron ``j`` of layer ``layer``. A bias's index is ``(j,)``.
+    """
+
+    layer: int
+    kind: str
+    index: tuple
+
+    @property
+    def label(self) -> str:
+        """A short name such as ``w2[3, 7]`` or ``b3[2]``."""
+        return f"{self.kind[0]}{self.layer}[{', '.join(str(i) for i in self.index)}]"
+
+
+def _array_of(params: Gradient | Network, p: Param) -> np.ndarray:
+    if p.kind not in ("weight", "bias"):
+        raise ValueError(f"a parameter's kind is 'weight' or 'bias'; got {p.kind!r}")
+    arrays = params.weights if p.kind == "weight" else params.biases
+    if not 1 <= p.layer <= len(arrays):
+        raise ValueError(f"layer {p.layer} has no parameters; choose 1 to {len(arrays)}")
+    array = arrays[p.layer - 1]
+    index = tuple(p.index)
+    if len(index) != array.ndim or any(not 0 <= i < n for i, n in zip(index, array.shape)):
+        raise ValueError(f"index {index} is outside the {p.kind}s of layer {p.layer} "
+                         f"(shape {array.shape})")
+    return array
+
+
+def sensitivity(gradient: Gradient, p: Param) -> float:
+    """The gradient's component for one parameter: how strongly the cost reacts to it."""
+    return float(_array_of(gradient, p)[tuple(p.index)])
+
+
+def param_at(sizes: Sequence[int], position: int) -> Param:
+    """The parameter at ``position`` of the flat vector laid out by :func:`~backprop.flatten`."""
+    start = position
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        if 0 <= start < n_in * n_out:
+            return Param(layer, "weight", (start // n_in, start % n_in))
+        start -= n_in * n_out
+        if 0 <= start < n_out:
+            return Param(layer, "bias", (start,))
+        start -= n_out
+    raise ValueError(f"position {position} is outside the {count_parameters(sizes)} "
+                     f"parameters of a network of sizes {list(sizes)}")
+
+
+def sensitivity_ranking(gradient: Gradient, top: int | None = 10) -> list[tuple[Param, float]]:
+    """Parameters ordered by how sensitive the cost is to them, largest ``|dC/dp|`` first.
+
+    Returns ``(Param, dC/dp)`` pairs: the ``top`` first, or all of them for ``top=None``.
+    """
+    vector = gradient.to_vector()
+    sizes = [gradient.weights[0].shape[1]] + [b.shape[0] for b in gradient.biases]
+    order = np.argsort(-np.abs(vector), kind="stable")[:top]
+    return [(param_at(sizes, int(i)), float(vector[i])) for i in order]
+
+
+def _cost_with(net: Network, X, Y, p: Param, value: float) -> float:
+    """The cost with one parameter temporarily set to ``value`` (then restored)."""
+    array = _array_of(net, p)
+    index = tuple(p.index)
+    original = array[index]
+    try:
+        array[index] = value
+        return net.cost(X, Y)
+    finally:
+        array[index] = original
+
+
+def measured_cost_change(net: Network, X, Y, p: Param, wiggle: float) -> float:
+    """Wiggle one parameter by ``wiggle`` and measure how much the cost changes.
+
+    The network is left exactly as it was.
+    """
+    return cost_change_curve(net, X, Y, p, [wiggle])[0]
+
+
+def predicted_cost_change(gradient: Gradient, p: Param, wiggle: float) -> float:
+    """The gradient's prediction of that change: sensitivity times wiggle."""
+    return sensitivity(gradient, p) * wiggle
+
+
+def cost_change_curve(net: Network, X, Y, p: Param, wiggles) -> np.ndarray:
+    """Measured cost changes for several wiggles of one parameter (one per wiggle)."""
+    start = float(_array_of(net, p)[tuple(p.index)])
+    before = net.cost(X, Y)
+    return np.array([_cost_with(net, X, Y, p, start + float(w)) - before
+                     for w in np.ravel(wiggles)])
+
+
+class Ratio(NamedTuple):
+    """How many times more one parameter moves the cost than another."""
+
+    measured: float
+    predicted: float
+
+
+def sensitivity_ratio(net: Network, X, Y, p: Param, q: Param, wiggle: float) -> Ratio:
+    """Wiggle ``p`` and ``q`` by the same amount: ratio of measured and of predicted changes."""
+    g = net.gradient(X, Y)
+    measured = measured_cost_change(net, X, Y, p, wiggle) / measured_cost_change(net, X, Y, q, wiggle)
+    return Ratio(measured, sensitivity(g, p) / sensitivity(g, q))
+
+
+# ----- chapter 3: what one training example wants ------------------------------------
+def desired_nudges(output, label: int) -> np.ndarray:
+    """How each output should move for this example: target minus value.
+
+    Up for the right digit, down for the others, bigger the further off it is.
+    (The cost's own slope is ``-dC/da = 2 * desired_nudges``.)
+    """
+    output = np.asarray(output, dtype=np.float64)
+    return _desired(label, output.shape[-1]) - output
+
+
+class Avenues(NamedTuple):
+    """Three ways to raise one neuron's activation, each as the change one example asks for.
+
+    ``push`` is the wished change of the neuron's weighted input ``z`` (``-dC/dz``);
+    ``bias = push``, ``weights = push * previous activations`` and
+    ``previous_activations = push * the neuron's weights``.
+    """
+
+    push: float
+    bias: float
+    weights: np.ndarray
+    previous_activations: np.ndarray
+
+
+def three_avenues(net: Network, x, label: int, neuron: int, layer: int | None = None) -> Avenues:
+    """Bias, weight and previous-activation nudges one example wishes for one neuron.
+
+    Read off backprop's error term ``delta = dC/dz`` of that neuron: the nudges
+    are minus the matching terms of the example's gradient.
+    """
+    layer = len(net.weights) if layer is None else layer
+    layer, neuron = _checked_neuron(net, layer, neuron)
+    x = _one_example(net, x)
+    push = -float(net.errors(x, [label])[layer - 1][0, neuron])
+    previous = net.forward(x).activations[layer - 1][0]
+    return Avenues(push, push, push * previous, push * net.weights[layer - 1][neuron])
+
+
+def example_update(net: Network, x, label: int, layer: int | None = None) -> np.ndarray:
+    """The weight change one example asks for in a layer: minus its gradient (no rate)."""
+    layer = len(net.weights) if layer is None else layer
+    _checked_neuron(net, layer, 0)
+    return -net.gradient(_one_example(net, x), [label]).weights[layer - 1]
+
+
+def hebbian_update(pre, post) -> np.ndarray:
+    """Pure Hebbian rule: strengthen ``j <- k`` by post-activity ``j`` times pre-activity ``k``."""
+    return np.outer(np.asarray(post, dtype=np.float64), np.asarray(pre, dtype=np.float64))
+
+
+def hebbian_similarity(a, b) -> float:
+    """How alike two weight updates are: cosine of the angle between them (1 = same direction)."""
+    a = np.ravel(np.asarray(a, dtype=np.float64))
+    b = np.ravel(np.asarray(b, dtype=np.float64))
+    if a.shape != b.shape:
+        raise ValueError(f"updates must have the same shape; got {a.size} and {b.size} entries")
+    norms = np.linalg.norm(a) * np.linalg.norm(b)
+    if norms == 0:
+        raise ValueError("cosine similarity is undefined for an all-zero update")
+    return float(a @ b / norms)
+
+
+def sign_agreement(a, b) -> float:
+    """Fraction of entries where two updates push a weight the same way."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise ValueError(f"updates must have the same shape; got {a.shape} and {b.shape}")
+    return float(np.mean(np.sign(a) == np.sign(b)))
+
+
+class HebbianComparison(NamedTuple):
+    """One example's output-layer weight update beside the pure Hebbian one.
+
+    Both have rows ``factor_j * previous activations``: backprop's factor is the
+    wished push ``-delta_j``, Hebb's the neuron's own activity ``a_j``.
+    """
+
+    backprop: np.ndarray
+    hebbian: np.ndarray
+    similarity: float
+    agreement: float
+
+
+def compare_with_hebbian(net: Network, x, label: int) -> HebbianComparison:
+    """Backprop's weight update for the output layer against pre-activity x post-activity."""
+    x = _one_example(net, x)
+    activations = net.forward(x).activations
+    update = example_update(net, x[0], label)
+    hebbian = hebbian_update(activations[-2][0], activations[-1][0])
+    return HebbianComparison(update, hebbian, hebbian_similarity(update, hebbian),
+                             sign_agreement(update, hebbian))
+
+
+# ----- chapter 4: propagating backwards -----------------------------------------------
+def wishes_for_previous_layer(weights, nudges) -> np.ndarray:
+    """Each next-layer neuron's wishes for the previous layer, one row per wishing neuron.
+
+    Row ``j`` is ``nudges[j] * weights[j]``: neuron ``j`` wants the previous
+    neurons moved in proportion to the weights connecting them to it.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    nudges = np.asarray(nudges, dtype=np.float64)
+    if weights.ndim != 2 or nudges.shape != (weights.shape[0],):
+        raise ValueError(f"need weights (m, n) and m nudges; got {weights.shape} and {nudges.shape}")
+    return nudges[:, np.newaxis] * weights
+
+
+def propagate_back(weights, nudges) -> np.ndarray:
+    """Add up every next-layer neuron's wishes: one nudge per previous-layer neuron."""
+    return wishes_for_previous_layer(weights, nudges).sum(axis=0)
+
+
+class BackwardStep(NamedTuple):
+    """What one layer is asked to do for one example, found walking backwards.
+
+    ``activation_nudges`` is ``-dC/da`` (for the output: twice the desired
+    nudges; further back: the summed ``wishes``). ``input_nudges`` is
+    ``-dC/dz = f'(z) * activation_nudges``; backprop's error term ``delta`` is
+    minus it. The input layer has no ``z``, so its ``input_nudges`` and ``delta``
+    are None.
+    """
+
+    layer: int
+    activations: np.ndarray
+    wishes: np.ndarray | None
+    activation_nudges: np.ndarray
+    input_nudges: np.ndarray | None
+    delta: np.ndarray | None
+
+
+def backward_steps(net: Network, x, label: int) -> list[BackwardStep]:
+    """Walk from the output back to the pixels, passing each layer's wishes on.
+
+    The first step is the output layer, the last the input layer. ``delta`` is
+    read from :meth:`Network.errors`, so each step can be checked against it.
+    """
+    if net.cost_function.name != "quadratic" or net.cost_function.output_activation is not None:
+        raise ValueError("the backward steps follow the lesson's quadratic cost; "
+                         f"this network uses {net.cost_function.name!r}")
+    x = _one_example(net, x)
+    label = int(as_labels(label, net.sizes[-1])[0])
+    fwd = net.forward(x)
+    deltas = [d[0] for d in net.errors(x, [label])]
+    last = len(net.weights)
+    nudges = 2.0 * desired_nudges(fwd.activations[-1][0], label)
+    wishes, steps = None, []
+    for layer in range(last, -1, -1):
+        if layer < last:
+            wishes = wishes_for_previous_layer(net.weights[layer], steps[-1].input_nudges)
+            nudges = wishes.sum(axis=0)
+        pushes = net.activation.prime(fwd.zs[layer - 1][0]) * nudges if layer else None
+        steps.append(BackwardStep(layer, fwd.activations[layer][0], wishes, nudges, pushes,
+                                  deltas[layer - 1] if layer else None))
+    return steps
+
+
+# ----- shared checks -------------------------------------------------------------------
+def _desired(label, n_outputs: int) -> np.ndarray:
+    return one_hot(as_labels(label, n_outputs), n_outputs)[0]
+
+
+def _one_example(net: Network, x) -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim != 1:
+        raise ValueError(f"expected one example of shape ({net.sizes[0]},); got shape {x.shape}")
+    return as_inputs(x, net.sizes[0], net.dtype)
+
+
+def _checked_neuron(net: Network, layer: int, neuron: int) -> tuple[int, int]:
+    if not 1 <= layer <= len(net.weights):
+        raise ValueError(f"layer must be 1 to {len(net.weights)} (0 is the input); got {layer}")
+    if not 0 <= neuron < net.sizes[layer]:
+        raise ValueError(f"layer {layer} has neurons 0 to {net.sizes[layer] - 1}; got {neuron}")
+    return int(layer), int(neuron)
