@@ -1,0 +1,313 @@
+"""Drawings for chapters 1-4: digits, outputs, nudges, sensitivities and the network.
+
+Every function takes plain values (arrays, numbers) and an optional matplotlib
+Axes, draws one idea, and returns the artists it made, so a widget can later
+change their data instead of drawing again. Colours: blue means "up" (a
+positive nudge or weight), red "down"; darker grey means a more active neuron.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+
+UP, DOWN = "#2166ac", "#b2182b"
+SIGNED = "RdBu"
+
+
+def _axes(ax):
+    return plt.gca() if ax is None else ax
+
+
+def signed_colors(values) -> list[str]:
+    """Blue for values >= 0, red for negative ones."""
+    return [UP if v >= 0 else DOWN for v in np.ravel(values)]
+
+
+def symmetric_limit(values, floor: float = 1e-12) -> float:
+    """The largest absolute value (at least ``floor``), for axes centred on zero.
+
+    ``values`` may be an array or a list of arrays of different shapes.
+    """
+    if isinstance(values, (list, tuple)):
+        values = np.concatenate([np.ravel(v) for v in values])
+    return max(float(np.max(np.abs(values))), floor)
+
+
+def draw_digit(pixels, ax=None, title: str | None = None, cmap: str = "gray_r", limit=None):
+    """Show 784 values as a 28x28 image (ink dark). A signed ``cmap`` is centred on 0."""
+    ax = _axes(ax)
+    image = np.reshape(pixels, (28, 28))
+    if cmap == SIGNED:
+        limit = symmetric_limit(image) if limit is None else limit
+        artist = ax.imshow(image, cmap=cmap, vmin=-limit, vmax=limit)
+    else:
+        artist = ax.imshow(image, cmap=cmap, vmin=0, vmax=1)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return artist
+
+
+def draw_activation_functions(ax=None, z_range: float = 6.0):
+    """The two squashing functions: sigmoid (the lesson's) and ReLU."""
+    from .activations import relu, sigmoid
+    ax = _axes(ax)
+    z = np.linspace(-z_range, z_range, 241)
+    lines = ax.plot(z, sigmoid(z), label="sigmoid", color=UP)
+    lines += ax.plot(z, relu(z) / z_range, "--", label=f"ReLU (divided by {z_range:g})", color="0.4")
+    ax.axhline(0, color="0.8", lw=0.8)
+    ax.set(xlabel="weighted input z", ylabel="activation", title="Squashing the weighted sum")
+    ax.legend(loc="upper left")
+    return lines
+
+
+def draw_outputs(output, label: int, ax=None, title: str | None = None):
+    """The ten output activations as bars, with the desired output drawn as outlines."""
+    ax = _axes(ax)
+    digits = np.arange(len(output))
+    target = (digits == label).astype(float)
+    ax.bar(digits, target, color="none", edgecolor="0.3", linestyle="--", label="desired")
+    bars = ax.bar(digits, output, color="0.55", width=0.6, label="network's output")
+    ax.set(xticks=digits, ylim=(0, 1.05), xlabel="output neuron (digit)", ylabel="activation")
+    ax.set_title(title or f"Outputs for an image of a {label}")
+    ax.legend(loc="upper right", fontsize="small")
+    return bars
+
+
+def draw_nudges(nudges, ax=None, title: str = "Desired nudges", limit: float | None = None,
+                xlabel: str = "output neuron (digit)", ylabel: str = "nudge"):
+    """Signed bars, one per neuron: blue wishes it up, red wishes it down."""
+    ax = _axes(ax)
+    positions = np.arange(len(nudges))
+    bars = ax.bar(positions, nudges, color=signed_colors(nudges))
+    limit = 1.1 * symmetric_limit(nudges) if limit is None else limit
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set(ylim=(-limit, limit), xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.set_xticks(positions[::1 if len(nudges) <= 10 else 3])
+    return bars
+
+
+def set_bars(bars, heights) -> None:
+    """Give existing bars new heights and matching up/down colours."""
+    for bar, height, color in zip(bars, heights, signed_colors(heights)):
+        bar.set_height(height)
+        bar.set_color(color)
+
+
+# ----- chapter 2: sensitivities -----------------------------------------------------
+def weights_mosaic(rows, columns: int = 4, side: int = 28):
+    """Tile each row of a first-layer array (n, 784) into a grid of 28x28 images.
+
+    Tiles are separated by a one-pixel gap of NaN (drawn blank).
+    """
+    rows = np.asarray(rows, dtype=np.float64)
+    n_rows = -(-rows.shape[0] // columns)
+    mosaic = np.full((n_rows * (side + 1) - 1, columns * (side + 1) - 1), np.nan)
+    for j, row in enumerate(rows):
+        top, left = (j // columns) * (side + 1), (j % columns) * (side + 1)
+        mosaic[top:top + side, left:left + side] = row.reshape(side, side)
+    return mosaic
+
+
+def mosaic_position(neuron: int, pixel: int, columns: int = 4, side: int = 28) -> tuple[int, int]:
+    """(row, column) in :func:`weights_mosaic` of the weight from ``pixel`` to ``neuron``."""
+    return ((neuron // columns) * (side + 1) + pixel // side,
+            (neuron % columns) * (side + 1) + pixel % side)
+
+
+def draw_sensitivity_heatmap(values, layer: int, ax=None, colorbar: bool = True):
+    """``|dC/dw|`` of one layer's weights; the first layer as one 28x28 image per neuron."""
+    ax = _axes(ax)
+    values = np.abs(np.asarray(values, dtype=np.float64))
+    first = values.shape[1] == 784
+    shown = weights_mosaic(values) if first else values
+    image = ax.imshow(shown, cmap="magma", vmin=0, vmax=symmetric_limit(values),
+                      interpolation="nearest")
+    if first:
+        ax.set(xticks=[], yticks=[], xlabel="16 neurons, each with its 28x28 incoming weights")
+    else:
+        ax.set(xlabel=f"from neuron k of layer {layer - 1}", ylabel=f"to neuron j of layer {layer}")
+    ax.set_title(f"|dC/dw|, layer {layer}")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    return image
+
+
+def draw_wiggle_curve(wiggles, measured, slope: float, wiggle: float, ax=None,
+                      name: str = "parameter", color: str = UP):
+    """Measured cost change against wiggle size, beside the gradient's straight-line prediction.
+
+    Returns ``(curve, tangent, point)``; ``point`` marks the current ``wiggle``.
+    """
+    ax = _axes(ax)
+    wiggles = np.asarray(wiggles, dtype=np.float64)
+    (curve,) = ax.plot(wiggles, measured, color=color, lw=2, label=f"{name}: measured")
+    (tangent,) = ax.plot(wiggles, slope * wiggles, "--", color=color, lw=1,
+                         label=f"{name}: gradient x wiggle")
+    (point,) = ax.plot([wiggle], [np.interp(wiggle, wiggles, measured)], "o", color=color)
+    ax.axhline(0, color="0.8", lw=0.8)
+    ax.axvline(0, color="0.8", lw=0.8)
+    ax.set(xlabel="wiggle added to the parameter", ylabel="change in cost",
+           title="Wiggle a parameter, watch the cost")
+    ax.legend(loc="upper left", fontsize="small")
+    return curve, tangent, point
+
+
+def draw_change_bars(names, measured, predicted, ax=None, limit: float | None = None):
+    """Pairs of bars: the measured change in cost and the gradient's prediction, per parameter."""
+    ax = _axes(ax)
+    x = np.arange(len(names))
+    got = ax.bar(x - 0.2, measured, width=0.4, color="0.35", label="measured")
+    guess = ax.bar(x + 0.2, predicted, width=0.4, color="0.75", hatch="//", label="gradient x wiggle")
+    limit = 1.2 * symmetric_limit(np.r_[measured, predicted]) if limit is None else limit
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set(xticks=x, xticklabels=names, ylim=(-limit, limit), ylabel="change in cost",
+           title="Same wiggle, different effects")
+    ax.legend(loc="lower left", fontsize="small")
+    return got, guess
+
+
+# ----- chapter 3: one example's wishes ------------------------------------------------
+def draw_avenues(avenues, ax_params=None, ax_previous=None, limits=(None, None)):
+    """The three avenues for one neuron: bias and weight nudges, previous-activation nudges.
+
+    ``avenues`` is a :class:`~backprop.lesson.Avenues`. Returns the two bar containers
+    (bias first, then one bar per weight; one bar per previous neuron).
+    """
+    if ax_params is None or ax_previous is None:
+        _, (ax_params, ax_previous) = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
+    heights = np.r_[avenues.bias, avenues.weights]
+    params = draw_nudges(heights, ax_params, "Avenues 1, 2: bias, weights",
+                         limits[0], xlabel="bias (b), then weight from neuron k", ylabel="wished change")
+    ax_params.set_xticks([0, *range(1, len(heights), 3)],
+                         ["b", *[str(k) for k in range(0, len(heights) - 1, 3)]])
+    previous = draw_nudges(avenues.previous_activations, ax_previous,
+                           "Avenue 3: previous neurons", limits[1],
+                           xlabel="neuron k of the previous layer", ylabel="wished change")
+    return params, previous
+
+
+def draw_update_heatmap(update, ax=None, title: str = "", limit: float | None = None,
+                        row: int | None = None, colorbar: bool = True):
+    """A weight update (n_out, n_in) in blue (strengthen) and red (weaken), one row outlined."""
+    ax = _axes(ax)
+    limit = symmetric_limit(update) if limit is None else limit
+    image = ax.imshow(update, cmap=SIGNED, vmin=-limit, vmax=limit, interpolation="nearest",
+                      aspect="auto")
+    frame = plt.Rectangle((-0.5, (row or 0) - 0.5), update.shape[1], 1, fill=False,
+                          edgecolor="k", lw=2, visible=row is not None)
+    ax.add_patch(frame)
+    ax.set(title=title, xlabel="from neuron k (previous layer)", ylabel="to output neuron j",
+           yticks=range(update.shape[0]))
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    return image, frame
+
+
+def draw_update_factors(hebbian, backprop, ax=None, limit: float | None = None):
+    """Per output neuron, the factor each rule multiplies the previous activations by."""
+    ax = _axes(ax)
+    x = np.arange(len(hebbian))
+    hebb = ax.bar(x - 0.2, hebbian, width=0.4, color="0.6", label="Hebbian: own activity")
+    back = ax.bar(x + 0.2, backprop, width=0.4, color=signed_colors(backprop),
+                  label="backprop: wished push")
+    limit = 1.1 * symmetric_limit(np.r_[hebbian, backprop]) if limit is None else limit
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set(xticks=x, ylim=(-limit, limit), xlabel="output neuron j",
+           ylabel="row factor", title="Each row = factor x previous activations")
+    ax.legend(loc="lower left", fontsize="small")
+    return hebb, back
+
+
+# ----- chapter 4: the network and its backward steps -----------------------------------
+def neuron_positions(sizes) -> list[np.ndarray]:
+    """(x, y) of every drawn neuron: layer ``l`` at x = l, neurons one unit apart, centred."""
+    return [np.c_[np.full(n, l), (n - 1) / 2 - np.arange(n)] for l, n in enumerate(sizes)]
+
+
+def draw_network(sizes, activations, weights, ax=None, nudges=None, nudge_scale=None,
+                 current: int | None = None):
+    """The network: neurons shaded by activation, connections coloured by weight.
+
+    The input layer is drawn as its 28x28 image. ``nudges`` (optional, one array
+    or None per layer) become small bars beside the neurons, blue up, red down,
+    each layer scaled by ``nudge_scale[l]`` (default: its largest nudge).
+    ``current`` (default: the output layer) is the layer being visited: it is
+    shaded and the connections to the layer after it stand out.
+    Returns a dict of artists: ``image``, ``neurons`` (one per non-input layer),
+    ``connections``, ``nudges`` (bar containers; the input's is None), ``highlight``.
+    """
+    ax = _axes(ax)
+    where = neuron_positions(sizes)
+    top = max(sizes[1:]) / 2 + 0.5
+    xlim, ylim = (-0.6, len(sizes) - 0.45), (-top - 3, top + 2)
+    box = ax.get_position()
+    squash = ((ylim[1] - ylim[0]) / (box.height * ax.figure.get_figheight())
+              / ((xlim[1] - xlim[0]) / (box.width * ax.figure.get_figwidth())))
+    image = ax.imshow(np.reshape(activations[0], (28, 28)), cmap="gray_r", vmin=0, vmax=1,
+                      extent=(-0.42, 0.42, -0.42 * squash, 0.42 * squash), aspect="auto", zorder=2)
+    art = {"image": image, "neurons": [], "connections": [], "nudges": [None]}
+    for layer, w in enumerate(weights[1:], start=1):
+        start, end = where[layer], where[layer + 1]
+        segments = [(start[k], end[j]) for j in range(w.shape[0]) for k in range(w.shape[1])]
+        strength = np.abs(w).ravel() / symmetric_limit(w)
+        lines = LineCollection(segments, cmap=SIGNED, norm=Normalize(-1, 1), zorder=1,
+                               linewidths=0.3 + 1.5 * strength)
+        lines.set_array(w.ravel() / symmetric_limit(w))
+        art["connections"].append(ax.add_collection(lines))
+    ax.plot([0.45, 0.75], [0, 0], color="0.5", lw=6, alpha=0.4, solid_capstyle="butt")
+    ax.text(0, -0.5 - 0.42 * squash, f"{sizes[0]} pixels\n({sizes[0] * sizes[1]} weights\n"
+            "to layer 1,\nnot drawn)",
+            ha="center", va="top", fontsize="small")
+    for layer in range(1, len(sizes)):
+        xy = where[layer]
+        art["neurons"].append(ax.scatter(xy[:, 0], xy[:, 1], c=activations[layer], cmap="Greys",
+                                         vmin=0, vmax=1, s=70, edgecolors="k", zorder=3))
+        values = np.zeros(sizes[layer]) if nudges is None or nudges[layer] is None else nudges[layer]
+        scale = (nudge_scale[layer] if nudge_scale is not None else symmetric_limit(values))
+        art["nudges"].append(ax.barh(xy[:, 1], 0.38 * np.asarray(values) / scale, left=layer + 0.1,
+                                     height=0.6, color=signed_colors(values), zorder=4))
+        ax.text(layer, top, f"layer {layer}", ha="center", va="bottom")
+    ax.text(0, top, "layer 0\n(input)", ha="center", va="bottom")
+    art["highlight"] = ax.add_patch(plt.Rectangle((0, 0), 0.95, 1, color="#fee08b", alpha=0.5,
+                                                  zorder=0, transform=ax.get_xaxis_transform()))
+    show_network_step(art, len(sizes) - 1 if current is None else current)
+    ax.set(xlim=xlim, ylim=ylim, xticks=[], yticks=[])
+    ax.set_title("Shade: activation. Bars: wished nudge (blue up, red down;\n"
+                 "each layer scaled to its largest). Lines: weights (blue +, red -)",
+                 fontsize="small", loc="left")
+    ax.set_frame_on(False)
+    return art
+
+
+def show_network_step(art: dict, current: int) -> None:
+    """Shade layer ``current`` of a :func:`draw_network` drawing; bring out its outgoing lines."""
+    art["highlight"].set_x(current - 0.5)
+    for layer, lines in enumerate(art["connections"], start=1):
+        lines.set_alpha(0.9 if layer == current else 0.15)
+
+
+def set_network_nudges(bars, values, scale: float) -> None:
+    """Redraw one layer's nudge bars of :func:`draw_network` (width scaled like drawing)."""
+    for bar, value, color in zip(bars, values, signed_colors(values)):
+        bar.set_width(0.38 * value / scale)
+        bar.set_color(color)
+
+
+def draw_wish_check(input_nudges, minus_delta, ax=None, layer: int = 0, limit=None,
+                    label: str = "f'(z) x sum of weighted wishes", legend: bool = True):
+    """Bars: the wished push on each neuron's z; dots: minus backprop's error term. They coincide."""
+    ax = _axes(ax)
+    x = np.arange(len(input_nudges))
+    bars = ax.bar(x, input_nudges, color=signed_colors(input_nudges), label=label)
+    (dots,) = ax.plot(x, minus_delta, "ko", ms=4, label="-delta (net.errors)")
+    limit = 1.15 * symmetric_limit(np.r_[input_nudges, minus_delta]) if limit is None else limit
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xticks(x[::1 if len(x) <= 10 else 3])
+    ax.set(ylim=(-limit, limit), xlabel=f"neuron of layer {layer}", ylabel="wished push on z",
+           title=f"Layer {layer}: wishes = -delta")
+    if legend:
+        ax.legend(loc="lower left", fontsize="x-small")
+    return bars, dots

@@ -1,0 +1,151 @@
+"""Drawings return artists that carry exactly the values they were given."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import backprop as bp  # noqa: E402
+from backprop import lesson, plots  # noqa: E402
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def heights(bars):
+    return np.array([bar.get_height() for bar in bars])
+
+
+def test_draw_digit_shows_the_pixels_as_a_28_by_28_image(ax):
+    pixels = np.linspace(0, 1, 784)
+    image = plots.draw_digit(pixels, ax, "a digit")
+    assert np.array_equal(image.get_array(), pixels.reshape(28, 28))
+    assert image.get_clim() == (0, 1) and ax.get_title() == "a digit"
+
+
+def test_signed_digit_is_centred_on_zero(ax):
+    image = plots.draw_digit(np.linspace(-2, 1, 784), ax, cmap=plots.SIGNED)
+    assert image.get_clim() == (-2, 2)
+
+
+def test_nudge_bars_have_the_nudges_as_heights_and_sign_colours(ax):
+    nudges = np.array([0.5, -0.25, 0.0, -1.0])
+    bars = plots.draw_nudges(nudges, ax)
+    assert np.array_equal(heights(bars), nudges)
+    assert [matplotlib.colors.to_hex(b.get_facecolor()) for b in bars] == [
+        plots.UP, plots.DOWN, plots.UP, plots.DOWN]
+    plots.set_bars(bars, -nudges)
+    assert np.array_equal(heights(bars), -nudges)
+    assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == plots.DOWN
+
+
+def test_draw_outputs_marks_the_desired_digit(ax):
+    output = np.linspace(0.1, 0.9, 10)
+    bars = plots.draw_outputs(output, 3, ax)
+    assert np.allclose(heights(bars), output)
+    assert "3" in ax.get_title()
+
+
+def test_activation_functions_draw_sigmoid_and_scaled_relu(ax):
+    sigmoid_line, relu_line = plots.draw_activation_functions(ax, z_range=4.0)
+    z, a = sigmoid_line.get_data()
+    assert np.allclose(a, bp.sigmoid(z))
+    z, r = relu_line.get_data()
+    assert np.allclose(r, np.maximum(z, 0) / 4.0)
+
+
+def test_weights_mosaic_puts_each_neurons_weights_in_its_own_tile():
+    rows = np.random.default_rng(0).random((16, 784))
+    mosaic = plots.weights_mosaic(rows)
+    assert mosaic.shape == (4 * 29 - 1, 4 * 29 - 1)
+    for neuron, pixel in [(0, 0), (5, 29), (15, 783), (10, 400)]:
+        assert mosaic[plots.mosaic_position(neuron, pixel)] == rows[neuron, pixel]
+    assert np.isnan(mosaic[28, 0]) and np.isnan(mosaic[0, 28])
+
+
+def test_sensitivity_heatmap_shows_absolute_values(ax):
+    g = np.array([[1.0, -3.0], [0.5, 0.0]])
+    image = plots.draw_sensitivity_heatmap(g, layer=2, ax=ax)
+    assert np.array_equal(image.get_array(), np.abs(g))
+    assert image.get_clim() == (0, 3.0) and "layer 2" in ax.get_title()
+    first = plots.draw_sensitivity_heatmap(np.ones((16, 784)), layer=1, ax=ax, colorbar=False)
+    assert first.get_array().shape == (115, 115)
+
+
+def test_wiggle_curve_draws_measurement_tangent_and_current_point(ax):
+    wiggles = np.linspace(-1, 1, 5)
+    measured = wiggles ** 2 + 0.5 * wiggles
+    curve, tangent, point = plots.draw_wiggle_curve(wiggles, measured, 0.5, 0.5, ax)
+    assert np.array_equal(curve.get_ydata(), measured)
+    assert np.allclose(tangent.get_ydata(), 0.5 * wiggles)
+    assert point.get_xdata()[0] == 0.5 and point.get_ydata()[0] == pytest.approx(0.5)
+
+
+def test_change_bars_pair_measured_and_predicted(ax):
+    got, guess = plots.draw_change_bars(["A", "B"], [0.3, 0.01], [0.32, 0.011], ax)
+    assert np.allclose(heights(got), [0.3, 0.01]) and np.allclose(heights(guess), [0.32, 0.011])
+
+
+def test_avenues_draw_bias_first_then_weights_and_previous_activations():
+    net = bp.Network(seed=0)
+    x = np.random.default_rng(1).random(784)
+    avenues = lesson.three_avenues(net, x, 2, 2)
+    params, previous = plots.draw_avenues(avenues)
+    assert heights(params)[0] == avenues.bias
+    assert np.array_equal(heights(params)[1:], avenues.weights)
+    assert np.array_equal(heights(previous), avenues.previous_activations)
+    plt.close("all")
+
+
+def test_update_heatmap_outlines_the_chosen_row(ax):
+    update = np.arange(12.0).reshape(3, 4) - 6
+    image, frame = plots.draw_update_heatmap(update, ax, "update", row=2)
+    assert np.array_equal(image.get_array(), update) and image.get_clim() == (-6, 6)
+    assert frame.get_y() == 1.5 and frame.get_visible()
+    _, hidden = plots.draw_update_heatmap(update, ax, colorbar=False)
+    assert not hidden.get_visible()
+
+
+def test_update_factors_show_both_rules(ax):
+    hebb, back = plots.draw_update_factors([0.2, 0.9], [0.1, -0.3], ax)
+    assert np.allclose(heights(hebb), [0.2, 0.9]) and np.allclose(heights(back), [0.1, -0.3])
+
+
+def test_neuron_positions_centre_each_layer():
+    where = plots.neuron_positions([3, 2])
+    assert np.array_equal(where[0], [[0, 1], [0, 0], [0, -1]])
+    assert np.array_equal(where[1], [[1, 0.5], [1, -0.5]])
+
+
+def test_network_drawing_has_every_connection_neuron_and_nudge(ax):
+    net = bp.Network(seed=0)
+    x = np.random.default_rng(1).random(784)
+    steps = lesson.backward_steps(net, x, 2)
+    activations = [s.activations for s in steps[::-1]]
+    nudges = [s.activation_nudges for s in steps[::-1]]
+    art = plots.draw_network(net.sizes, activations, net.weights, ax, nudges, current=2)
+    assert [len(c.get_segments()) for c in art["connections"]] == [16 * 16, 10 * 16]
+    assert np.allclose(art["connections"][1].get_array(),
+                       net.weights[2].ravel() / np.abs(net.weights[2]).max())
+    assert [len(n.get_offsets()) for n in art["neurons"]] == [16, 16, 10]
+    assert np.allclose(art["neurons"][2].get_array(), activations[3])
+    widths = np.array([b.get_width() for b in art["nudges"][3]])
+    assert np.allclose(widths, 0.38 * nudges[3] / np.abs(nudges[3]).max())
+    assert art["highlight"].get_x() == 1.5
+    assert art["connections"][1].get_alpha() == 0.9 and art["connections"][0].get_alpha() == 0.15
+    plots.set_network_nudges(art["nudges"][3], -nudges[3], 2.0)
+    assert np.allclose([b.get_width() for b in art["nudges"][3]], -0.38 * nudges[3] / 2.0)
+    plots.show_network_step(art, 1)
+    assert art["highlight"].get_x() == 0.5 and art["connections"][0].get_alpha() == 0.9
+
+
+def test_wish_check_draws_pushes_as_bars_and_minus_delta_as_dots(ax):
+    bars, dots = plots.draw_wish_check([0.1, -0.2], [0.1, -0.2], ax, layer=2)
+    assert np.allclose(heights(bars), [0.1, -0.2]) and np.allclose(dots.get_ydata(), [0.1, -0.2])
+    assert "Layer 2" in ax.get_title()
