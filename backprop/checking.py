@@ -121,7 +121,7 @@ def report(title: str, passed: list, n_cases: int, failure: tuple | None,
             f"Hint: {case.hint or hint}")
 
 
-def run_checks(title: str, fn, cases: Sequence[Case], *, arg_names: Sequence[str], hint: str,
+def run_checks(title: str, fn: Callable, cases: Sequence[Case], *, arg_names: Sequence[str], hint: str,
                judge: Callable | None = None, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     """Run the learner's ``fn`` on every case, print a report, return True if all passed.
 

@@ -54,7 +54,7 @@ def _z_cases(reference: Callable, large_hint: str) -> list[Case]:
             + [Case("large |z|", (big,), reference(big), large_hint)])
 
 
-def check_sigmoid(fn) -> bool:
+def check_sigmoid(fn: Callable) -> bool:
     """Check ``fn(z)``: the sigmoid ``1 / (1 + e^-z)`` of every entry of ``z``."""
     return run_checks("check_sigmoid", fn, _z_cases(
         sigmoid, "for z = -1000 or 1000, exp(z) / (1 + exp(z)) is inf / inf = nan; "
@@ -62,7 +62,7 @@ def check_sigmoid(fn) -> bool:
         arg_names=["z"], hint="sigmoid(z) = 1 / (1 + e^(-z)) for every entry: use np.exp, not math.exp.")
 
 
-def check_example_cost(fn) -> bool:
+def check_example_cost(fn: Callable) -> bool:
     """Check ``fn(output, label)``: one example's sum of squared differences from one-hot."""
     return run_checks("check_example_cost", fn,
                       _label_cases(lambda out, label: quadratic_cost_per_example(out, one_hot([label])[0])),
@@ -71,7 +71,7 @@ def check_example_cost(fn) -> bool:
                            "square every difference and add them up (a sum, not a mean).")
 
 
-def check_sigmoid_prime(fn) -> bool:
+def check_sigmoid_prime(fn: Callable) -> bool:
     """Check ``fn(z)``: the slope of the sigmoid at every entry of ``z``."""
     return run_checks("check_sigmoid_prime", fn, _z_cases(
         sigmoid_prime, "exp(-z) / (1 + exp(-z))**2 is inf / inf = nan for z = -1000; "
@@ -79,7 +79,7 @@ def check_sigmoid_prime(fn) -> bool:
         arg_names=["z"], hint="the slope is sigmoid(z) * (1 - sigmoid(z)); it is 0.25 at z = 0.")
 
 
-def check_wiggle_estimate(fn) -> bool:
+def check_wiggle_estimate(fn: Callable) -> bool:
     """Check ``fn(f, p, eps)``: the slope of ``f`` at ``p`` from a wiggle both ways."""
     # central differences of these functions, worked out by hand
     cases = [Case("a straight line", (_line, 2.0, 1e-3), 3.0),
@@ -91,7 +91,7 @@ def check_wiggle_estimate(fn) -> bool:
                       hint="slope ~ (f(p + eps) - f(p - eps)) / (2 * eps).")
 
 
-def check_desired_nudges(fn) -> bool:
+def check_desired_nudges(fn: Callable) -> bool:
     """Check ``fn(output, label)``: how much each output should move, ``one_hot - output``."""
     return run_checks("check_desired_nudges", fn,
                       _label_cases(lambda out, label: one_hot([label])[0] - out),
@@ -100,7 +100,7 @@ def check_desired_nudges(fn) -> bool:
                            "a positive nudge means 'turn this output up'.")
 
 
-def check_weight_nudges(fn) -> bool:
+def check_weight_nudges(fn: Callable) -> bool:
     """Check ``fn(prev_activations, nudge)``: each weight's nudge, ``activation * nudge``."""
     hidden = Network(seed=0).forward(_rng(1).random(784)).activations[2][0]
     trials = [("a positive nudge", np.array([0.0, 0.5, 1.0]), 0.2),
@@ -122,7 +122,7 @@ def _backward_case(name: str, sizes: tuple, layer: int, seed: int) -> Case:
     return Case(name, (errors[layer + 1][0], net.weights[layer + 1], zs[layer][0]), errors[layer][0])
 
 
-def check_layer_backward(fn) -> bool:
+def check_layer_backward(fn: Callable) -> bool:
     """Check ``fn(delta_next, W_next, z)``: one backward step, ``(W_next.T @ delta_next) * sigmoid'(z)``."""
     cases = [_backward_case("3 neurons back to 3", (4, 3, 3), 0, 0),
              _backward_case("the output layer back to hidden layer 2", (784, 16, 16, 10), 1, 1),
@@ -133,7 +133,7 @@ def check_layer_backward(fn) -> bool:
                            "each neuron's slope sigmoid'(z).")
 
 
-def check_sum_of_wishes(fn) -> bool:
+def check_sum_of_wishes(fn: Callable) -> bool:
     """Check ``fn(W_next, nudges_next)``: every next-layer neuron's wishes, added up."""
     W = Network(seed=0).weights[-1]
     trials = [("one output neuron", np.array([[0.5, -1.0, 2.0]]), np.array([0.3])),
@@ -147,7 +147,7 @@ def check_sum_of_wishes(fn) -> bool:
                            "of the next layer; add them up (W_next.T @ nudges_next does it at once).")
 
 
-def check_average_gradient(fn) -> bool:
+def check_average_gradient(fn: Callable) -> bool:
     """Check ``fn(gradients)``: the entry-by-entry mean of a list of same-shaped gradients."""
     g = list(_rng(0).normal(size=(4, 2, 3)))
     net, X = Network((5, 4, 3), seed=0), _rng(1).random((6, 5))
@@ -174,7 +174,7 @@ def _network_cost_case() -> Case:
                 net.gradient(X, labels).to_vector())
 
 
-def check_numerical_gradient(fn) -> bool:
+def check_numerical_gradient(fn: Callable) -> bool:
     """Check ``fn(f, x, eps)``: every partial derivative of ``f`` at ``x`` by central differences."""
     x = np.array([1.0, -2.0, 3.0])
     # central differences worked out by hand: exact for squares, 3x^2 + eps^2 for cubes
@@ -213,7 +213,7 @@ def _batches_problem(got, expected) -> str | None:
     return None
 
 
-def check_mini_batches(fn) -> bool:
+def check_mini_batches(fn: Callable) -> bool:
     """Check ``fn(n, batch_size, seed)``: a shuffled split of ``range(n)`` into mini-batches."""
     trials = [("10 examples in batches of 5", 10, 5, 0), ("a smaller last batch", 10, 3, 1),
               ("batches of one", 12, 1, 2), ("one batch holds all", 7, 7, 3),
@@ -234,7 +234,7 @@ def _sgd_case(name: str, sizes: tuple, learning_rate: float, scale: float) -> Ca
     return Case(name, (params, grad, learning_rate), net.to_vector())
 
 
-def check_sgd_step(fn) -> bool:
+def check_sgd_step(fn: Callable) -> bool:
     """Check ``fn(params, grad, learning_rate)``: one step downhill, ``params - rate * grad``."""
     cases = [_sgd_case("a 2-3-1 network, rate 0.5", (2, 3, 1), 0.5, 1.0),
              _sgd_case("rate 0: nothing moves", (2, 3, 1), 0.0, 1.0),
@@ -252,7 +252,7 @@ def _accuracy_case(name: str, n: int, seed: int, labels_from: Callable) -> Case:
     return Case(name, (net.output(X), labels), accuracy(net, X, labels))
 
 
-def check_accuracy(fn) -> bool:
+def check_accuracy(fn: Callable) -> bool:
     """Check ``fn(outputs, labels)``: the fraction of rows whose largest output is the label."""
     cases = [_accuracy_case("every prediction right", 50, 0, lambda pred, rng: pred),
              _accuracy_case("random labels", 50, 1, lambda pred, rng: rng.integers(0, 10, 50)),
@@ -270,7 +270,7 @@ def _one_neuron_case(name: str, w: float, b: float, a_prev: float, y: float) -> 
     return Case(name, (w, b, a_prev, y), net.gradient([[a_prev]], [[y]]).weights[0][0, 0])
 
 
-def check_chain_rule(fn) -> bool:
+def check_chain_rule(fn: Callable) -> bool:
     """Check ``fn(w, b, a_prev, y)``: dC/dw for ``C = (sigmoid(w * a_prev + b) - y)**2``."""
     cases = [_one_neuron_case("the lesson's neuron", 0.5, 0.1, 0.7, 1.0),
              _one_neuron_case("a silent input (a_prev = 0)", 1.5, -0.4, 0.0, 1.0),
@@ -281,7 +281,7 @@ def check_chain_rule(fn) -> bool:
                            "dC/da = 2 (a - y).")
 
 
-def check_line_fit_gradient(fn) -> bool:
+def check_line_fit_gradient(fn: Callable) -> bool:
     """Check ``fn(m, c, x, y)``: ``(dC/dm, dC/dc)`` for ``C = mean((m x + c - y)**2)``."""
     x = np.arange(4.0)
     noisy_x = _rng(7).uniform(-2, 2, 50)
