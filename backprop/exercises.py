@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from .activations import sigmoid, sigmoid_prime
+from .lesson import desired_nudges, propagate_back
 from .checking import Case, run_checks, show
 from .costs import one_hot, quadratic_cost_per_example
 from .network import Gradient, Network, unflatten
@@ -94,7 +95,7 @@ def check_wiggle_estimate(fn: Callable) -> bool:
 def check_desired_nudges(fn: Callable) -> bool:
     """Check ``fn(output, label)``: how much each output should move, ``one_hot - output``."""
     return run_checks("check_desired_nudges", fn,
-                      _label_cases(lambda out, label: one_hot([label])[0] - out),
+                      _label_cases(desired_nudges),
                       arg_names=["output", "label"],
                       hint="desired minus actual: the target is 1 at the label and 0 elsewhere; "
                            "a positive nudge means 'turn this output up'.")
@@ -140,8 +141,7 @@ def check_sum_of_wishes(fn: Callable) -> bool:
               ("two outputs that disagree", np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1.0, -1.0])),
               ("the digit network's last layer", W, _rng(4).normal(size=10)),
               ("no nudges at all", W, np.zeros(10))]
-    # the lesson's sum, neuron by neuron: wish of output j for neuron k is W[j, k] * nudge[j]
-    cases = [Case(name, (w, v), sum(w[j] * v[j] for j in range(len(v)))) for name, w, v in trials]
+    cases = [Case(name, (w, v), propagate_back(w, v)) for name, w, v in trials]
     return run_checks("check_sum_of_wishes", fn, cases, arg_names=["W_next", "nudges_next"],
                       hint="neuron k receives W_next[j, k] * nudges_next[j] from every neuron j "
                            "of the next layer; add them up (W_next.T @ nudges_next does it at once).")
