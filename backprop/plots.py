@@ -14,6 +14,9 @@ from matplotlib.colors import Normalize
 
 UP, DOWN = "#2166ac", "#b2182b"
 SIGNED = "RdBu"
+NUDGE_BAR = 0.2  # longest nudge bar beside a neuron, in units of the layer spacing
+NETWORK_KEY = ("Shade: activation. Bars: wished nudge (blue up, red down; each layer\n"
+               "scaled to its largest). Lines: weights (blue positive, red negative)")
 
 
 def _axes(ax):
@@ -128,7 +131,8 @@ def draw_sensitivity_heatmap(values, layer: int, ax=None, colorbar: bool = True)
     if first:
         ax.set(xticks=[], yticks=[], xlabel="16 neurons, each with its 28x28 incoming weights")
     else:
-        ax.set(xlabel=f"from neuron k of layer {layer - 1}", ylabel=f"to neuron j of layer {layer}")
+        ax.set(xlabel=f"from neuron k of layer {layer - 1}", ylabel=f"to neuron j of layer {layer}",
+               xticks=range(0, values.shape[1], 3), yticks=range(0, values.shape[0], 3))
     ax.set_title(f"|dC/dw|, layer {layer}")
     if colorbar:
         ax.figure.colorbar(image, ax=ax, shrink=0.8)
@@ -151,7 +155,7 @@ def draw_wiggle_curve(wiggles, measured, slope: float, wiggle: float, ax=None,
     ax.axvline(0, color="0.8", lw=0.8)
     ax.set(xlabel="wiggle added to the parameter", ylabel="change in cost",
            title="Wiggle a parameter, watch the cost")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return curve, tangent, point
 
 
@@ -165,7 +169,7 @@ def draw_change_bars(names, measured, predicted, ax=None, limit: float | None = 
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set(xticks=x, xticklabels=names, ylim=(-limit, limit), ylabel="change in cost",
            title="Same wiggle, different effects")
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return got, guess
 
 
@@ -228,14 +232,15 @@ def neuron_positions(sizes) -> list[np.ndarray]:
 
 
 def draw_network(sizes, activations, weights, ax=None, nudges=None, nudge_scale=None,
-                 current: int | None = None):
+                 current: int | None = None, title: str | None = None):
     """The network: neurons shaded by activation, connections coloured by weight.
 
     The input layer is drawn as its 28x28 image. ``nudges`` (optional, one array
     or None per layer) become small bars beside the neurons, blue up, red down,
     each layer scaled by ``nudge_scale[l]`` (default: its largest nudge).
     ``current`` (default: the output layer) is the layer being visited: it is
-    shaded and the connections to the layer after it stand out.
+    shaded and the connections to the layer after it stand out. Without a
+    ``title`` the axes are titled with the colour key :data:`NETWORK_KEY`.
     Returns a dict of artists: ``image``, ``neurons`` (one per non-input layer),
     ``connections``, ``nudges`` (bar containers; the input's is None), ``highlight``.
     """
@@ -267,17 +272,16 @@ def draw_network(sizes, activations, weights, ax=None, nudges=None, nudge_scale=
                                          vmin=0, vmax=1, s=70, edgecolors="k", zorder=3))
         values = np.zeros(sizes[layer]) if nudges is None or nudges[layer] is None else nudges[layer]
         scale = (nudge_scale[layer] if nudge_scale is not None else symmetric_limit(values))
-        art["nudges"].append(ax.barh(xy[:, 1], 0.38 * np.asarray(values) / scale, left=layer + 0.1,
-                                     height=0.6, color=signed_colors(values), zorder=4))
+        art["nudges"].append(ax.barh(xy[:, 1], NUDGE_BAR * np.asarray(values) / scale,
+                                     left=layer + 0.32, height=0.6, color=signed_colors(values),
+                                     zorder=4))
         ax.text(layer, top, f"layer {layer}", ha="center", va="bottom")
     ax.text(0, top, "layer 0\n(input)", ha="center", va="bottom")
     art["highlight"] = ax.add_patch(plt.Rectangle((0, 0), 0.95, 1, color="#fee08b", alpha=0.5,
                                                   zorder=0, transform=ax.get_xaxis_transform()))
     show_network_step(art, len(sizes) - 1 if current is None else current)
     ax.set(xlim=xlim, ylim=ylim, xticks=[], yticks=[])
-    ax.set_title("Shade: activation. Bars: wished nudge (blue up, red down;\n"
-                 "each layer scaled to its largest). Lines: weights (blue +, red -)",
-                 fontsize="small", loc="left")
+    ax.set_title(title or NETWORK_KEY, fontsize="medium" if title else "small")
     ax.set_frame_on(False)
     return art
 
@@ -292,7 +296,7 @@ def show_network_step(art: dict, current: int) -> None:
 def set_network_nudges(bars, values, scale: float) -> None:
     """Redraw one layer's nudge bars of :func:`draw_network` (width scaled like drawing)."""
     for bar, value, color in zip(bars, values, signed_colors(values)):
-        bar.set_width(0.38 * value / scale)
+        bar.set_width(NUDGE_BAR * value / scale)
         bar.set_color(color)
 
 

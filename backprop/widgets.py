@@ -236,7 +236,7 @@ def _ratio_line(measured, predicted) -> str:
 
 
 def _example_picker(labels, description: str = "image") -> W.Dropdown:
-    return W.Dropdown(options=[(f"#{i}: a {int(d)}", i) for i, d in enumerate(labels)],
+    return W.Dropdown(options=[(f"example {i}: a {int(d)}", i) for i, d in enumerate(labels)],
                       value=0, description=description)
 
 
