@@ -290,7 +290,7 @@ def nudge_explorer(net: Network, images, labels) -> Explorer:
         for bar, h in zip(factors[0], outputs[i]):
             bar.set_height(h)
         plots.set_bars(factors[1], pushes[i])
-        for title, text in zip(titles, (f"image #{i}: a {labels[i]}", f"Avenues 1, 2 for neuron {j}",
+        for title, text in zip(titles, (f"example {i}: a {labels[i]}", f"Avenues 1, 2 for neuron {j}",
                                         f"Avenue 3 for neuron {j}")):
             title.set_text(text)
         note.set_text(f"Whole update, backprop vs Hebb:\n  cosine similarity  {k.similarity:+.3f}\n"
