@@ -159,7 +159,8 @@ class Ratio(NamedTuple):
 def sensitivity_ratio(net: Network, X, Y, p: Param, q: Param, wiggle: float) -> Ratio:
     """Wiggle ``p`` and ``q`` by the same amount: ratio of measured and of predicted changes."""
     g = net.gradient(X, Y)
-    measured = measured_cost_change(net, X, Y, p, wiggle) / measured_cost_change(net, X, Y, q, wiggle)
+    change_p, change_q = (measured_cost_change(net, X, Y, r, wiggle) for r in (p, q))
+    measured = change_p / change_q
     return Ratio(measured, sensitivity(g, p) / sensitivity(g, q))
 
 
@@ -267,7 +268,8 @@ def wishes_for_previous_layer(weights, nudges) -> np.ndarray:
     weights = np.asarray(weights, dtype=np.float64)
     nudges = np.asarray(nudges, dtype=np.float64)
     if weights.ndim != 2 or nudges.shape != (weights.shape[0],):
-        raise ValueError(f"need weights (m, n) and m nudges; got {weights.shape} and {nudges.shape}")
+        raise ValueError(f"need weights (m, n) and m nudges; "
+                         f"got {weights.shape} and {nudges.shape}")
     return nudges[:, np.newaxis] * weights
 
 

@@ -59,7 +59,8 @@ def draw_activation_functions(ax=None, z_range: float = 6.0):
     ax = _axes(ax)
     z = np.linspace(-z_range, z_range, 241)
     lines = ax.plot(z, sigmoid(z), label="sigmoid", color=UP)
-    lines += ax.plot(z, relu(z) / z_range, "--", label=f"ReLU (divided by {z_range:g})", color="0.4")
+    lines += ax.plot(z, relu(z) / z_range, "--", color="0.4",
+                     label=f"ReLU (divided by {z_range:g})")
     ax.axhline(0, color="0.8", lw=0.8)
     ax.set(xlabel="weighted input z", ylabel="activation", title="Squashing the weighted sum")
     ax.legend(loc="upper left")
@@ -164,7 +165,8 @@ def draw_change_bars(names, measured, predicted, ax=None, limit: float | None = 
     ax = _axes(ax)
     x = np.arange(len(names))
     got = ax.bar(x - 0.2, measured, width=0.4, color="0.35", label="measured")
-    guess = ax.bar(x + 0.2, predicted, width=0.4, color="0.75", hatch="//", label="gradient x wiggle")
+    guess = ax.bar(x + 0.2, predicted, width=0.4, color="0.75", hatch="//",
+                   label="gradient x wiggle")
     limit = 1.2 * symmetric_limit(np.r_[measured, predicted]) if limit is None else limit
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set(xticks=x, xticklabels=names, ylim=(-limit, limit), ylabel="change in cost",
@@ -184,7 +186,8 @@ def draw_avenues(avenues, ax_params=None, ax_previous=None, limits=(None, None))
         _, (ax_params, ax_previous) = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
     heights = np.r_[avenues.bias, avenues.weights]
     params = draw_nudges(heights, ax_params, "Avenues 1, 2: bias, weights",
-                         limits[0], xlabel="bias (b), then weight from neuron k", ylabel="wished change")
+                         limits[0], xlabel="bias (b), then weight from neuron k",
+                         ylabel="wished change")
     ax_params.set_xticks([0, *range(1, len(heights), 3)],
                          ["b", *[str(k) for k in range(0, len(heights) - 1, 3)]])
     previous = draw_nudges(avenues.previous_activations, ax_previous,
@@ -270,7 +273,8 @@ def draw_network(sizes, activations, weights, ax=None, nudges=None, nudge_scale=
         xy = where[layer]
         art["neurons"].append(ax.scatter(xy[:, 0], xy[:, 1], c=activations[layer], cmap="Greys",
                                          vmin=0, vmax=1, s=70, edgecolors="k", zorder=3))
-        values = np.zeros(sizes[layer]) if nudges is None or nudges[layer] is None else nudges[layer]
+        missing = nudges is None or nudges[layer] is None
+        values = np.zeros(sizes[layer]) if missing else nudges[layer]
         scale = (nudge_scale[layer] if nudge_scale is not None else symmetric_limit(values))
         art["nudges"].append(ax.barh(xy[:, 1], NUDGE_BAR * np.asarray(values) / scale,
                                      left=layer + 0.32, height=0.6, color=signed_colors(values),
@@ -302,7 +306,7 @@ def set_network_nudges(bars, values, scale: float) -> None:
 
 def draw_wish_check(input_nudges, minus_delta, ax=None, layer: int = 0, limit=None,
                     label: str = "f'(z) x sum of weighted wishes", legend: bool = True):
-    """Bars: the wished push on each neuron's z; dots: minus backprop's error term. They coincide."""
+    """Bars: the wished push on each neuron's z; dots: minus backprop's error term (equal)."""
     ax = _axes(ax)
     x = np.arange(len(input_nudges))
     bars = ax.bar(x, input_nudges, color=signed_colors(input_nudges), label=label)

@@ -137,18 +137,21 @@ def sensitivity_explorer(net: Network, X, Y, wiggle_range: float = 0.5, points: 
     """
     gradient = net.gradient(X, Y)
     ranking = lesson.sensitivity_ranking(gradient, max(ranks) + 1)
-    picks = {f"#{r + 1}: {ranking[r][0].label} ({ranking[r][1]:+.2e})": ranking[r][0] for r in ranks}
+    picks = {f"#{r + 1}: {ranking[r][0].label} ({ranking[r][1]:+.2e})": ranking[r][0]
+             for r in ranks}
     a0, b0 = ranking[ranks[0]][0], ranking[ranks[-1]][0]
     c = {"parameter": W.Dropdown(options=picks, value=a0, description="ranked A"),
          "layer": W.Dropdown(options=range(1, len(net.sizes)), value=a0.layer, description="layer"),
          "kind": W.ToggleButtons(options=["weight", "bias"], value=a0.kind),
-         "neuron": W.IntSlider(value=a0.index[0], max=net.sizes[a0.layer] - 1, description="neuron j"),
+         "neuron": W.IntSlider(value=a0.index[0], max=net.sizes[a0.layer] - 1,
+                               description="neuron j"),
          "source": W.IntSlider(value=a0.index[-1] if a0.kind == "weight" else 0,
                                max=net.sizes[a0.layer - 1] - 1, description="from k",
                                disabled=a0.kind == "bias"),
          "compare_with": W.Dropdown(options=picks, value=b0, description="B"),
          "wiggle": W.FloatSlider(value=wiggle_range / 5, min=-wiggle_range, max=wiggle_range,
-                                 step=wiggle_range / 50, description="wiggle", readout_format=".3f")}
+                                 step=wiggle_range / 50, description="wiggle",
+                                 readout_format=".3f")}
     wiggles, curves = np.linspace(-wiggle_range, wiggle_range, points), {}
 
     def curve(p):
@@ -264,9 +267,11 @@ def nudge_explorer(net: Network, images, labels) -> Explorer:
     routes = plots.draw_avenues(avenues[0][0], grid[0, 2], grid[0, 3], (
         span(np.r_[av.bias, av.weights] for row in avenues for av in row),
         span(av.previous_activations for row in avenues for av in row)))
-    heat_b, frame_b = plots.draw_update_heatmap(compared[0].backprop, grid[1, 0], "Backprop: -dC/dw",
+    heat_b, frame_b = plots.draw_update_heatmap(compared[0].backprop, grid[1, 0],
+                                                "Backprop: -dC/dw",
                                                 span(k.backprop for k in compared) / 1.1, 0)
-    heat_h, frame_h = plots.draw_update_heatmap(compared[0].hebbian, grid[1, 1], "Hebbian: post x pre",
+    heat_h, frame_h = plots.draw_update_heatmap(compared[0].hebbian, grid[1, 1],
+                                                "Hebbian: post x pre",
                                                 span(k.hebbian for k in compared) / 1.1, 0)
     factors = plots.draw_update_factors(outputs[0], pushes[0], grid[1, 2], span([outputs, pushes]))
     grid[1, 3].axis("off")
@@ -290,7 +295,8 @@ def nudge_explorer(net: Network, images, labels) -> Explorer:
         for bar, h in zip(factors[0], outputs[i]):
             bar.set_height(h)
         plots.set_bars(factors[1], pushes[i])
-        for title, text in zip(titles, (f"example {i}: a {labels[i]}", f"Avenues 1, 2 for neuron {j}",
+        for title, text in zip(titles, (f"example {i}: a {labels[i]}",
+                                        f"Avenues 1, 2 for neuron {j}",
                                         f"Avenue 3 for neuron {j}")):
             title.set_text(text)
         note.set_text(f"Whole update, backprop vs Hebb:\n  cosine similarity  {k.similarity:+.3f}\n"
@@ -330,9 +336,10 @@ def backward_stepper(net: Network, images, labels) -> Explorer:
     first = walks[0][::-1]  # input layer first, as the drawing wants
     art = plots.draw_network(net.sizes, [s.activations for s in first], net.weights, ax_net,
                              [s.activation_nudges for s in first], scale)
-    checks = [plots.draw_wish_check(s.input_nudges, -s.delta, ax, s.layer, 1.15 * plots.symmetric_limit(
-                  [w[depth - s.layer].input_nudges for w in walks]), legend=False)
-              for s, ax in zip(walks[0][:-1], panels)]
+    push_limit = [1.15 * plots.symmetric_limit([w[depth - s.layer].input_nudges for w in walks])
+                  for s in walks[0][:-1]]
+    checks = [plots.draw_wish_check(s.input_nudges, -s.delta, ax, s.layer, limit, legend=False)
+              for s, ax, limit in zip(walks[0][:-1], panels, push_limit)]
     fig.legend(handles=list(checks[0]), loc="outside lower right", fontsize="small",
                labels=["bars: f'(z) x sum of weighted wishes (output: x 2(y - a))",
                        "dots: minus the error term delta from net.errors"])
@@ -376,7 +383,9 @@ def _step_note(step, depth: int) -> str:
         return ("Layer 0: the wishes reach the pixels. Pixels are data, not parameters,\n"
                 "so the walk stops; layer 1's weights learn from layer 1's delta.")
     gap = np.max(np.abs(step.input_nudges + step.delta))
-    what = ("Output layer: each neuron wishes for 2 x (target - activation).\n" if step.layer == depth
-            else f"Layer {step.layer}: each neuron adds up the wishes of layer {step.layer + 1}, "
-                 "weighted by its connections.\n")
+    if step.layer == depth:
+        what = "Output layer: each neuron wishes for 2 x (target - activation).\n"
+    else:
+        what = (f"Layer {step.layer}: each neuron adds up the wishes of layer "
+                f"{step.layer + 1}, weighted by its connections.\n")
     return what + f"f'(z) x wish = -delta: largest gap {gap:.1e}"

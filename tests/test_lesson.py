@@ -100,7 +100,8 @@ def test_measured_cost_change_matches_the_gradient_for_a_small_wiggle(net, batch
     g = net.gradient(*batch)
     for p, _ in lesson.sensitivity_ranking(g, top=3) + [(lesson.Param(1, "weight", (2, 300)), 0)]:
         measured = lesson.measured_cost_change(net, *batch, p, 1e-5)
-        assert measured == pytest.approx(lesson.predicted_cost_change(g, p, 1e-5), rel=1e-3, abs=1e-15)
+        predicted = lesson.predicted_cost_change(g, p, 1e-5)
+        assert measured == pytest.approx(predicted, rel=1e-3, abs=1e-15)
 
 
 def test_measured_cost_change_is_a_real_difference_of_costs_and_restores_the_network(net, batch):
@@ -211,7 +212,8 @@ def test_compare_with_hebbian_rows_are_factors_times_previous_activations(net, e
     assert np.allclose(k.backprop, -net.example_gradient(x, label).weights[2])
     assert np.allclose(k.hebbian, np.outer(out, hidden))
     # cosine of two outer products with the same right factor = cosine of the left factors
-    assert k.similarity == pytest.approx(pushes @ out / np.linalg.norm(pushes) / np.linalg.norm(out))
+    cosine = pushes @ out / np.linalg.norm(pushes) / np.linalg.norm(out)
+    assert k.similarity == pytest.approx(cosine)
 
 
 # ----- chapter 4 ---------------------------------------------------------------------
@@ -242,7 +244,8 @@ def test_slope_times_summed_wishes_is_minus_backprops_error_term(activation, exa
 def test_summed_wishes_are_minus_dcost_by_dactivation_by_finite_differences(net, example):
     x, label = example
     steps = lesson.backward_steps(net, x, label)
-    assert np.allclose(steps[0].activation_nudges, 2 * lesson.desired_nudges(steps[0].activations, label))
+    wished = 2 * lesson.desired_nudges(steps[0].activations, label)
+    assert np.allclose(steps[0].activation_nudges, wished)
     for s in steps[1:3]:
         slopes = central_slopes(lambda a: cost_from_layer(net, a, s.layer, label), s.activations)
         assert np.allclose(s.activation_nudges, -slopes, atol=1e-8)

@@ -140,7 +140,8 @@ def test_network_drawing_has_every_connection_neuron_and_nudge(ax):
     assert art["highlight"].get_x() == 1.5
     assert art["connections"][1].get_alpha() == 0.9 and art["connections"][0].get_alpha() == 0.15
     plots.set_network_nudges(art["nudges"][3], -nudges[3], 2.0)
-    assert np.allclose([b.get_width() for b in art["nudges"][3]], -plots.NUDGE_BAR * nudges[3] / 2.0)
+    widths = [b.get_width() for b in art["nudges"][3]]
+    assert np.allclose(widths, -plots.NUDGE_BAR * nudges[3] / 2.0)
     plots.show_network_step(art, 1)
     assert art["highlight"].get_x() == 0.5 and art["connections"][0].get_alpha() == 0.9
 
