@@ -1,127 +1,17 @@
 """Interactive explorers for chapters 2-4 (ipywidgets around the drawings of :mod:`plots`).
 
-Each explorer draws its figure once with the functions of :mod:`backprop.plots`
-and then only changes the data of the artists it got back. The figure is shown
-as a PNG in an ``ipywidgets.Image``; a control change redraws only the moving
-artists over a saved background (blitting), so it stays fast without a
-matplotlib widget backend. Every explorer is an :class:`Explorer`: set a value
-in ``explorer.controls[name]`` from Python and the figure follows, exactly as
-when the learner moves the control.
+Each explorer is an :class:`~backprop.explorer.Explorer`: set a value in
+``explorer.controls[name]`` from Python and the figure follows, exactly as when
+the learner moves the control.
 """
 from __future__ import annotations
 
-import io
-from contextlib import contextmanager
-from typing import Callable
-
 import ipywidgets as W
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from PIL import Image
-from threadpoolctl import threadpool_limits
 
 from . import lesson, plots
+from .explorer import Explorer, new_figure
 from .network import Network
-
-_BLAS_ONE_THREAD = {"limits": 1, "user_api": "blas"}
-
-
-class Explorer:
-    """A figure plus the controls that drive it.
-
-    Attributes
-    ----------
-    controls : dict of name -> ipywidgets control; setting ``.value`` redraws.
-    figure : the matplotlib Figure (its artists hold the current data).
-    artists : dict of name -> the artists that follow the controls.
-    image : the ``ipywidgets.Image`` showing the latest PNG.
-    view : the whole widget (controls above the image), displayed by Jupyter.
-    redraws : how many times the figure has been rendered.
-    """
-
-    def __init__(self, controls: dict, figure: Figure, apply: Callable[[dict], bool],
-                 own: tuple = ()) -> None:
-        """``apply(values)`` updates the artists and returns True if all must be redrawn.
-
-        Controls named in ``own`` have their own handlers and are not observed here.
-        """
-        self.controls, self.figure, self._apply = controls, figure, apply
-        self.artists, self._moving, self._background, self._holds, self.redraws = {}, [], None, 0, 0
-        self.image = W.Image(format="png")
-        self.view = W.VBox([W.HBox(list(controls.values()),
-                                   layout=W.Layout(flex_flow="row wrap")), self.image])
-        for name, control in controls.items():
-            if name not in own:
-                control.observe(lambda change: self.update(), names="value")
-
-    def set_moving(self, artists: dict) -> None:
-        """Name the artists a control change may alter; all others form the saved background.
-
-        They stay reachable as ``explorer.artists[name]`` (lists and bar containers allowed).
-        """
-        self.artists = artists
-        self._moving = list(_flatten(artists.values()))
-        for artist in self._moving:
-            artist.set_animated(True)
-
-    def update(self, full: bool = False) -> None:
-        """Read every control, update the artists and render (fully if anything needs it)."""
-        if self._holds:
-            return
-        with threadpool_limits(**_BLAS_ONE_THREAD):
-            values = {name: control.value for name, control in self.controls.items()}
-            full = self._apply(values) or full
-        if self.redraws == 0:  # lay the figure out once; afterwards the axes stay put
-            self.figure.canvas.draw()
-            self.figure.set_layout_engine("none")
-        self.image.value = self._render(full)
-        self.redraws += 1
-
-    @contextmanager
-    def hold(self):
-        """Change several controls at once, with a single redraw at the end."""
-        self._holds += 1
-        try:
-            yield self
-        finally:
-            self._holds -= 1
-        self.update()
-
-    def _render(self, full: bool) -> bytes:
-        canvas = self.figure.canvas
-        if full or self._background is None:
-            canvas.draw()  # everything except the moving artists
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            canvas.restore_region(self._background)
-        for artist in self._moving:
-            if artist.get_visible():
-                self.figure.draw_artist(artist)
-        pixels = np.asarray(canvas.buffer_rgba())[..., :3]
-        buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-        display(self.view)
-
-
-def _figure(width: float, height: float) -> Figure:
-    """A figure outside pyplot (so notebooks never show it twice), on the Agg canvas."""
-    figure = Figure(figsize=(width, height), dpi=72, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def _flatten(items):
-    """Every artist in nested lists, tuples and bar containers (None skipped)."""
-    for item in items:
-        if isinstance(item, (list, tuple)):  # bar containers are tuples too
-            yield from _flatten(item)
-        elif item is not None:
-            yield item
 
 
 # ----- chapter 2 ---------------------------------------------------------------------
@@ -159,7 +49,7 @@ def sensitivity_explorer(net: Network, X, Y, wiggle_range: float = 0.5, points: 
             curves[p] = lesson.cost_change_curve(net, X, Y, p, wiggles)
         return curves[p]
 
-    fig = _figure(13, 4.3)
+    fig = new_figure(13, 4.3)
     ax_heat, ax_curve, ax_bars = fig.subplots(1, 3, width_ratios=[1, 1.2, 0.9])
     lines = [plots.draw_wiggle_curve(wiggles, curve(p), lesson.sensitivity(gradient, p), 0.0,
                                      ax_curve, name, color)
@@ -257,7 +147,7 @@ def nudge_explorer(net: Network, images, labels) -> Explorer:
     c = {"example": picker, "neuron": W.Dropdown(options=range(net.sizes[-1]), value=int(labels[0]),
                                                  description="output neuron")}
     span = lambda arrays: 1.1 * plots.symmetric_limit(list(arrays))  # noqa: E731
-    fig = _figure(13, 7.2)
+    fig = new_figure(13, 7.2)
     grid = fig.subplots(2, 4, width_ratios=[0.8, 1, 1.2, 1.2])
     digit = plots.draw_digit(images[0], grid[0, 0], "image")
     nudges = plots.draw_nudges(np.zeros(net.sizes[-1]), grid[0, 1], "Desired nudges", 1.05)
@@ -327,7 +217,7 @@ def backward_stepper(net: Network, images, labels) -> Explorer:
     walks = [lesson.backward_steps(net, x, d) for x, d in zip(images, labels)]
     depth = len(net.sizes) - 1
     c = {"example": picker, "step": W.IntSlider(value=0, max=depth, description="steps back")}
-    fig = _figure(13, 6.6)
+    fig = new_figure(13, 6.6)
     grid = fig.add_gridspec(2, 3, width_ratios=[2.3, 1, 1])
     ax_net = fig.add_subplot(grid[:, 0])
     panels = [fig.add_subplot(grid[i // 2, 1 + i % 2]) for i in range(depth + 1)]
