@@ -201,16 +201,22 @@ def check_page(context, base_url: str, name: str, links: LinkChecker,
                 and not is_harmless(message.text):
             record("console error", message.text)
 
+    failed: set[str] = set()
+
     def on_response(response) -> None:
         if is_local(response.url) and response.status >= 400:
+            failed.add(response.url)
             record("failed request", f"{response.status} {site_path(response.url)}")
+
+    def on_request_failed(request) -> None:
+        if is_local(request.url) and request.url not in failed:
+            record("failed request", f"{request.failure} {site_path(request.url)}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: None if is_harmless(str(error))
             else record("page error", str(error)))
     page.on("response", on_response)
-    page.on("requestfailed", lambda request: is_local(request.url)
-            and record("failed request", f"{request.failure} {site_path(request.url)}"))
+    page.on("requestfailed", on_request_failed)
     page.on("websocket", lambda socket: is_local(socket.url)
             or record("outside request", f"websocket {socket.url}"))
     try:

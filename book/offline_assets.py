@@ -49,14 +49,16 @@ MATHJAX2_QUEUE_SHIM = """window.addEventListener('load', function () {
 });"""
 
 #: Where the widget manager finds its icon fonts: next to the vendored embed-amd.js.
-#: Its modules look for them beside their require.js module address, which by default
-#: is a folder named after the npm package, beside the page; a global ``require``
-#: object defined before require.js loads is read as require.js's configuration.
+#: The modules bundled in it (html-manager, base, controls, output) look for them
+#: beside their require.js module address, by default a folder named after the npm
+#: package beside the page; these paths move those addresses into the vendored folder.
+#: (A global ``require`` object defined before require.js loads is its configuration.)
 WIDGET_ASSETS_PATH = f"""(function () {{
   var root = document.documentElement.dataset.content_root || './';
   var dist = new URL(root + '_static/{WIDGET_MANAGER.rsplit('/', 1)[0]}', document.baseURI).href;
   window.__jupyter_widgets_assets_path__ = dist + '/';
-  window.require = {{paths: {{'@jupyter-widgets/html-manager/dist': dist}}}};
+  window.require = {{paths: {{'@jupyter-widgets/html-manager/dist': dist,
+                              '@jupyter-widgets': dist}}}};
 }})();"""
 
 
