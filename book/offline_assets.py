@@ -39,6 +39,7 @@ WIDGET_MANAGER = "js/html-manager/embed-amd.js"
 #: ipywidgets' static widget manager typesets widget labels with the MathJax 2 call
 #: ``MathJax.Hub.Queue``; the book loads MathJax 3, where that call throws a TypeError.
 #: This inline script gives MathJax 3 that one call (run before the widgets render).
+#: Known upstream: jupyter-widgets/ipywidgets issue 3849.
 MATHJAX2_QUEUE_SHIM = """window.addEventListener('load', function () {
   var mj = window.MathJax;
   if (mj && mj.startup && !mj.Hub) {
