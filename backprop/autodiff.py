@@ -1,0 +1,203 @@
+"""A tiny reverse-mode automatic differentiation engine over NumPy arrays.
+
+Every :class:`Tensor` remembers which tensors it was made from and how to pass
+a gradient back to them. Build the cost out of tensors, call ``cost.backward()``,
+and every tensor's ``.grad`` holds the partial derivative of the cost with
+respect to it: the chain rule, applied mechanically, last operation first.
+
+It knows just enough to write the digit network and a fitted line:
+``+ - * / @ **``, transpose, ``sigmoid``, ``sum`` and ``mean``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import sigmoid
+
+
+def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` over the axes that broadcasting stretched, back to ``shape``.
+
+    A bias of shape (16,) added to a batch of shape (n, 16) was used by every
+    row, so its gradient is the sum of the rows' gradients.
+    """
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad
+
+
+class Tensor:
+    """An array that records how it was computed, so gradients can flow back.
+
+    Parameters
+    ----------
+    value : the numbers (anything ``np.asarray`` accepts; stored as float64).
+    parents : the tensors this one was computed from (set by the operations).
+    """
+
+    def __init__(self, value, parents: tuple = ()) -> None:
+        self.value = np.asarray(value, dtype=np.float64)
+        self.grad = np.zeros_like(self.value)
+        self.parents = parents
+        self.pass_back = lambda: None  # adds self.grad's share to each parent's grad
+
+    def __repr__(self) -> str:
+        return f"Tensor(shape={self.value.shape})"
+
+    @property
+    def shape(self) -> tuple:
+        return self.value.shape
+
+    # ----- operations: each makes its output and says how to pass gradients back -----
+    def __add__(self, other) -> "Tensor":
+        other = as_tensor(other)
+        out = Tensor(self.value + other.value, (self, other))
+
+        def pass_back():
+            self.grad += _unbroadcast(out.grad, self.shape)
+            other.grad += _unbroadcast(out.grad, other.shape)
+        out.pass_back = pass_back
+        return out
+
+    def __mul__(self, other) -> "Tensor":
+        other = as_tensor(other)
+        out = Tensor(self.value * other.value, (self, other))
+
+        def pass_back():
+            self.grad += _unbroadcast(out.grad * other.value, self.shape)
+            other.grad += _unbroadcast(out.grad * self.value, other.shape)
+        out.pass_back = pass_back
+        return out
+
+    def __matmul__(self, other) -> "Tensor":
+        other = as_tensor(other)
+        if self.value.ndim != 2 or other.value.ndim != 2:
+            raise ValueError(f"@ takes two matrices; got shapes {self.shape} and {other.shape}")
+        out = Tensor(self.value @ other.value, (self, other))
+
+        def pass_back():
+            self.grad += out.grad @ other.value.T
+            other.grad += self.value.T @ out.grad
+        out.pass_back = pass_back
+        return out
+
+    def __pow__(self, exponent: float) -> "Tensor":
+        out = Tensor(self.value ** exponent, (self,))
+
+        def pass_back():
+            self.grad += out.grad * exponent * self.value ** (exponent - 1)
+        out.pass_back = pass_back
+        return out
+
+    def sigmoid(self) -> "Tensor":
+        """Squash each entry into (0, 1); its slope is ``s (1 - s)``."""
+        s = sigmoid(self.value)
+        out = Tensor(s, (self,))
+
+        def pass_back():
+            self.grad += out.grad * s * (1.0 - s)
+        out.pass_back = pass_back
+        return out
+
+    def sum(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
+        """Add up entries; every entry gets the whole gradient of the sum."""
+        out = Tensor(self.value.sum(axis=axis, keepdims=keepdims), (self,))
+
+        def pass_back():
+            grad = out.grad
+            if axis is not None and not keepdims:
+                grad = np.expand_dims(grad, axis)
+            self.grad += np.broadcast_to(grad, self.shape)
+        out.pass_back = pass_back
+        return out
+
+    def mean(self, axis: int | None = None) -> "Tensor":
+        count = self.value.size if axis is None else self.shape[axis]
+        return self.sum(axis) * (1.0 / count)
+
+    @property
+    def T(self) -> "Tensor":
+        out = Tensor(self.value.T, (self,))
+
+        def pass_back():
+            self.grad += out.grad.T
+        out.pass_back = pass_back
+        return out
+
+    # ----- the rest follows from the operations above -----
+    def __neg__(self) -> "Tensor":
+        return self * -1.0
+
+    def __sub__(self, other) -> "Tensor":
+        return self + (-as_tensor(other))
+
+    def __truediv__(self, other) -> "Tensor":
+        return self * as_tensor(other) ** -1.0
+
+    def __radd__(self, other) -> "Tensor":
+        return self + other
+
+    def __rmul__(self, other) -> "Tensor":
+        return self * other
+
+    def __rsub__(self, other) -> "Tensor":
+        return as_tensor(other) - self
+
+    # ----- reverse mode -----
+    def backward(self) -> None:
+        """Fill ``.grad`` of every tensor this one depends on with d(self)/d(tensor).
+
+        ``self`` must be a single number (a cost). Operations are visited in
+        reverse order of computation, so each tensor has collected the gradient
+        from everything that used it before it passes that gradient on.
+        """
+        if self.value.size != 1:
+            raise ValueError(f"backward() starts from a single number (a cost); got shape {self.shape}")
+        order, seen = [], set()
+
+        def visit(tensor: "Tensor") -> None:
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                for parent in tensor.parents:
+                    visit(parent)
+                order.append(tensor)
+        visit(self)
+        for tensor in order:
+            tensor.grad = np.zeros_like(tensor.value)
+        self.grad = np.ones_like(self.value)
+        for tensor in reversed(order):
+            tensor.pass_back()
+
+
+def as_tensor(x) -> Tensor:
+    """``x`` itself if it is a Tensor, else a constant tensor holding it."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def parameters_of(net) -> tuple[list, list]:
+    """A sigmoid network's weights and biases copied into tensors."""
+    if net.activation.name != "sigmoid" or net.cost_function.name != "quadratic":
+        raise ValueError("the engine writes the lesson's network: sigmoid neurons, quadratic cost")
+    return [Tensor(w) for w in net.weights], [Tensor(b) for b in net.biases]
+
+
+def network_output(weights: list, biases: list, X) -> Tensor:
+    """Forward pass written with tensors: ``a = sigmoid(a @ W.T + b)``, layer by layer."""
+    a = as_tensor(X)
+    for w, b in zip(weights, biases):
+        a = (a @ w.T + b).sigmoid()
+    return a
+
+
+def quadratic_cost(output: Tensor, Y) -> Tensor:
+    """The lesson's cost: per example the sum of squared differences, averaged over examples."""
+    return ((output - Y) ** 2).sum(axis=1).mean()
+
+
+def gradient_descent_step(params: list, learning_rate: float) -> None:
+    """Move every parameter tensor a little against its gradient, in place."""
+    for p in params:
+        p.value -= learning_rate * p.grad
