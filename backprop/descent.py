@@ -1,0 +1,267 @@
+"""Learning from many examples: averaged nudges, descent paths, training recipes.
+
+Chapter 5 compares one example's wishes with the average over many. Chapter 6
+walks downhill on costs of two parameters, with the whole data set per step
+(gradient descent) or a small random batch per step (stochastic gradient
+descent). Chapter 7 trains the digit network with a recipe kept in one place.
+"""
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+import numpy as np
+
+from .network import Network
+from .training import History, accuracy, shuffled_batches, train
+from .validation import as_inputs, as_labels, non_negative, positive_int
+
+
+# ----- chapter 5: one example versus the average ---------------------------------------
+def fraction_predicted_as(net: Network, X, digit: int) -> float:
+    """Fraction of the examples ``X`` that the network calls ``digit``."""
+    return float(np.mean(net.predict(X) == digit))
+
+
+def example_gradients(net: Network, X, Y) -> np.ndarray:
+    """Each example's own gradient, one row per example (columns in ``to_vector`` order).
+
+    Every row comes from :meth:`Network.example_gradient`, the one-example
+    backward pass: these are the nudges each example asks for, before averaging.
+    """
+    X, T = net._inputs_and_targets(X, Y)
+    return np.array([net.example_gradient(x, t).to_vector() for x, t in zip(X, T)])
+
+
+# ----- chapter 6: walking downhill on two parameters -----------------------------------
+class LineFit:
+    """Fit a line ``y = m x + c`` to noisy points by mean squared error.
+
+    Its cost surface over ``(m, c)`` is a bowl, so every step of gradient
+    descent is easy to follow. ``params`` is the pair ``(m, c)``; ``idx``
+    picks the examples of a mini-batch (``None``: all of them).
+    """
+
+    names = ("slope m", "intercept c")
+
+    def __init__(self, n_examples: int = 1000, slope: float = 2.0, intercept: float = -1.0,
+                 noise: float = 0.5, seed: int = 0) -> None:
+        self.n_examples = positive_int(n_examples, "n_examples")
+        rng = np.random.default_rng(seed)
+        self.x = rng.uniform(-1.0, 1.0, self.n_examples)
+        self.y = slope * self.x + intercept + rng.normal(0.0, noise, self.n_examples)
+        self.start = np.array([-2.0, 2.0])
+        self.extent = (-3.0, 4.0, -3.0, 3.0)
+        self.escape_radius = 100.0
+
+    def errors(self, params, idx=None) -> np.ndarray:
+        """How far each point's predicted y is from its real y."""
+        m, c = params
+        x, y = (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
+        return m * x + c - y
+
+    def cost(self, params, idx=None) -> float:
+        """Mean squared error ``mean((m x + c - y)**2)``."""
+        return float(np.mean(self.errors(params, idx) ** 2))
+
+    def gradient(self, params, idx=None) -> np.ndarray:
+        """``(dC/dm, dC/dc) = (mean(2 e x), mean(2 e))`` with errors ``e``, by the chain rule."""
+        e = self.errors(params, idx)
+        x = self.x if idx is None else self.x[idx]
+        return np.array([np.mean(2.0 * e * x), np.mean(2.0 * e)])
+
+
+class NetworkSlice:
+    """The network's cost as a function of two of its weights, all else frozen.
+
+    ``first`` and ``second`` name weights as ``(layer, j, k)``: the weight
+    ``net.weights[layer][j, k]`` from neuron ``k`` to neuron ``j``. Layers before
+    the first chosen one never change, so their outputs are computed once and a
+    smaller :class:`Network` made of the remaining layers does the rest; its
+    cost and gradient are exactly those of the full network.
+    """
+
+    def __init__(self, net: Network, X, Y, first: tuple, second: tuple,
+                 half_width: float = 4.0) -> None:
+        for layer, j, k in (first, second):
+            if not (0 <= layer < len(net.weights) and 0 <= j < net.sizes[layer + 1]
+                    and 0 <= k < net.sizes[layer]):
+                raise ValueError(f"no weight ({layer}, {j}, {k}) in a network of sizes {net.sizes}")
+        if tuple(first) == tuple(second):
+            raise ValueError("choose two different weights")
+        X, T = net._inputs_and_targets(X, Y)
+        cut = min(first[0], second[0])
+        self.positions = [(layer - cut, j, k) for layer, j, k in (first, second)]
+        self.inputs = net.forward(X).activations[cut]
+        self.targets = T
+        self.tail = Network(net.sizes[cut:], net.activation.name, net.cost_function.name)
+        self.tail.weights = [w.copy() for w in net.weights[cut:]]
+        self.tail.biases = [b.copy() for b in net.biases[cut:]]
+        self.n_examples = X.shape[0]
+        self.center = np.array([net.weights[layer][j, k] for layer, j, k in (first, second)])
+        self.start = self.center + np.array([-0.75, 0.75]) * half_width
+        self.extent = (self.center[0] - half_width, self.center[0] + half_width,
+                       self.center[1] - half_width, self.center[1] + half_width)
+        self.escape_radius = 4.0 * half_width
+        self.names = tuple(f"weight {k}\u2192{j} of layer {layer + 1}" for layer, j, k in (first, second))
+
+    def _set(self, params) -> None:
+        for (layer, j, k), value in zip(self.positions, params):
+            self.tail.weights[layer][j, k] = value
+
+    def cost(self, params, idx=None) -> float:
+        """The network's averaged cost with the two weights set to ``params``."""
+        self._set(params)
+        rows = slice(None) if idx is None else idx
+        return self.tail.cost(self.inputs[rows], self.targets[rows])
+
+    def gradient(self, params, idx=None) -> np.ndarray:
+        """The two partial derivatives, read off the network's backward pass."""
+        self._set(params)
+        rows = slice(None) if idx is None else idx
+        g = self.tail.gradient(self.inputs[rows], self.targets[rows])
+        return np.array([g.weights[layer][j, k] for layer, j, k in self.positions])
+
+
+def cost_grid(problem, xs, ys) -> np.ndarray:
+    """The full cost at every point of a grid: ``grid[i, j] = cost((xs[j], ys[i]))``."""
+    return np.array([[problem.cost((x, y)) for x in xs] for y in ys])
+
+
+class Trajectory(NamedTuple):
+    """A walk downhill: where it went and what each step cost.
+
+    ``params[i]`` is the point after ``i`` steps and ``costs[i]`` the full cost
+    there; ``examples[i]`` and ``seconds[i]`` count the examples and the wall
+    time the first ``i`` steps used. ``diverged_at`` is the step at which the
+    walk blew up (None if it did not); the arrays stop there.
+    """
+
+    params: np.ndarray
+    costs: np.ndarray
+    examples: np.ndarray
+    seconds: np.ndarray
+    batch_size: int
+    diverged_at: int | None
+
+
+def _batches_forever(n: int, batch_size: int, rng: np.random.Generator):
+    while True:
+        yield from shuffled_batches(n, batch_size, rng)
+
+
+def descend(problem, learning_rate: float, steps: int, batch_size: int | None = None,
+            seed: int = 0, start=None) -> Trajectory:
+    """Take ``steps`` steps downhill from ``start`` (default ``problem.start``).
+
+    ``batch_size=None`` (or the number of examples) is gradient descent: every
+    step uses all examples. Smaller batches are stochastic gradient descent:
+    shuffle, then one step per mini-batch, reshuffling after each pass. The
+    walk stops, marked as diverged, if the cost stops being finite or the
+    point goes further than ``problem.escape_radius`` from the start.
+    """
+    learning_rate = non_negative(learning_rate, "learning rate")
+    steps = positive_int(steps, "steps")
+    n = problem.n_examples
+    batch_size = n if batch_size is None else positive_int(batch_size, "batch size")
+    if batch_size > n:
+        raise ValueError(f"batch size {batch_size} is larger than the {n} examples")
+    start = np.asarray(problem.start if start is None else start, dtype=float)
+    batches = None if batch_size == n else _batches_forever(n, batch_size, np.random.default_rng(seed))
+    params, costs, seconds = [start], [problem.cost(start)], [0.0]
+    diverged_at = None
+    for step in range(1, steps + 1):
+        began = time.perf_counter()
+        idx = None if batches is None else next(batches)
+        point = params[-1] - learning_rate * problem.gradient(params[-1], idx)
+        seconds.append(seconds[-1] + time.perf_counter() - began)
+        cost = problem.cost(point)
+        if not (np.isfinite(cost) and np.linalg.norm(point - start) <= problem.escape_radius):
+            diverged_at = step
+            seconds.pop()
+            break
+        params.append(point)
+        costs.append(cost)
+    examples = batch_size * np.arange(len(params))
+    return Trajectory(np.array(params), np.array(costs), examples, np.array(seconds),
+                      batch_size, diverged_at)
+
+
+def first_steps(trajectory: Trajectory, steps: int) -> Trajectory:
+    """The same walk cut after ``steps`` steps (a walk's start does not depend on its length)."""
+    keep, d = steps + 1, trajectory.diverged_at
+    diverged = d if d is not None and d <= steps else None
+    return Trajectory(trajectory.params[:keep], trajectory.costs[:keep], trajectory.examples[:keep],
+                      trajectory.seconds[:keep], trajectory.batch_size, diverged)
+
+
+# ----- chapter 7: the recipe that trains the digit network -----------------------------
+RECIPES = {
+    "lesson": dict(cost="quadratic", learning_rate=3.0, lr_decay=0.1, weight_decay=0.0,
+                   epochs=30, batch_size=10, seed=0),
+    "best": dict(cost="quadratic", learning_rate=6.0, lr_decay=0.1, weight_decay=1e-4,
+                 epochs=60, batch_size=10, seed=0),
+}
+"""Settings for training the 784-16-16-10 sigmoid network on MNIST.
+
+``"lesson"``: the lesson's network and cost (sigmoid, quadratic) trained by
+plain mini-batch SGD with a slowly decaying learning rate. ``"best"``: the same
+network with weight decay, a gentle pull of every weight towards zero.
+"""
+
+
+def recipe_settings(recipe: str = "lesson", **changes) -> dict:
+    """The settings of a named recipe, with any ``changes`` applied."""
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
+    unknown = set(changes) - set(RECIPES[recipe])
+    if unknown:
+        raise ValueError(f"unknown recipe settings {sorted(unknown)}; known: {sorted(RECIPES[recipe])}")
+    return {**RECIPES[recipe], **changes}
+
+
+def train_digit_recogniser(X, labels, recipe: str = "lesson", test_data: tuple | None = None,
+                           progress: bool = False, **changes) -> tuple[Network, History]:
+    """Train a fresh 784-16-16-10 sigmoid network with a named recipe (float32, fast).
+
+    Returns the trained network and its :class:`~backprop.training.History`.
+    ``changes`` override single settings, e.g. ``epochs=5``.
+    """
+    settings = recipe_settings(recipe, **changes)
+    net = Network((784, 16, 16, 10), "sigmoid", settings["cost"], seed=settings["seed"],
+                  dtype=np.float32)
+    history = train(net, X, labels, epochs=settings["epochs"],
+                    learning_rate=settings["learning_rate"], batch_size=settings["batch_size"],
+                    seed=settings["seed"], test_data=test_data, lr_decay=settings["lr_decay"],
+                    weight_decay=settings["weight_decay"], progress=progress)
+    return net, history
+
+
+def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str = "lesson",
+                              steps: int = 10_000) -> np.ndarray:
+    """Test accuracy after training on only the first ``n`` labelled examples, for each ``n``.
+
+    Every run takes the same number of SGD steps (so small sets are seen many
+    times over) and spreads its learning-rate decay over those steps the same way.
+    """
+    settings = recipe_settings(recipe)
+    steps = positive_int(steps, "steps")
+    results = []
+    for n in sizes:
+        n = positive_int(n, "training-set size")
+        if n > len(X):
+            raise ValueError(f"asked for {n} training examples; only {len(X)} available")
+        epochs = max(1, round(steps * settings["batch_size"] / n))
+        decay = settings["lr_decay"] * settings["epochs"] / epochs
+        net, _ = train_digit_recogniser(X[:n], labels[:n], recipe, epochs=epochs, lr_decay=decay)
+        results.append(accuracy(net, X_test, labels_test))
+    return np.array(results)
+
+
+def misclassified(net: Network, X, labels) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the examples the network gets wrong, and what it guessed for them."""
+    X = as_inputs(X, net.sizes[0], net.dtype)
+    labels = as_labels(labels, net.sizes[-1])
+    guesses = net.predict(X)
+    wrong = np.flatnonzero(guesses != labels)
+    return wrong, guesses[wrong]
