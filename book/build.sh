@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Set up and build the book on a fresh machine: _build/html/index.html.
+#
+#   bash book/build.sh
+#
+# Creates .venv (unless a virtual environment is already active), installs
+# requirements.txt, fetches the pinned MathJax, require.js and widget manager with
+# npm so the pages need no network (skipped, with a note, when npm is missing: the
+# pages then load those scripts from CDNs), and builds with warnings as errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${VIRTUAL_ENV:-}" ]; then
+    [ -d .venv ] || python3 -m venv .venv
+    # shellcheck disable=SC1091
+    source .venv/bin/activate
+fi
+python -m pip install -q -r requirements.txt
+if command -v npm >/dev/null 2>&1; then
+    npm ci --no-audit --no-fund --loglevel=error
+    python book/vendor.py
+else
+    echo "npm not found: the book will load MathJax and the widget manager from CDNs."
+fi
+jupyter-book build . -W -n --keep-going
+echo "Open _build/html/index.html"
