@@ -34,6 +34,26 @@ def example_gradients(net: Network, X, Y) -> np.ndarray:
 
 
 # ----- chapter 6: walking downhill on two parameters -----------------------------------
+def cosine_similarity(a, b) -> float:
+    """1 when two vectors point the same way, 0 at right angles, -1 when opposite."""
+    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def mini_batch_agreement(net: Network, X, Y, batch_size: int, n_batches: int = 20,
+                         seed: int = 0) -> np.ndarray:
+    """How well mini-batch gradients point along the gradient of all of ``X``.
+
+    Returns the cosine similarity with the full gradient for each of
+    ``n_batches`` random mini-batches of ``batch_size`` examples.
+    """
+    X, T = net._inputs_and_targets(X, Y)
+    full = net.gradient(X, T).to_vector()
+    batches = _batches_forever(X.shape[0], positive_int(batch_size, "batch size"),
+                               np.random.default_rng(seed))
+    return np.array([cosine_similarity(net.gradient(X[idx], T[idx]).to_vector(), full)
+                     for idx in (next(batches) for _ in range(positive_int(n_batches, "n_batches")))])
+
+
 class LineFit:
     """Fit a line ``y = m x + c`` to noisy points by mean squared error.
 
@@ -187,6 +207,44 @@ def descend(problem, learning_rate: float, steps: int, batch_size: int | None = 
                       batch_size, diverged_at)
 
 
+class Race(NamedTuple):
+    """Checkpoints of one training run: examples used, seconds spent, probe cost."""
+
+    examples: np.ndarray
+    seconds: np.ndarray
+    costs: np.ndarray
+
+
+def race_batch_sizes(net: Network, X, labels, batch_sizes, epochs: int, learning_rate: float,
+                     probe: tuple, checkpoints: int = 20, seed: int = 0) -> dict:
+    """Train a copy of ``net`` per batch size on the same examples; time each run.
+
+    Every run sees ``epochs`` passes over ``X`` (so the same number of examples)
+    with the same learning rate. About ``checkpoints`` times per run, the cost
+    on the ``probe`` examples is measured; that measuring is left out of the
+    recorded seconds. Returns ``{batch_size: Race}``.
+    """
+    results = {}
+    for batch in batch_sizes:
+        copy = net.copy()
+        steps = epochs * -(-len(X) // positive_int(batch, "batch size"))
+        every = max(1, steps // checkpoints)
+        marks = [(0, 0.0, copy.cost(*probe))]
+        clock = {"start": time.perf_counter(), "left_out": 0.0}
+
+        def record(step, cost, trained, batch=batch, every=every, steps=steps, clock=clock,
+                   marks=marks):
+            if step % every == 0 or step == steps:
+                paused = time.perf_counter()
+                spent = paused - clock["start"] - clock["left_out"]
+                marks.append((min(step * batch, epochs * len(X)), spent, trained.cost(*probe)))
+                clock["left_out"] += time.perf_counter() - paused
+        train(copy, X, labels, epochs=epochs, learning_rate=learning_rate, batch_size=batch,
+              seed=seed, progress=False, callback=record)
+        results[batch] = Race(*map(np.array, zip(*marks)))
+    return results
+
+
 def first_steps(trajectory: Trajectory, steps: int) -> Trajectory:
     """The same walk cut after ``steps`` steps (a walk's start does not depend on its length)."""
     keep, d = steps + 1, trajectory.diverged_at
@@ -197,16 +255,18 @@ def first_steps(trajectory: Trajectory, steps: int) -> Trajectory:
 
 # ----- chapter 7: the recipe that trains the digit network -----------------------------
 RECIPES = {
-    "lesson": dict(cost="quadratic", learning_rate=3.0, lr_decay=0.1, weight_decay=0.0,
-                   epochs=30, batch_size=10, seed=0),
-    "best": dict(cost="quadratic", learning_rate=6.0, lr_decay=0.1, weight_decay=1e-4,
-                 epochs=60, batch_size=10, seed=0),
+    "lesson": dict(cost="quadratic", learning_rate=1.5, lr_decay=0.02, weight_decay=0.0,
+                   epochs=60, batch_size=10, seed=0),
+    "best": dict(cost="quadratic", learning_rate=10.0, lr_decay=0.05, weight_decay=5e-5,
+                 epochs=100, batch_size=50, seed=0),
 }
 """Settings for training the 784-16-16-10 sigmoid network on MNIST.
 
-``"lesson"``: the lesson's network and cost (sigmoid, quadratic) trained by
-plain mini-batch SGD with a slowly decaying learning rate. ``"best"``: the same
-network with weight decay, a gentle pull of every weight towards zero.
+Both use the lesson's network and cost (sigmoid neurons, quadratic cost) and plain
+mini-batch SGD whose learning rate decays as ``rate / (1 + lr_decay * epoch)``.
+``"best"`` adds weight decay, a gentle pull of every weight towards zero that keeps
+neurons away from the flat ends of the sigmoid. Measured on MNIST (seed 0, 2 cores):
+``"lesson"`` about 95% in under 30 s, ``"best"`` about 96% in about 20 s.
 """
 
 

@@ -73,10 +73,11 @@ def draw_cost_surface(xs, ys, grid, ax=None, names=("parameter 1", "parameter 2"
 
 def draw_path(trajectory, ax=None, color=SGD_COLOR, label="", line=None):
     """The points a walk downhill visited, joined in order (reuses ``line`` if given)."""
-    if line is None:
-        line, = _axes(ax).plot([], [], ".-", color=color, lw=1.2, ms=4, label=label)
-    line.set_data(trajectory.params[:, 0], trajectory.params[:, 1])
-    return line
+    if line is not None:
+        line.set_data(trajectory.params[:, 0], trajectory.params[:, 1])
+        return line
+    return _axes(ax).plot(trajectory.params[:, 0], trajectory.params[:, 1], ".-", color=color,
+                          lw=1.2, ms=4, label=label)[0]
 
 
 def divergence_note(trajectory, name: str) -> str:
@@ -86,10 +87,12 @@ def divergence_note(trajectory, name: str) -> str:
     return f"{name} diverged after {trajectory.diverged_at} steps"
 
 
-def batch_name(trajectory, n_examples: int) -> str:
-    """``"gradient descent"`` for full batches, else ``"SGD, batch b"``."""
+def batch_name(trajectory, n_examples: int, short: bool = False) -> str:
+    """``"gradient descent (all examples)"`` for full batches, else ``"SGD, batch b"``."""
     b = trajectory.batch_size
-    return "gradient descent (all examples)" if b == n_examples else f"SGD, batch {b}"
+    if b == n_examples:
+        return "all examples" if short else "gradient descent (all examples)"
+    return f"batch {b}" if short else f"SGD, batch {b}"
 
 
 def draw_cost_curve(trajectory, x: str = "examples", ax=None, color=SGD_COLOR, label="",
@@ -100,19 +103,11 @@ def draw_cost_curve(trajectory, x: str = "examples", ax=None, color=SGD_COLOR, l
     """
     if x not in ("examples", "seconds"):
         raise ValueError(f"x must be 'examples' or 'seconds'; got {x!r}")
-    if line is None:
-        line, = _axes(ax).plot([], [], "-", color=color, lw=1.5, label=label)
     xs = trajectory.examples if x == "examples" else trajectory.seconds * 1000.0
-    line.set_data(xs[1:], trajectory.costs[1:])
-    return line
-
-
-def _fit_limits(ax, lines, log_x=True) -> None:
-    xs = np.concatenate([ln.get_xdata() for ln in lines] + [[1.0]])
-    ys = np.concatenate([ln.get_ydata() for ln in lines] + [[1.0]])
-    xs, ys = xs[xs > 0], ys[ys > 0]
-    ax.set_xlim(xs.min() / 1.5 if log_x else 0, xs.max() * 1.5)
-    ax.set_ylim(ys.min() / 1.1, ys.max() * 1.1)
+    if line is not None:
+        line.set_data(xs[1:], trajectory.costs[1:])
+        return line
+    return _axes(ax).plot(xs[1:], trajectory.costs[1:], "-", color=color, lw=1.5, label=label)[0]
 
 
 def draw_batch_sizes(problem, grid, xs, ys, trajectories, axes=None):
@@ -126,16 +121,17 @@ def draw_batch_sizes(problem, grid, xs, ys, trajectories, axes=None):
     full = [t for t in trajectories if t.batch_size == problem.n_examples]
     artists = []
     for ax, tr in zip(np.ravel(axes), trajectories):
-        title = f"{batch_name(tr, problem.n_examples)}\ncost {tr.costs[-1]:.3f} after " \
-                f"{len(tr.costs) - 1} steps"
-        artists += draw_cost_surface(xs, ys, grid, ax, problem.names, title)
+        title = f"{batch_name(tr, problem.n_examples, short=True)}, {len(tr.costs) - 1} steps\n" \
+                f"cost {tr.costs[-1]:.3g}"
+        artists += draw_cost_surface(xs, ys, grid, ax, problem.names)
+        ax.set_title(title, fontsize=10)
         if full and tr is not full[0]:
             artists.append(draw_path(full[0], ax, "white"))
             artists[-1].set_alpha(0.6)
         artists.append(draw_path(tr, ax, SGD_COLOR if tr.batch_size < problem.n_examples else GD_COLOR))
-        note = divergence_note(tr, "this walk")
-        if note:
-            artists.append(ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center",
+        if tr.diverged_at is not None:
+            artists.append(ax.text(0.5, 0.5, f"diverged after\n{tr.diverged_at} steps",
+                                   transform=ax.transAxes, ha="center", va="center",
                                    color="white", backgroundcolor="tab:red"))
     return artists
 
@@ -280,12 +276,14 @@ class SGDExplorer:
         grid = descent.cost_grid(problem, xs, ys)
         self._surface_artists = draw_cost_surface(xs, ys, grid, self.ax_surface, problem.names)
         self.ax_surface.legend(handles=self.paths, loc="upper right", fontsize=8)
-        top = max(grid.max(), problem.cost(problem.start)) * 1.5
-        bottom = grid.min() * 0.95
+        start, bottom = problem.cost(problem.start), grid.min()
+        log = start > 10 * bottom
+        span = start - bottom
+        low, top = (bottom / 1.2, start * 3) if log else (bottom - 0.1 * span, start + 0.5 * span)
         slowest = self.walk(None, {"steps": self.MAX_STEPS})
         fastest = self.walk(1, {"steps": 1})
         for ax in (self.ax_examples, self.ax_seconds):
-            ax.set(yscale="log" if top > 10 * bottom else "linear", ylim=(bottom, top))
+            ax.set(yscale="log" if log else "linear", ylim=(low, top))
         self.ax_examples.set_xlim(0.7, 2 * self.MAX_STEPS * problem.n_examples)
         self.ax_seconds.set_xlim(fastest.seconds[1] * 300, slowest.seconds[-1] * 3000)
         self.figure.canvas.draw()

@@ -175,12 +175,16 @@ def digit_like_data(n, seed=0):
     return X.astype(np.float32), labels
 
 
-def test_train_digit_recogniser_uses_the_recipe():
-    X, y = digit_like_data(500)
-    net, history = descent.train_digit_recogniser(X, y, "lesson", test_data=(X, y), epochs=2)
+def test_train_digit_recogniser_is_plain_training_with_the_recipe_settings():
+    X, y = digit_like_data(300)
+    net, history = descent.train_digit_recogniser(X, y, "best", test_data=(X, y), epochs=2)
+    r = descent.RECIPES["best"]
+    same = bp.Network((784, 16, 16, 10), "sigmoid", r["cost"], seed=r["seed"], dtype=np.float32)
+    bp.train(same, X, y, epochs=2, learning_rate=r["learning_rate"], batch_size=r["batch_size"],
+             seed=r["seed"], lr_decay=r["lr_decay"], weight_decay=r["weight_decay"], progress=False)
     assert net.sizes == [784, 16, 16, 10] and net.dtype == np.float32
-    assert history.batch_size == descent.RECIPES["lesson"]["batch_size"]
-    assert len(history.test_accuracy) == 2 and history.test_accuracy[-1] > 0.9
+    np.testing.assert_array_equal(net.to_vector(), same.to_vector())
+    assert history.batch_size == r["batch_size"] and len(history.test_accuracy) == 2
 
 
 def test_accuracy_vs_training_size_trains_one_network_per_size():
@@ -199,3 +203,35 @@ def test_misclassified_lists_exactly_the_wrong_answers(small):
     answers = net.predict(X)
     np.testing.assert_array_equal(wrong, np.flatnonzero(answers != y))
     np.testing.assert_array_equal(guesses, answers[answers != y])
+
+
+def test_cosine_similarity_of_hand_picked_directions():
+    assert descent.cosine_similarity([1, 0], [3, 0]) == pytest.approx(1.0)
+    assert descent.cosine_similarity([1, 0], [0, 2]) == pytest.approx(0.0)
+    assert descent.cosine_similarity([1, 1], [-1, -1]) == pytest.approx(-1.0)
+
+
+def test_a_mini_batch_of_everything_points_exactly_along_the_full_gradient(small):
+    net, X, y = small
+    np.testing.assert_allclose(descent.mini_batch_agreement(net, X, y, 30, n_batches=3), 1.0)
+    single = descent.mini_batch_agreement(net, X, y, 1, n_batches=30, seed=0)
+    full = net.gradient(X, y).to_vector()
+    expected = sorted(descent.cosine_similarity(net.gradient(X[i:i + 1], y[i:i + 1]).to_vector(), full)
+                      for i in range(30))
+    np.testing.assert_allclose(sorted(single), expected)   # one pass: every example once
+
+
+def test_race_trains_each_batch_size_like_plain_training(small):
+    net, X, y = small
+    before = net.to_vector()
+    probe = (X[:10], y[:10])
+    races = descent.race_batch_sizes(net, X, y, [1, 7, 30], epochs=2, learning_rate=0.5,
+                                     probe=probe, checkpoints=5)
+    np.testing.assert_array_equal(net.to_vector(), before)
+    for size, race in races.items():
+        copy = net.copy()
+        bp.train(copy, X, y, epochs=2, learning_rate=0.5, batch_size=size, progress=False)
+        assert race.costs[0] == pytest.approx(net.cost(*probe))
+        assert race.costs[-1] == pytest.approx(copy.cost(*probe))
+        assert race.examples[-1] == 60 and np.all(np.diff(race.examples) > 0)
+        assert np.all(np.diff(race.seconds) >= 0)

@@ -52,8 +52,8 @@ def test_batch_size_panel_draws_one_surface_per_walk_and_names_divergence():
     walks = [descent.descend(line, 1.3, 20, b, seed=0) for b in (1, 10, None)]
     fig, axes = plt.subplots(1, 3)
     dp.draw_batch_sizes(line, descent.cost_grid(line, xs, ys), xs, ys, walks, axes)
-    assert [ax.get_title().split("\n")[0] for ax in axes] == \
-        ["SGD, batch 1", "SGD, batch 10", "gradient descent (all examples)"]
+    assert [ax.get_title().split(",")[0] for ax in axes] == \
+        ["batch 1", "batch 10", "all examples"]
     texts = [t.get_text() for ax in axes for t in ax.texts]
     assert any("diverged after" in t for t in texts)
 
