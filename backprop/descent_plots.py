@@ -163,14 +163,14 @@ def draw_digits(images, captions, axes=None):
 
 
 def draw_accuracy_vs_size(sizes, accuracies, ax=None):
-    """Test accuracy against the number of labelled training examples (log scale)."""
+    """Test accuracy against the number of labeled training examples (log scale)."""
     ax = _axes(ax)
     line, = ax.plot(sizes, 100 * np.asarray(accuracies), "o-")
     for n, a in zip(sizes, accuracies):
         ax.annotate(f"{100 * a:.1f}%", (n, 100 * a), textcoords="offset points", xytext=(0, 8),
                     ha="center")
-    ax.set(xscale="log", xlabel="labelled training images", ylabel="test accuracy (%)",
-           title="more labelled data, better recognition")
+    ax.set(xscale="log", xlabel="labeled training images", ylabel="test accuracy (%)",
+           title="more labeled data, better recognition")
     return [line]
 
 
