@@ -1,12 +1,11 @@
 """A tiny reverse-mode automatic differentiation engine over NumPy arrays.
 
-Every :class:`Tensor` remembers which tensors it was made from and how to pass
-a gradient back to them. Build the cost out of tensors, call ``cost.backward()``,
-and every tensor's ``.grad`` holds the partial derivative of the cost with
-respect to it: the chain rule, applied mechanically, last operation first.
-
-It knows just enough to write the digit network and a fitted line:
-``+ - * / @ **``, transpose, ``sigmoid``, ``sum`` and ``mean``.
+Every :class:`Tensor` remembers the tensors it was made from and how to pass a
+gradient back to them. Build a cost out of tensors and call ``cost.backward()``:
+each tensor's ``.grad`` then holds the cost's partial derivatives with respect to
+it. That is the chain rule, applied mechanically, last operation first. The engine
+knows just enough for the digit network and a fitted line: ``+ - * / @ **``,
+transpose, ``sigmoid``, ``sum`` and ``mean``.
 """
 from __future__ import annotations
 
@@ -16,11 +15,8 @@ from .activations import sigmoid
 
 
 def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum ``grad`` over the axes that broadcasting stretched, back to ``shape``.
-
-    A bias of shape (16,) added to a batch of shape (n, 16) was used by every
-    row, so its gradient is the sum of the rows' gradients.
-    """
+    """Sum ``grad`` back to ``shape`` over the axes broadcasting stretched: a bias (16,)
+    added to every row of a batch (n, 16) gets the sum of the rows' gradients."""
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
     for axis, size in enumerate(shape):
@@ -30,22 +26,14 @@ def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 class Tensor:
-    """An array that records how it was computed, so gradients can flow back.
-
-    Parameters
-    ----------
-    value : the numbers (anything ``np.asarray`` accepts; stored as float64).
-    parents : the tensors this one was computed from (set by the operations).
-    """
+    """An array (``value``, stored as float64) that records the tensors it was computed
+    from (``parents``), so that gradients can flow back to them."""
 
     def __init__(self, value, parents: tuple = ()) -> None:
         self.value = np.asarray(value, dtype=np.float64)
         self.grad = np.zeros_like(self.value)
         self.parents = parents
         self.pass_back = lambda: None  # adds self.grad's share to each parent's grad
-
-    def __repr__(self) -> str:
-        return f"Tensor(shape={self.value.shape})"
 
     @property
     def shape(self) -> tuple:
@@ -102,14 +90,12 @@ class Tensor:
         out.pass_back = pass_back
         return out
 
-    def sum(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
-        """Add up entries; every entry gets the whole gradient of the sum."""
-        out = Tensor(self.value.sum(axis=axis, keepdims=keepdims), (self,))
+    def sum(self, axis: int | None = None) -> "Tensor":
+        """Add up entries (all, or along one axis); each entry gets the sum's whole gradient."""
+        out = Tensor(self.value.sum(axis=axis), (self,))
 
         def pass_back():
-            grad = out.grad
-            if axis is not None and not keepdims:
-                grad = np.expand_dims(grad, axis)
+            grad = out.grad if axis is None else np.expand_dims(out.grad, axis)
             self.grad += np.broadcast_to(grad, self.shape)
         out.pass_back = pass_back
         return out
@@ -143,16 +129,12 @@ class Tensor:
     def __rmul__(self, other) -> "Tensor":
         return self * other
 
-    def __rsub__(self, other) -> "Tensor":
-        return as_tensor(other) - self
-
     # ----- reverse mode -----
     def backward(self) -> None:
-        """Fill ``.grad`` of every tensor this one depends on with d(self)/d(tensor).
+        """Set ``.grad`` of every tensor this single number (a cost) depends on.
 
-        ``self`` must be a single number (a cost). Operations are visited in
-        reverse order of computation, so each tensor has collected the gradient
-        from everything that used it before it passes that gradient on.
+        Tensors are visited in reverse order of computation, so each has collected
+        the gradient from everything that used it before passing it on.
         """
         if self.value.size != 1:
             raise ValueError(f"backward() starts from a single number (a cost); got shape {self.shape}")

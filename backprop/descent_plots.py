@@ -6,6 +6,7 @@ moves their data when a control changes.
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import io
 import textwrap
@@ -189,12 +190,17 @@ def draw_line_fit(x, y, lines, ax=None, labels=None):
 
 
 def code_beside_ideas(function, ideas: dict) -> str:
-    """A markdown table: each source line of ``function`` beside the idea it implements.
+    """A markdown table: each source line of ``function`` (docstring left out) beside its idea.
 
     ``ideas`` maps a piece of a line to the idea; every piece must match a line,
     so the table cannot silently drift from the code.
     """
-    lines = [ln for ln in textwrap.dedent(inspect.getsource(function)).splitlines() if ln.strip()]
+    source = textwrap.dedent(inspect.getsource(function))
+    body = ast.parse(source).body[0].body
+    skip = set()
+    if isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        skip = set(range(body[0].lineno - 1, body[0].end_lineno))   # the docstring
+    lines = [ln for i, ln in enumerate(source.splitlines()) if ln.strip() and i not in skip]
     missing = [piece for piece in ideas if not any(piece in ln for ln in lines)]
     if missing:
         raise ValueError(f"these pieces match no line of {function.__qualname__}: {missing}")
