@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import ast
 import inspect
-import io
 import textwrap
-import time
 
+import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from PIL import Image
 
 from . import descent
+from .explorer import Explorer, new_figure
+from .network import Network
+from .training import train
 
 GD_COLOR, SGD_COLOR = "black", "tab:red"
 
@@ -213,176 +212,121 @@ def code_beside_ideas(function, ideas: dict) -> str:
 
 
 # ----- the chapter-6 widget -------------------------------------------------------------
-class SGDExplorer:
-    """Gradient descent and mini-batch SGD on a choice of two-parameter costs.
+def sgd_problems(net, X, Y) -> dict:
+    """Chapter 6's two costs, each with its learning-rate slider ``(lowest, highest, start)``.
 
-    ``problems`` maps a display name to ``(problem, (smallest, largest, default)
-    learning rate)``. :meth:`set` changes controls and redraws; ``show()`` returns
-    the ipywidgets front end. A redraw only re-renders what moves: the paths, the
-    cost curves and the texts are drawn over a saved picture of everything else,
-    and walks are computed once for ``MAX_STEPS`` and cut to the chosen length.
+    A line fitted to 1,000 noisy points (a bowl), and the slice of ``net``'s cost
+    through two weights into neuron 3 of its second hidden layer, over ``X, Y``.
     """
+    piece = descent.NetworkSlice(net, X, Y, first=(1, 3, 0), second=(1, 3, 1))
+    return {"line fit: a bowl": (descent.LineFit(n_examples=1000, seed=0), (0.01, 3.0, 0.3)),
+            "network: two weights": (piece, (3.0, 3000.0, 100.0))}
 
-    BATCHES = (("1", 1), ("10", 10), ("100", 100), ("all", "all"))
-    MAX_STEPS = 100
 
-    def __init__(self, problems: dict, grid_points: int = 41, dpi: int = 72) -> None:
-        if not problems:
-            raise ValueError("give at least one problem")
-        self.problems, self.grid_points, self.dpi = problems, grid_points, dpi
-        first = next(iter(problems))
-        self.controls = {"problem": first, "batch_size": 10, "steps": 50, "seed": 0,
-                         "learning_rate": problems[first][1][2]}
-        self._walks, self._background, self._surface_artists, self.widget = {}, None, [], None
-        self.figure = Figure(figsize=(10, 4.8))
-        FigureCanvasAgg(self.figure)
-        self.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.11, top=0.92, wspace=0.3,
-                                    hspace=0.45)
-        grid = self.figure.add_gridspec(2, 2, width_ratios=(1.1, 1))
-        self.ax_surface = self.figure.add_subplot(grid[:, 0])
-        self.ax_examples = self.figure.add_subplot(grid[0, 1])
-        self.ax_seconds = self.figure.add_subplot(grid[1, 1])
-        self.paths = [draw_path(_EMPTY, self.ax_surface, c, label)
-                      for c, label in ((GD_COLOR, "gradient descent"), (SGD_COLOR, "SGD"))]
-        self.note = self.ax_surface.text(0.02, 0.02, "", transform=self.ax_surface.transAxes,
-                                         color="white", backgroundcolor="tab:red")
-        self.curves = {}
-        for ax, x, xlabel in [(self.ax_examples, "examples", "examples processed"),
-                              (self.ax_seconds, "seconds", "wall time (milliseconds)")]:
-            self.curves[x] = [draw_cost_curve(_EMPTY, x, ax, c, label)
-                              for c, label in ((GD_COLOR, "gradient descent"), (SGD_COLOR, "SGD"))]
-            ax.set(xscale="log", xlabel=xlabel, ylabel="cost")
-        self.ax_examples.set_title("cost of all examples, against work done", fontsize=10)
-        self.moving = self.paths + self.curves["examples"] + self.curves["seconds"] + \
-            [self.note, self.ax_surface.title]
-        for artist in self.moving:
-            artist.set_animated(True)
-        self._show_problem()
+def sgd_explorer(problems: dict, max_steps: int = 100, grid_points: int = 41) -> Explorer:
+    """Gradient descent and mini-batch SGD walking down a choice of two-parameter costs.
 
-    def walk(self, batch_size, controls=None):
-        """One walk (``batch_size=None``: gradient descent) for the given or current controls."""
-        c = {**self.controls, **(controls or {})}
-        problem = self.problems[c["problem"]][0]
-        full = batch_size in (None, "all") or batch_size >= problem.n_examples
-        batch = None if full else batch_size
-        key = (c["problem"], c["learning_rate"], batch, c["seed"] if batch else None)
-        if key not in self._walks:
-            self._walks[key] = descent.descend(problem, c["learning_rate"], self.MAX_STEPS,
-                                               batch, c["seed"])
-        return descent.first_steps(self._walks[key], c["steps"])
+    ``problems`` maps a name to ``(problem, (lowest, highest, start) learning rate)``.
+    Controls: ``problem``, ``batch_size`` (1, 10, 100 or all), ``learning_rate``,
+    ``steps`` and ``seed``. Left, the cost surface with both walks; right, the cost
+    after each step against examples processed and against wall time. Walks are
+    computed once for ``max_steps`` steps and cut to the chosen length.
+    """
+    if not problems:
+        raise ValueError("give at least one problem")
+    first = next(iter(problems))
+    lo, hi, start = problems[first][1]
+    c = {"problem": W.Dropdown(options=list(problems), value=first, description="cost"),
+         "batch_size": W.ToggleButtons(options=[("1", 1), ("10", 10), ("100", 100), ("all", 0)],
+                                       value=10, description="batch size"),
+         "learning_rate": W.FloatLogSlider(value=start, min=np.log10(lo), max=np.log10(hi),
+                                           description="learning rate"),
+         "steps": W.IntSlider(value=50, min=1, max=max_steps, description="steps"),
+         "seed": W.IntSlider(value=0, min=0, max=20, description="seed")}
+    fig = new_figure(10, 4.8)
+    grid = fig.add_gridspec(2, 2, width_ratios=(1.1, 1))
+    ax_surface = fig.add_subplot(grid[:, 0])
+    ax_cost = {"examples": fig.add_subplot(grid[0, 1]), "seconds": fig.add_subplot(grid[1, 1])}
+    paths = [draw_path(_EMPTY, ax_surface, color, name)
+             for color, name in ((GD_COLOR, "gradient descent"), (SGD_COLOR, "SGD"))]
+    note = ax_surface.text(0.02, 0.02, "", transform=ax_surface.transAxes, color="white",
+                           backgroundcolor="tab:red")
+    curves = {x: [draw_cost_curve(_EMPTY, x, ax_cost[x], color) for color in (GD_COLOR, SGD_COLOR)]
+              for x in ax_cost}
+    for x, label in (("examples", "examples processed"), ("seconds", "wall time (milliseconds)")):
+        ax_cost[x].set(xscale="log", xlabel=label, ylabel="cost")
+    ax_cost["examples"].set_title("cost of all examples, against work done", fontsize=10)
+    walks, shown = {}, {"problem": None, "surface": []}
 
-    def _show_problem(self) -> None:
-        """Draw the still parts for the chosen problem and save them as the background."""
-        name = self.controls["problem"]
-        problem = self.problems[name][0]
-        for artist in self._surface_artists:
+    def walk(v, batch):
+        problem = problems[v["problem"]][0]
+        batch = None if not batch or batch >= problem.n_examples else batch
+        key = (v["problem"], v["learning_rate"], batch, v["seed"] if batch else None)
+        if key not in walks:
+            walks[key] = descent.descend(problem, v["learning_rate"], max_steps, batch, v["seed"])
+        return descent.first_steps(walks[key], v["steps"])
+
+    def show_problem(name) -> None:
+        problem = problems[name][0]
+        for artist in shown["surface"]:
             artist.remove()
         x0, x1, y0, y1 = problem.extent
-        xs, ys = np.linspace(x0, x1, self.grid_points), np.linspace(y0, y1, self.grid_points)
-        grid = descent.cost_grid(problem, xs, ys)
-        self._surface_artists = draw_cost_surface(xs, ys, grid, self.ax_surface, problem.names)
-        self.ax_surface.legend(handles=self.paths, loc="upper right", fontsize=8)
-        start, bottom = problem.cost(problem.start), grid.min()
-        log = start > 10 * bottom
-        span = start - bottom
-        low, top = (bottom / 1.2, start * 3) if log else (bottom - 0.1 * span, start + 0.5 * span)
-        slowest = self.walk(None, {"steps": self.MAX_STEPS})
-        fastest = self.walk(1, {"steps": 1})
-        for ax in (self.ax_examples, self.ax_seconds):
-            ax.set(yscale="log" if log else "linear", ylim=(low, top))
-        self.ax_examples.set_xlim(0.7, 2 * self.MAX_STEPS * problem.n_examples)
-        self.ax_seconds.set_xlim(fastest.seconds[1] * 300, slowest.seconds[-1] * 3000)
-        self.figure.canvas.draw()
-        self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
-        self._redraw()
+        xs, ys = np.linspace(x0, x1, grid_points), np.linspace(y0, y1, grid_points)
+        costs = descent.cost_grid(problem, xs, ys)
+        shown.update(problem=name, surface=draw_cost_surface(xs, ys, costs, ax_surface, problem.names))
+        ax_surface.legend(handles=paths, loc="upper right", fontsize=8)
+        top, bottom = problem.cost(problem.start), costs.min()
+        log, span = top > 10 * bottom, top - bottom
+        limits = (bottom / 1.2, top * 3) if log else (bottom - 0.1 * span, top + 0.5 * span)
+        usual = {**controls(), "problem": name, "learning_rate": problems[name][1][2]}
+        fastest = walk({**usual, "steps": 1}, 1)
+        slowest = walk({**usual, "steps": max_steps}, None)
+        for ax in ax_cost.values():
+            ax.set(yscale="log" if log else "linear", ylim=limits)
+        ax_cost["examples"].set_xlim(0.7, 2 * max_steps * problem.n_examples)
+        ax_cost["seconds"].set_xlim(fastest.seconds[1] * 300, slowest.seconds[-1] * 3000)
 
-    def _redraw(self) -> None:
-        gd = self.walk(None)
-        sgd = self.walk(self.controls["batch_size"])
-        problem = self.problems[self.controls["problem"]][0]
-        for line, tr in zip(self.paths, (gd, sgd)):
+    def controls():
+        return {name: control.value for name, control in c.items()}
+
+    def apply(v) -> bool:
+        full = v["problem"] != shown["problem"]
+        if full:
+            show_problem(v["problem"])
+        gd, sgd = walk(v, None), walk(v, v["batch_size"])
+        for line, tr in zip(paths, (gd, sgd)):
             draw_path(tr, line=line)
-        for x in ("examples", "seconds"):
-            for line, tr in zip(self.curves[x], (gd, sgd)):
+        for x in curves:
+            for line, tr in zip(curves[x], (gd, sgd)):
                 draw_cost_curve(tr, x, line=line)
         notes = [divergence_note(gd, "gradient descent"), divergence_note(sgd, "SGD")]
-        self.note.set_text("\n".join(n for n in notes if n))
-        self.note.set_visible(any(notes))
-        c = self.controls
-        self.ax_surface.set_title(f"{batch_name(sgd, problem.n_examples)} vs gradient descent: "
-                                  f"rate {c['learning_rate']:.3g}, {c['steps']} steps, "
-                                  f"seed {c['seed']}", fontsize=10)
-        self.last_walks = (gd, sgd)
-        canvas = self.figure.canvas
-        canvas.restore_region(self._background)
-        for artist in self.moving:
-            self.figure.draw_artist(artist)
+        note.set_text("\n".join(n for n in notes if n))
+        note.set_visible(any(notes))
+        name = batch_name(sgd, problems[v["problem"]][0].n_examples)
+        ax_surface.set_title(f"{name} vs gradient descent: rate {v['learning_rate']:.3g}, "
+                             f"{v['steps']} steps, seed {v['seed']}", fontsize=10)
+        return full
 
-    def png(self) -> bytes:
-        """The current picture as PNG bytes (what the widget shows)."""
-        buffer = io.BytesIO()
-        Image.fromarray(np.asarray(self.figure.canvas.buffer_rgba())).save(
-            buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+    explorer = Explorer(c, fig, apply, own=("problem",))
+    explorer.set_moving({"paths": paths, "examples": curves["examples"],
+                         "seconds": curves["seconds"], "note": note, "title": ax_surface.title})
 
-    def set(self, **controls) -> None:
-        """Change controls (problem, batch_size, learning_rate, steps, seed) and redraw."""
-        unknown = set(controls) - set(self.controls)
-        if unknown:
-            raise ValueError(f"unknown controls {sorted(unknown)}; known: {sorted(self.controls)}")
-        name = controls.get("problem", self.controls["problem"])
-        if name not in self.problems:
-            raise ValueError(f"unknown problem {name!r}; choose one of {list(self.problems)}")
-        if not 1 <= controls.get("steps", 1) <= self.MAX_STEPS:
-            raise ValueError(f"steps must be between 1 and {self.MAX_STEPS}")
-        changed_problem = name != self.controls["problem"]
-        self.controls.update(controls)
-        self._show_problem() if changed_problem else self._redraw()
-        if self.widget is not None:
-            self._image.value = self.png()
+    def problem_changed(change) -> None:
+        low, high, begin = problems[change["new"]][1]
+        rate = c["learning_rate"]
+        with explorer.hold():
+            rate.min, rate.max, rate.value = -20.0, 20.0, begin
+            rate.min, rate.max = np.log10(low), np.log10(high)
+    c["problem"].observe(problem_changed, names="value")
+    explorer.update()
+    return explorer
 
-    def show(self):
-        """Build (once) and return the widget: controls above the live picture."""
-        import ipywidgets as w
-        if self.widget is not None:
-            return self.widget
-        c = self.controls
-        lo, hi, _ = self.problems[c["problem"]][1]
-        self.sliders = s = {
-            "problem": w.Dropdown(options=list(self.problems), value=c["problem"], description="cost"),
-            "batch_size": w.ToggleButtons(options=self.BATCHES, value=c["batch_size"],
-                                          description="batch size"),
-            "learning_rate": w.FloatLogSlider(value=c["learning_rate"], min=np.log10(lo),
-                                              max=np.log10(hi), description="learning rate"),
-            "steps": w.IntSlider(value=c["steps"], min=1, max=self.MAX_STEPS, description="steps"),
-            "seed": w.IntSlider(value=c["seed"], min=0, max=20, description="seed")}
-        self._image, self._syncing = w.Image(value=self.png(), format="png"), False
 
-        def on_change(change, name):
-            if self._syncing:
-                return
-            if name != "problem":
-                return self.set(**{name: change["new"]})
-            lo, hi, default = self.problems[change["new"]][1]
-            self._syncing = True
-            rate = s["learning_rate"]
-            rate.min, rate.max, rate.value = -20, 20, default
-            rate.min, rate.max = np.log10(lo), np.log10(hi)
-            self._syncing = False
-            self.set(problem=change["new"], learning_rate=default)
-        for name, slider in s.items():
-            slider.observe(lambda change, name=name: on_change(change, name), names="value")
-        self.widget = w.VBox([w.HBox([s["problem"], s["batch_size"]]),
-                              w.HBox([s["learning_rate"], s["steps"], s["seed"]]), self._image])
-        return self.widget
-
-    def time_control_change(self, **controls) -> float:
-        """Seconds one control change takes: compute, redraw and encode the picture."""
-        started = time.perf_counter()
-        self.set(**controls)
-        if self.widget is None:
-            self.png()
-        return time.perf_counter() - started
+def benchmark_explorer(X, Y) -> Explorer:
+    """The chapter-6 explorer as the chapter builds it, for the project's latency benchmark."""
+    net = Network(seed=0)
+    train(net, X[:10000], Y[:10000], epochs=3, learning_rate=3.0, progress=False)
+    return sgd_explorer(sgd_problems(net, X[:1000], Y[:1000]))
 
 
 _EMPTY = descent.Trajectory(np.zeros((1, 2)), np.ones(1), np.zeros(1), np.zeros(1), 1, None)

@@ -17,13 +17,17 @@ def close_figures():
 
 
 @pytest.fixture
-def explorer():
+def problems():
     rng = np.random.default_rng(0)
     net = bp.Network((6, 5, 4, 3), seed=1)
     X, y = rng.random((200, 6)), rng.integers(0, 3, 200)
-    problems = {"line": (descent.LineFit(n_examples=300), (0.01, 3.0, 0.3)),
-                "net": (descent.NetworkSlice(net, X, y, (1, 0, 0), (1, 1, 1)), (1.0, 1000.0, 30.0))}
-    return dp.SGDExplorer(problems, grid_points=15)
+    return {"line": (descent.LineFit(n_examples=300), (0.01, 3.0, 0.3)),
+            "net": (descent.NetworkSlice(net, X, y, (1, 0, 0), (1, 1, 1)), (1.0, 1000.0, 30.0))}
+
+
+@pytest.fixture
+def explorer(problems):
+    return dp.sgd_explorer(problems, grid_points=15)
 
 
 def test_path_and_cost_curve_show_the_walk():
@@ -58,58 +62,61 @@ def test_batch_size_panel_draws_one_surface_per_walk_and_names_divergence():
     assert any("diverged after" in t for t in texts)
 
 
+def picture(explorer):
+    lines = explorer.artists["paths"] + explorer.artists["examples"]
+    return [np.array(line.get_xydata()) for line in lines]
+
+
 def test_explorer_redraws_when_each_control_changes(explorer):
-    def picture():
-        return [np.array(line.get_xydata()) for line in explorer.paths + explorer.curves["examples"]]
-    for change in [dict(batch_size=1), dict(learning_rate=0.05), dict(steps=20), dict(seed=3),
-                   dict(batch_size="all"), dict(problem="net"), dict(batch_size=100)]:
-        before = picture()
-        explorer.set(**change)
-        after = picture()
-        assert any(b.shape != a.shape or not np.array_equal(b, a) for b, a in zip(before, after)), change
-    assert explorer.png().startswith(b"\x89PNG")
+    for name, value in [("batch_size", 1), ("learning_rate", 0.05), ("steps", 20), ("seed", 3),
+                        ("batch_size", 0), ("problem", "net"), ("batch_size", 100)]:
+        before, image = picture(explorer), explorer.image.value
+        explorer.controls[name].value = value
+        after = picture(explorer)
+        assert any(b.shape != a.shape or not np.array_equal(b, a) for b, a in zip(before, after)), name
+        png = bytes(explorer.image.value)
+        assert png != bytes(image) and png.startswith(b"\x89PNG")
 
 
-def test_explorer_paths_are_the_walks_of_the_controls(explorer):
-    explorer.set(batch_size=10, learning_rate=0.2, steps=15, seed=2)
-    line = explorer.problems["line"][0]
-    expected = descent.descend(line, 0.2, 15, 10, seed=2)
-    np.testing.assert_allclose(np.array(explorer.paths[1].get_xydata()), expected.params)
-    gd = descent.descend(line, 0.2, 15)
-    np.testing.assert_allclose(np.array(explorer.paths[0].get_xydata()), gd.params)
+def test_explorer_paths_are_the_walks_of_the_controls(explorer, problems):
+    with explorer.hold():
+        for name, value in dict(batch_size=10, learning_rate=0.2, steps=15, seed=2).items():
+            explorer.controls[name].value = value
+    line = problems["line"][0]
+    rate = explorer.controls["learning_rate"].value   # the slider's own rounding
+    sgd, gd = descent.descend(line, rate, 15, 10, seed=2), descent.descend(line, rate, 15)
+    np.testing.assert_allclose(np.array(explorer.artists["paths"][1].get_xydata()), sgd.params)
+    np.testing.assert_allclose(np.array(explorer.artists["paths"][0].get_xydata()), gd.params)
+    np.testing.assert_allclose(explorer.artists["examples"][1].get_xdata(), 10 * np.arange(1, 16))
 
 
 def test_explorer_shows_divergence_without_an_exception(explorer):
-    explorer.set(learning_rate=3.0, steps=100)
-    assert explorer.note.get_visible()
-    assert "gradient descent diverged after" in explorer.note.get_text()
-    explorer.set(learning_rate=0.1)
-    assert not explorer.note.get_visible()
+    explorer.controls["steps"].value = 100
+    explorer.controls["learning_rate"].value = 3.0
+    assert explorer.artists["note"].get_visible()
+    assert "gradient descent diverged after" in explorer.artists["note"].get_text()
+    explorer.controls["learning_rate"].value = 0.1
+    assert not explorer.artists["note"].get_visible()
 
 
-def test_explorer_rejects_unknown_controls_and_values(explorer):
-    with pytest.raises(ValueError, match="unknown controls"):
-        explorer.set(momentum=0.9)
-    with pytest.raises(ValueError, match="unknown problem"):
-        explorer.set(problem="banana")
-    with pytest.raises(ValueError, match="steps"):
-        explorer.set(steps=explorer.MAX_STEPS + 1)
+def test_switching_problem_moves_the_learning_rate_to_its_range(explorer, problems):
+    redraws = explorer.redraws
+    explorer.controls["problem"].value = "net"
+    rate = explorer.controls["learning_rate"]
+    assert rate.value == pytest.approx(30.0) and rate.min == pytest.approx(0.0)
+    assert explorer.redraws == redraws + 1       # one redraw for the whole switch
+    start = problems["net"][0].start
+    np.testing.assert_allclose(explorer.artists["paths"][0].get_xydata()[0], start)
 
 
-def test_explorer_widget_sliders_drive_the_picture(explorer):
-    box = explorer.show()
-    assert explorer.show() is box
-    first = explorer._image.value
-    explorer.sliders["batch_size"].value = 1
-    assert explorer.controls["batch_size"] == 1 and explorer._image.value != first
-    explorer.sliders["problem"].value = "net"
-    assert explorer.controls["learning_rate"] == 30.0
-    assert explorer.sliders["learning_rate"].value == pytest.approx(30.0)
-
-
-def test_time_control_change_reports_seconds(explorer):
-    seconds = explorer.time_control_change(seed=4)
-    assert seconds > 0 and explorer.controls["seed"] == 4
+def test_benchmark_explorer_is_the_chapters_explorer():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((1000, 784)), rng.integers(0, 10, 1000)
+    explorer = dp.benchmark_explorer(X, y)
+    assert set(explorer.controls) == {"problem", "batch_size", "learning_rate", "steps", "seed"}
+    assert list(explorer.controls["problem"].options) == list(dp.sgd_problems(
+        bp.Network(seed=0), X[:50], y[:50]))
+    assert bytes(explorer.image.value).startswith(b"\x89PNG")
 
 
 def test_code_beside_ideas_pairs_every_line_and_catches_drift():
