@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .data import load_mnist
 from .network import Network
 from .training import History, accuracy, shuffled_batches, train
 from .validation import as_inputs, as_labels, non_negative, positive_int
@@ -280,17 +281,23 @@ def recipe_settings(recipe: str = "lesson", **changes) -> dict:
     return {**RECIPES[recipe], **changes}
 
 
-def train_digit_recogniser(X, labels, recipe: str = "lesson", test_data: tuple | None = None,
-                           progress: bool = False, **changes) -> tuple[Network, History]:
+def train_digit_recogniser(recipe: str = "lesson", train_data: tuple | None = None,
+                           test_data: tuple | None = None, progress: bool = False,
+                           **changes) -> tuple[Network, History]:
     """Train a fresh 784-16-16-10 sigmoid network with a named recipe (float32, fast).
 
+    ``train_data`` is ``(images, labels)``; by default the 60,000 MNIST training
+    images, and then ``test_data`` defaults to the 10,000 test images, scored
+    after every epoch. ``changes`` override single settings, e.g. ``epochs=5``.
     Returns the trained network and its :class:`~backprop.training.History`.
-    ``changes`` override single settings, e.g. ``epochs=5``.
     """
     settings = recipe_settings(recipe, **changes)
+    if train_data is None:
+        train_data, mnist_test = load_mnist(dtype=np.float32, progress=progress)
+        test_data = mnist_test if test_data is None else test_data
     net = Network((784, 16, 16, 10), "sigmoid", settings["cost"], seed=settings["seed"],
                   dtype=np.float32)
-    history = train(net, X, labels, epochs=settings["epochs"],
+    history = train(net, *train_data, epochs=settings["epochs"],
                     learning_rate=settings["learning_rate"], batch_size=settings["batch_size"],
                     seed=settings["seed"], test_data=test_data, lr_decay=settings["lr_decay"],
                     weight_decay=settings["weight_decay"], progress=progress)
@@ -299,7 +306,7 @@ def train_digit_recogniser(X, labels, recipe: str = "lesson", test_data: tuple |
 
 def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str = "lesson",
                               steps: int = 10_000) -> np.ndarray:
-    """Test accuracy after training on only the first ``n`` labelled examples, for each ``n``.
+    """Test accuracy after training on only the first ``n`` labeled examples, for each ``n``.
 
     Every run takes the same number of SGD steps (so small sets are seen many
     times over) and spreads its learning-rate decay over those steps the same way.
@@ -313,7 +320,7 @@ def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str
             raise ValueError(f"asked for {n} training examples; only {len(X)} available")
         epochs = max(1, round(steps * settings["batch_size"] / n))
         decay = settings["lr_decay"] * settings["epochs"] / epochs
-        net, _ = train_digit_recogniser(X[:n], labels[:n], recipe, epochs=epochs, lr_decay=decay)
+        net, _ = train_digit_recogniser(recipe, (X[:n], labels[:n]), epochs=epochs, lr_decay=decay)
         results.append(accuracy(net, X_test, labels_test))
     return np.array(results)
 

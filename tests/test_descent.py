@@ -177,7 +177,7 @@ def digit_like_data(n, seed=0):
 
 def test_train_digit_recogniser_is_plain_training_with_the_recipe_settings():
     X, y = digit_like_data(300)
-    net, history = descent.train_digit_recogniser(X, y, "best", test_data=(X, y), epochs=2)
+    net, history = descent.train_digit_recogniser("best", (X, y), test_data=(X, y), epochs=2)
     r = descent.RECIPES["best"]
     same = bp.Network((784, 16, 16, 10), "sigmoid", r["cost"], seed=r["seed"], dtype=np.float32)
     bp.train(same, X, y, epochs=2, learning_rate=r["learning_rate"], batch_size=r["batch_size"],
@@ -235,3 +235,16 @@ def test_race_trains_each_batch_size_like_plain_training(small):
         assert race.costs[-1] == pytest.approx(copy.cost(*probe))
         assert race.examples[-1] == 60 and np.all(np.diff(race.examples) > 0)
         assert np.all(np.diff(race.seconds) >= 0)
+
+
+def test_train_digit_recogniser_loads_mnist_and_scores_its_test_set_by_default(monkeypatch):
+    train_set, test_set = digit_like_data(200), digit_like_data(50, seed=1)
+    asked = {}
+
+    def fake_load(dtype, progress):
+        asked["dtype"] = dtype
+        return train_set, test_set
+    monkeypatch.setattr(descent, "load_mnist", fake_load)
+    net, history = descent.train_digit_recogniser("lesson", epochs=1)
+    assert asked["dtype"] == np.float32
+    assert history.test_accuracy == [bp.accuracy(net, *test_set)]
