@@ -7,6 +7,7 @@ moves their data when a control changes.
 from __future__ import annotations
 
 import ast
+import html
 import inspect
 import textwrap
 
@@ -189,10 +190,10 @@ def draw_line_fit(x, y, lines, ax=None, labels=None):
 
 
 def code_beside_ideas(function, ideas: dict) -> str:
-    """A markdown table: each source line of ``function`` (docstring left out) beside its idea.
+    """HTML: each source line of ``function`` (docstring left out), its idea right below it.
 
-    ``ideas`` maps a piece of a line to the idea; every piece must match a line,
-    so the table cannot silently drift from the code.
+    ``ideas`` maps a piece of a line to the idea (HTML allowed); every piece must
+    match a line, so the table cannot silently drift from the code.
     """
     source = textwrap.dedent(inspect.getsource(function))
     body = ast.parse(source).body[0].body
@@ -203,11 +204,11 @@ def code_beside_ideas(function, ideas: dict) -> str:
     missing = [piece for piece in ideas if not any(piece in ln for ln in lines)]
     if missing:
         raise ValueError(f"these pieces match no line of {function.__qualname__}: {missing}")
-    rows = ["| code | idea |", "| --- | --- |"]
+    rows = []
     for ln in lines:
         idea = next((text for piece, text in ideas.items() if piece in ln), "")
-        code = ln.replace("|", "\\|").replace(" ", "\u00a0")
-        rows.append(f"| `{code}` | {idea} |")
+        note = f'<div style="margin:0 0 0.4em 2.5em; color:#444">&#8593; {idea}</div>' if idea else ""
+        rows.append(f'<div><code style="white-space:pre-wrap">{html.escape(ln)}</code>{note}</div>')
     return "\n".join(rows)
 
 
