@@ -46,18 +46,18 @@ def speed_table(X, y, quick: bool) -> None:
 
 def recipe_table() -> None:
     try:
-        from backprop import descent
+        from backprop import recipes
     except ImportError:
-        print("\n(no training recipes yet: backprop.descent is missing)")
+        print("\n(no training recipes yet: backprop.recipes is missing)")
         return
     print("\n== Test accuracy of the book's recipes (784-16-16-10, 10,000 test images) ==")
-    for name in descent.RECIPES:
+    for name in recipes.RECIPES:
         started = time.perf_counter()
-        net, history = descent.train_digit_recogniser(name, progress=False)
+        net, history = recipes.train_digit_recogniser(name, progress=False)
         seconds = time.perf_counter() - started
         print(f"{name:<10} test accuracy {history.test_accuracy[-1]:.4f}  "
               f"training {sum(history.epoch_seconds):.1f} s ({seconds:.1f} s with scoring)  "
-              f"{descent.RECIPES[name]}")
+              f"{recipes.RECIPES[name]}")
 
 
 def main() -> None:

@@ -50,12 +50,9 @@ def explorers(X, y) -> dict:
         "nudge explorer (ch 3)": widgets.nudge_explorer(net, X[:12], y[:12]),
         "backward stepper (ch 4)": widgets.backward_stepper(net, X[:12], y[:12]),
     }
-    try:
-        from backprop import descent_plots
-    except ImportError:
-        return made
-    if hasattr(descent_plots, "benchmark_explorer"):
-        made["SGD trajectories (ch 6)"] = descent_plots.benchmark_explorer(X, y)
+    from backprop import sgd_widget
+
+    made["SGD trajectories (ch 6)"] = sgd_widget.benchmark_explorer(X, y)
     return made
 
 

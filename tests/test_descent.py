@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop import descent
+from backprop import descent, recipes
 
 
 @pytest.fixture
@@ -156,13 +156,13 @@ def test_descend_rejects_bad_settings():
 
 
 def test_recipes_are_one_place_and_changes_are_checked():
-    settings = descent.recipe_settings("best", epochs=2)
+    settings = recipes.recipe_settings("best", epochs=2)
     assert settings["epochs"] == 2
-    assert settings["weight_decay"] == descent.RECIPES["best"]["weight_decay"]
+    assert settings["weight_decay"] == recipes.RECIPES["best"]["weight_decay"]
     with pytest.raises(ValueError, match="unknown recipe"):
-        descent.recipe_settings("magic")
+        recipes.recipe_settings("magic")
     with pytest.raises(ValueError, match="unknown recipe settings"):
-        descent.recipe_settings("lesson", momentum=0.9)
+        recipes.recipe_settings("lesson", momentum=0.9)
 
 
 def digit_like_data(n, seed=0):
@@ -177,8 +177,8 @@ def digit_like_data(n, seed=0):
 
 def test_train_digit_recogniser_is_plain_training_with_the_recipe_settings():
     X, y = digit_like_data(300)
-    net, history = descent.train_digit_recogniser("best", (X, y), test_data=(X, y), epochs=2)
-    r = descent.RECIPES["best"]
+    net, history = recipes.train_digit_recogniser("best", (X, y), test_data=(X, y), epochs=2)
+    r = recipes.RECIPES["best"]
     same = bp.Network((784, 16, 16, 10), "sigmoid", r["cost"], seed=r["seed"], dtype=np.float32)
     bp.train(same, X, y, epochs=2, learning_rate=r["learning_rate"], batch_size=r["batch_size"],
              seed=r["seed"], lr_decay=r["lr_decay"], weight_decay=r["weight_decay"], progress=False)
@@ -190,16 +190,16 @@ def test_train_digit_recogniser_is_plain_training_with_the_recipe_settings():
 def test_accuracy_vs_training_size_trains_one_network_per_size():
     X, y = digit_like_data(400)
     Xt, yt = digit_like_data(200, seed=1)
-    accuracies = descent.accuracy_vs_training_size(X, y, Xt, yt, [20, 400], steps=200)
+    accuracies = recipes.accuracy_vs_training_size(X, y, Xt, yt, [20, 400], steps=200)
     assert accuracies.shape == (2,) and np.all((0 <= accuracies) & (accuracies <= 1))
     assert accuracies[1] > 0.9
     with pytest.raises(ValueError, match="only 400"):
-        descent.accuracy_vs_training_size(X, y, Xt, yt, [500], steps=10)
+        recipes.accuracy_vs_training_size(X, y, Xt, yt, [500], steps=10)
 
 
 def test_misclassified_lists_exactly_the_wrong_answers(small):
     net, X, y = small
-    wrong, guesses = descent.misclassified(net, X, y)
+    wrong, guesses = recipes.misclassified(net, X, y)
     answers = net.predict(X)
     np.testing.assert_array_equal(wrong, np.flatnonzero(answers != y))
     np.testing.assert_array_equal(guesses, answers[answers != y])
@@ -244,7 +244,7 @@ def test_train_digit_recogniser_loads_mnist_and_scores_its_test_set_by_default(m
     def fake_load(dtype, progress):
         asked["dtype"] = dtype
         return train_set, test_set
-    monkeypatch.setattr(descent, "load_mnist", fake_load)
-    net, history = descent.train_digit_recogniser("lesson", epochs=1)
+    monkeypatch.setattr(recipes, "load_mnist", fake_load)
+    net, history = recipes.train_digit_recogniser("lesson", epochs=1)
     assert asked["dtype"] == np.float32
     assert history.test_accuracy == [bp.accuracy(net, *test_set)]

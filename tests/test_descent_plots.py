@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import backprop as bp  # noqa: E402
-from backprop import descent, descent_plots as dp  # noqa: E402
+from backprop import descent, descent_plots as dp, sgd_widget  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,7 @@ def problems():
 
 @pytest.fixture
 def explorer(problems):
-    return dp.sgd_explorer(problems, grid_points=15)
+    return sgd_widget.sgd_explorer(problems, grid_points=15)
 
 
 def test_path_and_cost_curve_show_the_walk():
@@ -112,9 +112,9 @@ def test_switching_problem_moves_the_learning_rate_to_its_range(explorer, proble
 def test_benchmark_explorer_is_the_chapters_explorer():
     rng = np.random.default_rng(0)
     X, y = rng.random((1000, 784)), rng.integers(0, 10, 1000)
-    explorer = dp.benchmark_explorer(X, y)
+    explorer = sgd_widget.benchmark_explorer(X, y)
     assert set(explorer.controls) == {"problem", "batch_size", "learning_rate", "steps", "seed"}
-    assert list(explorer.controls["problem"].options) == list(dp.sgd_problems(
+    assert list(explorer.controls["problem"].options) == list(sgd_widget.sgd_problems(
         bp.Network(seed=0), X[:50], y[:50]))
     assert bytes(explorer.image.value).startswith(b"\x89PNG")
 
