@@ -85,6 +85,11 @@ JS_MATH_STATE = """() => {
           text: texts.join(' ')};
 }"""
 JS_LINKS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+# A widget view in a page has no kernel behind it: frozen at best, empty at worst.
+# Widget cells are tagged remove-output and followed by a static figure instead.
+JS_WIDGET_VIEWS = """() => document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-view+json"], .jupyter-widgets, .widget-area'
+).length"""
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,10 @@ def check_page(context, base_url: str, name: str, links: LinkChecker,
         page.goto(urljoin(base_url, name), wait_until="load", timeout=PAGE_TIMEOUT_MS)
         for src in page.evaluate(JS_LOAD_ALL_IMAGES):
             record("image did not load", site_path(src))
+        widgets = page.evaluate(JS_WIDGET_VIEWS)
+        if widgets:
+            record("frozen widget", f"{widgets} widget views; tag the cell remove-output "
+                                    "and draw its static figure in the next cell")
         has_mathjax = page.evaluate(JS_WAIT_FOR_MATHJAX)
         problems += check_math(name, page, has_mathjax)
         for link in sorted(set(page.evaluate(JS_LINKS))):

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"the book check n
                                 f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
 
 PAGES = ["clean.html", "missing_image.html", "outside_request.html", "raw_latex.html",
-         "broken_link.html", "script_error.html"]
+         "broken_link.html", "script_error.html", "frozen_widget.html"]
 
 
 def load_check_book():
@@ -94,6 +94,10 @@ def test_broken_page_link_and_anchor_fail(problems_by_page):
     details = [p.detail for p in problems_by_page["broken_link.html"] if p.kind == "broken link"]
     assert any("no_such_page.html" in detail and "no such file" in detail for detail in details)
     assert any("#no-such-section" in detail and "no anchor" in detail for detail in details)
+
+
+def test_frozen_widget_fails(problems_by_page):
+    assert kinds(problems_by_page["frozen_widget.html"]) == {"frozen widget"}
 
 
 def test_script_error_fails(problems_by_page):
