@@ -69,13 +69,19 @@ def sgd_explorer(problems: dict, max_steps: int = 100, grid_points: int = 41) ->
             walks[key] = descent.descend(problem, v["learning_rate"], max_steps, batch, v["seed"])
         return descent.first_steps(walks[key], v["steps"])
 
+    def surface(problem) -> tuple:
+        x0, x1, y0, y1 = problem.extent
+        xs, ys = np.linspace(x0, x1, grid_points), np.linspace(y0, y1, grid_points)
+        return xs, ys, descent.cost_grid(problem, xs, ys)
+
+    # every surface is computed once, up front: switching problems then only redraws
+    surfaces = {name: surface(problem) for name, (problem, _) in problems.items()}
+
     def show_problem(name) -> None:
         problem = problems[name][0]
         for artist in shown["surface"]:
             artist.remove()
-        x0, x1, y0, y1 = problem.extent
-        xs, ys = np.linspace(x0, x1, grid_points), np.linspace(y0, y1, grid_points)
-        costs = descent.cost_grid(problem, xs, ys)
+        xs, ys, costs = surfaces[name]
         shown.update(problem=name, surface=draw_cost_surface(xs, ys, costs, ax_surface, problem.names))
         ax_surface.legend(handles=paths, loc="upper right", fontsize=8)
         top, bottom = problem.cost(problem.start), costs.min()

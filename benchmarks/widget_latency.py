@@ -21,6 +21,8 @@ def control_values(control, count: int) -> tuple[str, list]:
         trait, values = "index", list(range(len(control.options)))
     else:
         trait, values = "value", list(np.linspace(control.min, control.max, 7))
+        if hasattr(control, "base"):  # a log slider: min and max are exponents
+            values = list(control.base ** np.array(values))
         if isinstance(control.value, int):
             values = sorted({int(round(v)) for v in values})
     current = getattr(control, trait)
