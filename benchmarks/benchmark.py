@@ -15,7 +15,10 @@ import platform
 import statistics
 import time
 
+import os
+
 import numpy as np
+from threadpoolctl import threadpool_info
 
 import backprop as bp
 
@@ -66,6 +69,11 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], choices=["speed", "recipes", "widgets"])
     args = parser.parse_args()
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
+    kernels = [f"{i['internal_api']} {i.get('architecture', '?')}" for i in threadpool_info()
+               if i.get("user_api") == "blas"]
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    print(f"BLAS: {', '.join(kernels) or 'unknown'}"
+          + (f" (forced by OPENBLAS_CORETYPE={forced})" if forced else ""))
     (X, y), _ = bp.load_mnist(progress=False)
     if "speed" not in args.skip:
         speed_table(X, y, args.quick)
