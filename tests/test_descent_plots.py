@@ -140,3 +140,23 @@ def test_chapter_drawings_return_their_artists():
     assert len(dp.draw_line_fit([0, 1], [1, 2], [(1.0, 1.0), (0.5, 0.0)])) == 3
     history = bp.History(train_accuracy=[0.5, 0.7], test_accuracy=[0.4, 0.6])
     assert len(dp.draw_learning_curve(history)) == 2
+
+
+def test_walk_frames_draw_one_picture_per_step():
+    line = descent.LineFit(n_examples=200, seed=0)
+    xs, ys = np.linspace(-3, 4, 15), np.linspace(-3, 3, 15)
+    walks = [descent.descend(line, 0.3, 5), descent.descend(line, 0.3, 5, 10, seed=0)]
+    frames = dp.walk_frames(walks, xs, ys, descent.cost_grid(line, xs, ys), line.names)
+    assert len(frames) == 6
+    assert all(f.startswith(b"\x89PNG") for f in frames)
+    assert len(set(frames)) == 6  # every step moves the paths
+
+
+def test_frames_player_is_self_contained_and_reproducible():
+    frames = [b"\x89PNG first", b"\x89PNG second", b"\x89PNG third"]
+    page = dp.frames_player(frames, interval_ms=100)
+    assert page == dp.frames_player(frames, interval_ms=100)
+    assert page != dp.frames_player(frames[::-1], interval_ms=100)
+    assert page.count("data:image/png;base64,") == 4  # three frames, the first shown at once
+    assert 'max="2"' in page and "step 0 of 2" in page
+    assert "http://" not in page and "https://" not in page
