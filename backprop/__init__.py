@@ -1,7 +1,29 @@
 """Backpropagation, Nudge by Nudge: the package every chapter imports.
 
-The digit network and its passes live in :mod:`backprop.network`, learning in
-:mod:`backprop.training`, the MNIST loader in :mod:`backprop.data`.
+Data flows one way, from the bottom of this list to the top:
+
+=================  ==========================================================
+``network``        parameters, forward pass, cost, backward pass (the core)
+``activations``    sigmoid and ReLU with their slopes; ``costs``: the costs
+``validation``     the input checks behind every clear error message
+``gradcheck``      finite differences, an independent check of backprop
+``training``       mini-batches, SGD steps, ``train`` and its ``History``
+``data``           the MNIST loader (find, download, verify, cache)
+``lesson``         chapters 1-4: nudges, three avenues, Hebb, wishes sent back
+``sensitivity``    chapter 2: the gradient read as sensitivities
+``descent``        chapters 5-6: averaged nudges, walks downhill on two parameters
+``recipes``        chapter 7: the training recipes the book and benchmark share
+``autodiff``       chapter 8: a tiny reverse-mode automatic differentiation engine
+``plots``,         drawings (plain values in, artists out), shared by static
+``descent_plots``  figures and widgets
+``explorer``,      ipywidgets explorers built on those drawings
+``widgets``,
+``sgd_widget``
+``exercises``      the chapters' exercise checkers (``checking``: their core)
+=================  ==========================================================
+
+The names below are the core; import the chapter modules by name, e.g.
+``from backprop import lesson, plots``.
 """
 from .activations import relu, relu_prime, sigmoid, sigmoid_prime, softmax
 from .costs import one_hot
