@@ -1,16 +1,17 @@
 """Backpropagation, Nudge by Nudge: the package every chapter imports.
 
-Data flows one way, from the bottom of this list to the top:
+Each module imports only modules listed above it:
 
 =================  ==========================================================
-``network``        parameters, forward pass, cost, backward pass (the core)
-``activations``    sigmoid and ReLU with their slopes; ``costs``: the costs
 ``validation``     the input checks behind every clear error message
+``activations``    sigmoid and ReLU with their slopes
+``costs``          the lesson's quadratic cost, and cross-entropy to compare
+``network``        parameters, forward pass, cost, backward pass (the core)
 ``gradcheck``      finite differences, an independent check of backprop
 ``training``       mini-batches, SGD steps, ``train`` and its ``History``
 ``data``           the MNIST loader (find, download, verify, cache)
-``lesson``         chapters 1-4: nudges, three avenues, Hebb, wishes sent back
 ``sensitivity``    chapter 2: the gradient read as sensitivities
+``lesson``         chapters 1-4: nudges, three avenues, Hebb, wishes sent back
 ``descent``        chapters 5-6: averaged nudges, walks downhill on two parameters
 ``recipes``        chapter 7: the training recipes the book and benchmark share
 ``autodiff``       chapter 8: a tiny reverse-mode automatic differentiation engine
@@ -19,7 +20,8 @@ Data flows one way, from the bottom of this list to the top:
 ``explorer``,      ipywidgets explorers built on those drawings
 ``widgets``,
 ``sgd_widget``
-``exercises``      the chapters' exercise checkers (``checking``: their core)
+``checking``,      the chapters' exercise checkers and their shared core
+``exercises``
 =================  ==========================================================
 
 The names below are the core; import the chapter modules by name, e.g.
