@@ -17,6 +17,7 @@ Each module imports only modules listed above it:
 ``autodiff``       chapter 8: a tiny reverse-mode automatic differentiation engine
 ``plots``,         drawings (plain values in, artists out), shared by static
 ``descent_plots``  figures and widgets
+``graph_plots``    chapter 8: the computational graph, traced and drawn
 ``explorer``,      ipywidgets explorers built on those drawings
 ``widgets``,
 ``sgd_widget``
