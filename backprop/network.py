@@ -14,7 +14,8 @@ import numpy as np
 
 from .activations import get_activation
 from .costs import get_cost
-from .validation import as_inputs, as_targets
+from .validation import (as_inputs, as_targets, fits_in_memory, layer_sizes, parameter_dtype,
+                         seed_value)
 
 
 class Forward(NamedTuple):
@@ -68,16 +69,6 @@ def count_parameters(sizes: Sequence[int]) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
-def _checked_sizes(sizes) -> list[int]:
-    sizes = list(sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"a network needs at least an input and an output layer; got sizes {sizes}")
-    for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
-            raise ValueError(f"layer sizes must be positive whole numbers; got {sizes}")
-    return [int(s) for s in sizes]
-
-
 class Network:
     """A fully connected network such as the lesson's 784-16-16-10 digit recogniser.
 
@@ -98,11 +89,12 @@ class Network:
 
     def __init__(self, sizes: Sequence[int] = (784, 16, 16, 10), activation: str = "sigmoid",
                  cost: str = "quadratic", seed: int = 0, dtype=np.float64) -> None:
-        self.sizes = _checked_sizes(sizes)
+        self.sizes = layer_sizes(sizes)
         self.activation = get_activation(activation)
         self.cost_function = get_cost(cost)
-        self.dtype = np.dtype(dtype)
-        rng = np.random.default_rng(seed)
+        self.dtype = parameter_dtype(dtype)
+        fits_in_memory(count_parameters(self.sizes), self.dtype, f"a network of sizes {self.sizes}")
+        rng = np.random.default_rng(seed_value(seed))
         gain = 1.0 if self.activation.name == "sigmoid" else 2.0
         self.weights = [rng.normal(0.0, np.sqrt(gain / n_in), (n_out, n_in)).astype(self.dtype)
                         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
@@ -139,7 +131,7 @@ class Network:
 
     def astype(self, dtype) -> "Network":
         """Convert the parameters to ``dtype`` in place (e.g. float32 for speed)."""
-        self.dtype = np.dtype(dtype)
+        self.dtype = parameter_dtype(dtype)
         self.weights = [w.astype(self.dtype) for w in self.weights]
         self.biases = [b.astype(self.dtype) for b in self.biases]
         return self
