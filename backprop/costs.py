@@ -12,6 +12,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .activations import softmax
+from .validation import as_labels, float_dtype, positive_int
 
 
 def quadratic_cost_per_example(a: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -63,9 +64,14 @@ def get_cost(name: str) -> Cost:
         raise ValueError(f"unknown cost {name!r}; choose one of {sorted(COSTS)}") from None
 
 
-def one_hot(labels: np.ndarray, n_classes: int = 10, dtype=np.float64) -> np.ndarray:
-    """Desired outputs for integer labels: a row of zeros with a 1 at the label."""
-    labels = np.asarray(labels)
-    out = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+def one_hot(labels, n_classes: int = 10, dtype=np.float64) -> np.ndarray:
+    """Desired outputs for integer labels: a row of zeros with a 1 at the label.
+
+    ``labels`` are whole numbers from 0 to ``n_classes - 1`` (a single label gives
+    one row); anything else raises a ``ValueError`` naming the bad label.
+    """
+    n_classes = positive_int(n_classes, "n_classes")
+    labels = as_labels(labels, n_classes)
+    out = np.zeros((labels.shape[0], n_classes), dtype=float_dtype(dtype))
     out[np.arange(labels.shape[0]), labels] = 1.0
     return out

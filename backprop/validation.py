@@ -160,15 +160,27 @@ def non_negative(value, name: str) -> float:
     return v
 
 
+def float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """Return ``dtype`` as a NumPy floating dtype, else raise naming ``name``."""
+    try:
+        checked = None if dtype is None else np.dtype(dtype)
+    except (TypeError, ValueError):
+        checked = None
+    if checked is None or checked.kind != "f":
+        raise ValueError(f"{name} must be a floating type such as np.float64 (the values are "
+                         f"fractions); got {dtype!r}")
+    return checked
+
+
 def parameter_dtype(dtype, name: str = "dtype") -> np.dtype:
     """Return ``dtype`` as a NumPy dtype if it is float32 or float64, else raise naming ``name``."""
     try:
-        checked = np.dtype(dtype)
-    except TypeError:
+        checked = float_dtype(dtype, name)
+    except ValueError:
         checked = None
-    if dtype is None or checked not in PARAMETER_DTYPES:
+    if checked not in PARAMETER_DTYPES:
         raise ValueError(f"{name} must be np.float64 (exact) or np.float32 (fast): weights "
-                         f"and inputs are fractions; got {dtype!r}")
+                         f"are fractions, and other types round them away; got {dtype!r}")
     return checked
 
 
