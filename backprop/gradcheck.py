@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .network import Gradient, Network, unflatten
+from .validation import float_dtype
 
 #: Most multiply-adds a check may cost (two forward passes per parameter in extended
 #: precision, where NumPy has no fast matrix product): ten examples of the digit
@@ -28,7 +29,7 @@ def _checked_setup(net: Network, X, Y, eps, dtype) -> tuple[np.ndarray, np.ndarr
             f"net holds {', '.join(sorted(k.name for k in kinds))} numbers: a gradient check is "
             "meaningless at that precision (its rounding errors are as large as the differences "
             "it looks for). Check a float64 copy: net.copy().astype(np.float64)")
-    if np.dtype(dtype) not in PRECISE_DTYPES:
+    if float_dtype(dtype) not in PRECISE_DTYPES:
         raise ValueError(f"dtype must be np.longdouble or np.float64; got {dtype!r}")
     eps = float(eps) if isinstance(eps, (int, float, np.floating, np.integer)) else np.nan
     if not 0 < eps < 1:

@@ -178,7 +178,7 @@ def parameter_dtype(dtype, name: str = "dtype") -> np.dtype:
         checked = float_dtype(dtype, name)
     except ValueError:
         checked = None
-    if checked not in PARAMETER_DTYPES:
+    if checked is None or checked not in PARAMETER_DTYPES:
         raise ValueError(f"{name} must be np.float64 (exact) or np.float32 (fast): weights "
                          f"are fractions, and other types round them away; got {dtype!r}")
     return checked
