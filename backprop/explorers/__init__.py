@@ -1,0 +1,21 @@
+"""The course's explorers: live figures that work in Jupyter and in the static book.
+
+Each explorer is a Python class (the maths: it computes every number the figure can
+show) beside a small front-end module of the same name (the drawing and the
+controls), both in this folder:
+
+=====================  ========================================================
+``base``               what they share: the ``data`` trait, packing, checks
+``whole_network``      the whole 784-16-16-10 network, nudges walked back, a
+                       drawing pad (``mirror.js`` computes the drawn digit)
+``page``               an explorer as a standalone HTML page (no kernel needed)
+=====================  ========================================================
+
+``common.js`` holds the drawing helpers every front-end module shares, and
+``runtime.js`` renders saved explorers in a page that has no kernel (the book).
+"""
+from .base import Explorer, pack, unpack
+from .page import save_html, standalone_html
+from .whole_network import NetworkExplorer
+
+__all__ = ["Explorer", "pack", "unpack", "NetworkExplorer", "save_html", "standalone_html"]

@@ -1,0 +1,61 @@
+"""One explorer (or several) as a standalone HTML page that works with no kernel.
+
+The page carries the explorers' saved state (traits, data, front-end module) the
+way an executed notebook does, and ``runtime.js``, the few lines that render them
+in the browser. The book's pages do the same (see ``book/offline_assets.py``);
+this page is how tests and learners open an explorer outside the book.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from ipywidgets.widgets.widget import _remove_buffers
+
+from .base import HERE, Explorer
+
+RUNTIME = HERE / "runtime.js"
+STATE_TYPE = "application/vnd.jupyter.widget-state+json"
+VIEW_TYPE = "application/vnd.jupyter.widget-view+json"
+
+
+def saved_state(explorers: list[Explorer]) -> dict:
+    """The widget state an executed notebook stores for these explorers."""
+    models = {}
+    for explorer in explorers:
+        state, paths, buffers = _remove_buffers(explorer.get_state())
+        models[explorer.model_id] = {
+            "model_name": state["_model_name"],
+            "model_module": state["_model_module"],
+            "model_module_version": state["_model_module_version"],
+            "state": state,
+            "buffers": [{"path": path, "encoding": "base64",
+                         "data": base64.b64encode(bytes(buffer)).decode("ascii")}
+                        for path, buffer in zip(paths, buffers)],
+        }
+    return {"version_major": 2, "version_minor": 0, "state": models}
+
+
+def _script(kind: str, content: dict) -> str:
+    text = json.dumps(content).replace("</", "<\\/")  # never close the tag early
+    return f'<script type="{kind}">{text}</script>'
+
+
+def standalone_html(explorers: list[Explorer], title: str = "Explorer") -> str:
+    """A whole HTML page showing ``explorers`` live, with no kernel and no network."""
+    if not explorers or not all(isinstance(e, Explorer) for e in explorers):
+        raise ValueError("explorers must be a non-empty list of backprop explorers")
+    views = "\n".join(f'<div class="output">{_script(VIEW_TYPE, {"model_id": e.model_id})}</div>'
+                      for e in explorers)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{title}</title></head>\n<body style=\"max-width:1000px;margin:1em auto\">\n"
+            f"{_script(STATE_TYPE, saved_state(explorers))}\n{views}\n"
+            f"<script>{RUNTIME.read_text()}</script>\n</body></html>\n")
+
+
+def save_html(explorers: list[Explorer], path: str | Path, title: str = "Explorer") -> Path:
+    """Write :func:`standalone_html` to ``path`` and return the path."""
+    path = Path(path)
+    path.write_text(standalone_html(explorers, title))
+    return path

@@ -1,0 +1,103 @@
+// runtime.js: brings the course's explorers to life in a page with no kernel.
+//
+// When a chapter runs, each explorer (an anywidget) saves its whole state in the
+// notebook: its traits, its data (binary buffers, base64) and its front-end module
+// (`_esm`). The book's pages carry that state in a
+// <script type="application/vnd.jupyter.widget-state+json"> tag and mark each place
+// an explorer was shown with a <script type="application/vnd.jupyter.widget-view+json">.
+// This script reads both and calls the module's render({model, el}) with a small
+// model object offering what the modules use: get, set, on, off, save_changes.
+// It replaces the 3.6 MB Jupyter widget manager: the explorers need nothing else,
+// and pages without an explorer do not load this file at all.
+(function () {
+  "use strict";
+  const STATE = 'script[type="application/vnd.jupyter.widget-state+json"]';
+  const VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]';
+
+  // Decode a base64 buffer into a DataView, as a live kernel would deliver it.
+  function dataView(base64) {
+    const text = atob(base64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return new DataView(bytes.buffer);
+  }
+
+  // Put each binary buffer back at its place (a path of keys) in the trait values.
+  function withBuffers(values, buffers) {
+    for (const buffer of buffers || []) {
+      let place = values;
+      const path = buffer.path;
+      for (const key of path.slice(0, -1)) place = place[key];
+      place[path[path.length - 1]] = dataView(buffer.data);
+    }
+    return values;
+  }
+
+  // The model a front-end module talks to: trait values plus change events.
+  function makeModel(values) {
+    const listeners = {};
+    return {
+      get: (name) => values[name],
+      set(name, value) {
+        if (values[name] === value) return;
+        values[name] = value;
+        for (const listener of listeners[`change:${name}`] || []) listener();
+      },
+      on(event, listener) { (listeners[event] = listeners[event] || []).push(listener); },
+      off(event, listener) {
+        listeners[event] = (listeners[event] || []).filter((l) => l !== listener);
+      },
+      save_changes() { /* no kernel to tell */ },
+      send() { /* no kernel to tell */ },
+    };
+  }
+
+  // Show a failure where the explorer should be, and log it for the book's check.
+  function fail(el, error) {
+    el.textContent = `This explorer could not start in your browser (${error}). ` +
+      "The figure below shows its first state.";
+    el.style.cssText = "color:#b2182b;font:14px system-ui,sans-serif";
+    el.classList.add("bp-explorer-failed");
+    console.error("explorer:", error);
+  }
+
+  async function renderOne(view, models) {
+    const el = document.createElement("div");
+    el.className = "bp-explorer";
+    view.parentNode.insertBefore(el, view);
+    try {
+      const { model_id: id } = JSON.parse(view.textContent);
+      const saved = models[id];
+      if (!saved) throw new Error(`no saved state for widget ${id}`);
+      if (saved.model_name !== "AnyModel") throw new Error(`${saved.model_name} is not an explorer`);
+      const values = withBuffers(saved.state, saved.buffers);
+      const url = URL.createObjectURL(new Blob([values._esm], { type: "text/javascript" }));
+      const module = await import(url);
+      URL.revokeObjectURL(url);
+      const widget = module.default || module;
+      await widget.render({ model: makeModel(values), el });
+      el.dataset.live = "true";
+      return true;
+    } catch (error) {
+      fail(el, error);
+      return false;
+    }
+  }
+
+  async function start() {
+    const stateTag = document.querySelector(STATE);
+    const views = [...document.querySelectorAll(VIEW)];
+    if (!stateTag || !views.length) return;
+    const models = JSON.parse(stateTag.textContent).state;
+    const results = await Promise.all(views.map((view) => renderOne(view, models)));
+    // Every explorer is live: hide the still figures kept for readers without
+    // JavaScript (cells tagged explorer-still, which the book gives that class).
+    if (results.every(Boolean)) {
+      for (const still of document.querySelectorAll(".tag_explorer-still")) still.style.display = "none";
+    }
+    document.documentElement.dataset.explorers = String(results.filter(Boolean).length);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
