@@ -6,9 +6,11 @@ Serves the site (default ``_build/html``) on 127.0.0.1 and fails (exit code 1) o
 - a local file that does not load, an image that does not load,
 - a JavaScript error or console error not in ``KNOWN_HARMLESS``,
 - an equation left as raw LaTeX, or math that MathJax did not typeset,
-- an internal link to a missing page or anchor.
+- an internal link to a missing page or anchor,
+- an explorer that is not live, a control that changes nothing drawn, or a browser
+  forward/backward pass that differs from the package's (book/check_explorers.py).
 
-It saves a full-page screenshot of every page under ``_build/screenshots/``.
+It prints each page's size and the explorers' redraw times, and saves a full-page screenshot of every page under ``_build/screenshots/``.
 Needs Debian's ``chromium`` (apt) and the ``playwright`` Python package; it never
 downloads a browser. Usage::
 
@@ -31,6 +33,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urldefrag, urljoin, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # book/ is a folder of scripts
+from check_explorers import check_explorers, mnist_test_images  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -85,11 +90,15 @@ JS_MATH_STATE = """() => {
           text: texts.join(' ')};
 }"""
 JS_LINKS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
-# A widget view in a page has no kernel behind it: frozen at best, empty at worst.
-# Widget cells are tagged remove-output and followed by a static figure instead.
-JS_WIDGET_VIEWS = """() => document.querySelectorAll(
-    'script[type="application/vnd.jupyter.widget-view+json"], .jupyter-widgets, .widget-area'
-).length"""
+# Bytes the page itself brought (HTML with the explorers' saved state, its images)
+# and what it shares with every page (theme, fonts, MathJax).
+JS_SIZES = """() => {
+  const own = {html: performance.getEntriesByType('navigation')[0].decodedBodySize, images: 0, shared: 0};
+  for (const r of performance.getEntriesByType('resource')) {
+    if (r.name.includes('/_images/')) own.images += r.decodedBodySize; else own.shared += r.decodedBodySize;
+  }
+  return own;
+}"""
 
 
 @dataclass(frozen=True)
@@ -193,8 +202,8 @@ def check_math(name: str, page, has_mathjax: bool) -> list[Problem]:
 
 
 def check_page(context, base_url: str, name: str, links: LinkChecker,
-               screenshot: Path | None) -> list[Problem]:
-    """Open one page and return its problems."""
+               screenshot: Path | None, site: Path, test_images=None) -> list[Problem]:
+    """Open one page and return its problems (printing its size and redraw times)."""
     problems: list[Problem] = []
     page = context.new_page()
 
@@ -228,10 +237,9 @@ def check_page(context, base_url: str, name: str, links: LinkChecker,
         page.goto(urljoin(base_url, name), wait_until="load", timeout=PAGE_TIMEOUT_MS)
         for src in page.evaluate(JS_LOAD_ALL_IMAGES):
             record("image did not load", site_path(src))
-        widgets = page.evaluate(JS_WIDGET_VIEWS)
-        if widgets:
-            record("frozen widget", f"{widgets} widget views; tag the cell remove-output "
-                                    "and draw its static figure in the next cell")
+        found, stats = check_explorers(page, site / name, test_images)
+        for kind, detail in found:
+            record(kind, detail)
         has_mathjax = page.evaluate(JS_WAIT_FOR_MATHJAX)
         problems += check_math(name, page, has_mathjax)
         for link in sorted(set(page.evaluate(JS_LINKS))):
@@ -240,6 +248,7 @@ def check_page(context, base_url: str, name: str, links: LinkChecker,
                 if broken:
                     record("broken link", broken)
         page.wait_for_load_state("networkidle", timeout=PAGE_TIMEOUT_MS)
+        report(name, page.evaluate(JS_SIZES), stats)
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
@@ -248,6 +257,18 @@ def check_page(context, base_url: str, name: str, links: LinkChecker,
     finally:
         page.close()
     return problems
+
+
+def report(name: str, sizes: dict, stats: dict) -> None:
+    """Print a page's size and, if it has explorers, their redraw times."""
+    line = (f"  {name}: {(sizes['html'] + sizes['images']) / 1e6:.2f} MB of its own "
+            f"(HTML {sizes['html'] / 1e6:.2f}, images {sizes['images'] / 1e6:.2f}), "
+            f"{sizes['shared'] / 1e6:.2f} MB shared with other pages")
+    times = sorted(stats["redraw_ms"])
+    if times:
+        line += (f"; {stats['explorers']} explorers, {len(times)} redraws: median "
+                 f"{times[len(times) // 2]:.1f} ms, max {times[-1]:.1f} ms")
+    print(line, flush=True)
 
 
 def check_site(site: Path, pages: list[str] | None = None,
@@ -278,6 +299,7 @@ def check_site(site: Path, pages: list[str] | None = None,
                                       service_workers="block")
         context.route("**/*", block_outside)
         links = LinkChecker()
+        test_images = mnist_test_images()
         for name in pages:
             current["page"] = name
             start = time.perf_counter()
@@ -288,7 +310,7 @@ def check_site(site: Path, pages: list[str] | None = None,
                 continue
             shot = screenshots / (Path(name).with_suffix(".png").as_posix()
                                   .replace("/", "__")) if screenshots else None
-            problems += check_page(context, base_url, name, links, shot)
+            problems += check_page(context, base_url, name, links, shot, site, test_images)
             print(f"checked {name} in {time.perf_counter() - start:.1f} s", flush=True)
         browser.close()
     return problems

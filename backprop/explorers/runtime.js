@@ -77,6 +77,7 @@
       const widget = module.default || module;
       await widget.render({ model: makeModel(values), el });
       el.dataset.live = "true";
+      el.dataset.modelId = id;
       return true;
     } catch (error) {
       fail(el, error);

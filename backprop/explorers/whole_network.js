@@ -253,6 +253,10 @@ function render({ model, el }) {
     nudgesFor: (x, labelOf, n = 0) => nudgesFor(nets[n], x, labelOf),
     drawn: () => Array.from(drawn),
     fields: () => currentFields(nets[model.get("network")]),
+    label: () => model.get("drawn_label"),
+    network: () => model.get("network"),
+    imageBox: IMAGE,
+    width: W,
   };
   return () => { drawing = false; };
 }

@@ -1,0 +1,199 @@
+"""The explorers part of the book's browser check (used by book/check_book.py).
+
+On a page with explorers it
+
+- waits until the runtime has rendered them, and fails on one that is not live
+  (a widget view with no running explorer is a frozen figure);
+- moves every visible control of every explorer and fails unless the drawing
+  changes (canvas pixels or SVG);
+- for the whole-network explorer, runs the browser's forward and backward pass
+  (``mirror.js``) on 20 MNIST test images and on a digit drawn with the mouse,
+  and fails unless it equals the package's numbers to 1e-5;
+- reports the redraw times the modules measured (``performance.now()``).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+TOLERANCE = 1e-5
+MIRROR_IMAGES = 20
+STATE = re.compile(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', re.S)
+
+JS_WAIT_LIVE = """async () => {
+  const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
+  for (let t = 0; t < 150 && views.length && !document.documentElement.dataset.explorers; t++) {
+    await new Promise(done => setTimeout(done, 100));
+  }
+  return {views: views.length, live: document.querySelectorAll('.bp-explorer[data-live]').length,
+          failed: [...document.querySelectorAll('.bp-explorer-failed')].map(e => e.textContent)};
+}"""
+# The controls of explorer i that a reader can see and use.
+JS_CONTROLS = """(i) => [...document.querySelectorAll('.bp-explorer[data-live]')[i]
+    .querySelectorAll('[data-control]')]
+  .map((c, n) => ({n, name: c.dataset.control, usable: c.offsetParent !== null && !c.disabled}))"""
+JS_PICTURE = """(i) => {
+  const el = document.querySelectorAll('.bp-explorer[data-live]')[i];
+  return [...el.querySelectorAll('canvas')].map(c => c.toDataURL()).join('|') +
+         [...el.querySelectorAll('svg')].map(s => s.outerHTML).join('|');
+}"""
+# Move one control as a reader would: next option, next slider stop, a click.
+JS_MOVE = """([i, n]) => {
+  const c = document.querySelectorAll('.bp-explorer[data-live]')[i].querySelectorAll('[data-control]')[n];
+  if (c.tagName === 'SELECT') {
+    c.selectedIndex = (c.selectedIndex + 1) % c.options.length;
+    c.dispatchEvent(new Event('change'));
+  } else if (c.type === 'range') {
+    const v = Number(c.value), step = Number(c.step) || 1;
+    c.value = v + step <= Number(c.max) ? v + step : c.min;
+    c.dispatchEvent(new Event('input'));
+  } else { c.click(); }
+}"""
+JS_HOOKS = """() => [...document.querySelectorAll('.bp-explorer[data-live]')]
+  .map((el, i) => el.backprop ? {i, id: el.dataset.modelId} : null).filter(Boolean)"""
+JS_MIRROR = """([i, images, labels, n]) => {
+  const hook = document.querySelectorAll('.bp-explorer[data-live]')[i].backprop;
+  return images.map((x, e) => Object.fromEntries(
+    Object.entries(hook.nudgesFor(x, labels[e], n)).map(([k, v]) => [k, Array.from(v)])));
+}"""
+JS_USE_PAD = """(i) => {
+  const pick = document.querySelectorAll('.bp-explorer[data-live]')[i].querySelector('select[data-control=example]');
+  pick.value = '-1';
+  pick.dispatchEvent(new Event('change'));
+}"""
+JS_DRAWN = """(i) => {
+  const el = document.querySelectorAll('.bp-explorer[data-live]')[i], hook = el.backprop;
+  const box = el.querySelector('canvas').getBoundingClientRect(), scale = box.width / hook.width;
+  const fields = Object.fromEntries(Object.entries(hook.fields()).map(([k, v]) => [k, Array.from(v)]));
+  return {drawn: hook.drawn(), label: hook.label(), network: hook.network(), fields,
+          box: {x: box.x + hook.imageBox.x * scale, y: box.y + hook.imageBox.y * scale,
+                w: hook.imageBox.w * scale, h: hook.imageBox.h * scale}};
+}"""
+
+
+def saved_networks(html: str) -> dict:
+    """model id -> the networks a whole-network explorer carries, rebuilt in float64."""
+    from backprop import Network
+    from backprop.explorers import unpack
+
+    match = STATE.search(html)
+    if not match:
+        return {}
+    found = {}
+    for model_id, saved in json.loads(match.group(1))["state"].items():
+        state = saved["state"]
+        if "function nudgesFor" not in state.get("_esm", ""):
+            continue
+        for buffer in saved.get("buffers", []):
+            place = state
+            for key in buffer["path"][:-1]:
+                place = place[key]
+            place[buffer["path"][-1]] = base64.b64decode(buffer["data"])
+        nets = []
+        for packed in state["data"]["nets"]:
+            net = Network(seed=0)
+            net.weights = [unpack(packed[f"W{l}"]).astype(np.float64) for l in (1, 2, 3)]
+            net.biases = [unpack(packed[f"b{l}"]).astype(np.float64) for l in (1, 2, 3)]
+            nets.append(net)
+        found[model_id] = nets
+    return found
+
+
+def mirror_gap(net, images, labels, browser: list[dict]) -> float:
+    """Largest difference between the browser's fields and the package's."""
+    from backprop.explorers.whole_network import example_nudges
+
+    expected = example_nudges(net, np.asarray(images), np.asarray(labels))
+    return max(float(np.max(np.abs(np.asarray([b[name] for b in browser]) - values)))
+               for name, values in expected.items())
+
+
+def draw_a_digit(page, box: dict) -> None:
+    """Draw a seven with the mouse inside the explorer's drawing square."""
+    x, y, w, h = box["x"], box["y"], box["w"], box["h"]
+    stroke = [(0.25, 0.25), (0.75, 0.25), (0.45, 0.8)]
+    page.mouse.move(x + w * stroke[0][0], y + h * stroke[0][1])
+    page.mouse.down()
+    for fx, fy in stroke[1:]:
+        page.mouse.move(x + w * fx, y + h * fy, steps=12)
+    page.mouse.up()
+
+
+def check_mirror(page, index: int, nets: list, test_images) -> list[tuple[str, str]]:
+    """The browser's forward/backward pass equals the package's on MNIST and a drawing."""
+    problems = []
+    images, labels = test_images
+    for n, net in enumerate(nets):
+        browser = page.evaluate(JS_MIRROR, [index, images.tolist(), labels.tolist(), n])
+        gap = mirror_gap(net, images, labels, browser)
+        print(f"    mirror, network {n}, {len(labels)} MNIST images: largest gap {gap:.1e}")
+        if not gap <= TOLERANCE:
+            problems.append(("mirror differs", f"network {n}: largest gap {gap:.2e} on MNIST"))
+    before = page.evaluate(JS_DRAWN, index)
+    page.evaluate(JS_USE_PAD, index)
+    draw_a_digit(page, before["box"])
+    after = page.evaluate(JS_DRAWN, index)
+    drawn = np.asarray(after["drawn"])
+    if drawn.sum() == 0:
+        return problems + [("drawing pad", "drawing with the mouse left the pad empty")]
+    gap = mirror_gap(nets[after["network"]], drawn[None, :], [after["label"]], [after["fields"]])
+    print(f"    mirror, drawn digit ({int((drawn > 0).sum())} inked pixels): largest gap {gap:.1e}")
+    if not gap <= TOLERANCE:
+        problems.append(("mirror differs", f"drawn digit: largest gap {gap:.2e}"))
+    return problems
+
+
+def move_controls(page, index: int) -> list[tuple[str, str]]:
+    """Move each usable control; a control that changes nothing drawn is a problem."""
+    problems = []
+    for control in page.evaluate(JS_CONTROLS, index):
+        if not control["usable"]:
+            continue
+        changed = False
+        for _ in range(3):  # some moves may land on an identical picture (e.g. same digit)
+            before = page.evaluate(JS_PICTURE, index)
+            page.evaluate(JS_MOVE, [index, control["n"]])
+            page.wait_for_timeout(400 if control["name"] == "play" else 30)
+            if page.evaluate(JS_PICTURE, index) != before:
+                changed = True
+                break
+        if control["name"] == "play":
+            page.evaluate(JS_MOVE, [index, control["n"]])  # pause again
+        if not changed:
+            problems.append(("dead control", f"explorer {index + 1}: moving "
+                                             f"{control['name']!r} changed nothing drawn"))
+    return problems
+
+
+def check_explorers(page, site_file: Path, test_images) -> tuple[list, dict]:
+    """All explorer checks on an open page: (kind, detail) problems and redraw times."""
+    state = page.evaluate(JS_WAIT_LIVE)
+    problems = [("explorer failed", text) for text in state["failed"]]
+    if state["views"] > state["live"] + len(state["failed"]):
+        problems.append(("frozen widget", f"{state['views'] - state['live']} of "
+                                          f"{state['views']} widget views are not live explorers"))
+    for index in range(state["live"]):
+        problems += move_controls(page, index)
+    hooks = page.evaluate(JS_HOOKS)
+    networks = saved_networks(site_file.read_text(errors="replace")) if hooks else {}
+    for hook in hooks:
+        if test_images is None:
+            problems.append(("mirror not checked", "MNIST not found (set BACKPROP_DATA_DIR)"))
+        elif hook["id"] in networks:
+            problems += check_mirror(page, hook["i"], networks[hook["id"]], test_images)
+    return problems, {"explorers": state["live"],
+                      "redraw_ms": page.evaluate("window.__explorerDrawMs || []")}
+
+
+def mnist_test_images(count: int = MIRROR_IMAGES):
+    """The first ``count`` MNIST test images and labels, or None if MNIST is not found."""
+    try:
+        from backprop import load_mnist
+        _, (images, labels) = load_mnist(progress=False)
+    except Exception:  # noqa: BLE001 - reported as a problem where a mirror needs it
+        return None
+    return images[:count], labels[:count]
