@@ -13,7 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TOC_FILES = [entry["file"] for part in yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]
-             for entry in part["chapters"]]
+             for entry in part["chapters"] if entry["file"].startswith("chapters/")]
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 MAKES_WIDGET = re.compile(r"\b(widgets|sgd_widget)\.\w+\(|\binteract(ive)?\(")
 
