@@ -106,6 +106,82 @@ def test_script_error_fails(problems_by_page):
     assert any("drawTheWidget" in problem.detail for problem in problems)
 
 
+# ----- explorers: generated pages (the runtime and modules come from the package) -----
+DEAD_MODULE = """
+export default { render({ model, el }) {
+  const bar = controlRow(el);
+  slider(bar, model, "step", "step", 0, 3);
+  const pad = canvas(el, 200, 100);
+  redrawOn(model, [], el, () => { clear(pad); text(pad.ctx, "always the same", 10, 50); });
+} };
+"""
+
+
+def small_network_explorer(**kwargs):
+    """A whole-network explorer on an untrained network and four made-up images."""
+    import numpy as np
+    from backprop import Network
+    from backprop.explorers import NetworkExplorer
+
+    images = np.random.default_rng(0).uniform(0, 1, (4, 784))
+    return NetworkExplorer({"untrained": Network(seed=1)}, images, [0, 1, 2, 3], **kwargs)
+
+
+@pytest.fixture(scope="module")
+def explorer_problems(check_book, tmp_path_factory):
+    """Pages with a live explorer, one whose control draws nothing new, one that fails."""
+    import traitlets
+    from backprop.explorers import Explorer, save_html
+    from backprop.explorers.base import front_end
+
+    class Dead(Explorer):
+        _esm = front_end() + DEAD_MODULE
+        step = traitlets.Int(0).tag(sync=True)
+
+    class Broken(Explorer):
+        _esm = "export default { render() { throw new Error('cannot draw'); } };"
+
+    site = tmp_path_factory.mktemp("explorer_pages")
+    for name, explorer in (("live", small_network_explorer()), ("dead", Dead()),
+                           ("broken", Broken())):
+        save_html([explorer], site / f"{name}.html")
+    pages = ["live.html", "dead.html", "broken.html"]
+    grouped = {page: [] for page in pages}
+    for problem in check_book.check_site(site, pages, tmp_path_factory.mktemp("shots")):
+        grouped[problem.page].append(problem)
+    return grouped
+
+
+def test_live_explorer_passes_every_control_and_the_mirror(explorer_problems):
+    assert explorer_problems["live.html"] == []
+
+
+def test_control_that_changes_nothing_fails(explorer_problems):
+    problems = explorer_problems["dead.html"]
+    assert kinds(problems) == {"dead control"}
+    assert "'step'" in problems[0].detail
+
+
+def test_explorer_that_cannot_start_fails(explorer_problems):
+    problems = explorer_problems["broken.html"]
+    assert "explorer failed" in kinds(problems)
+    assert any("cannot draw" in problem.detail for problem in problems)
+
+
+def test_mirror_gap_sees_a_wrong_browser_number(check_book):
+    import numpy as np
+    import check_explorers
+    from backprop import Network
+    from backprop.explorers.whole_network import example_nudges
+
+    net, images = Network(seed=2), np.random.default_rng(1).uniform(0, 1, (2, 784))
+    fields = example_nudges(net, images, np.array([3, 4]))
+    browser = [{name: values[e].tolist() for name, values in fields.items()} for e in range(2)]
+    assert check_explorers.mirror_gap(net, images, [3, 4], browser) < 1e-12
+    browser[1]["push1"][5] += 1e-4
+    assert check_explorers.mirror_gap(net, images, [3, 4], browser) > 1e-5
+
+
 def test_known_harmless_messages_are_only_the_listed_ones(check_book):
     assert check_book.is_harmless("Got invalid theme mode: . Resetting to auto.")
     assert check_book.is_harmless("Identifier 'THEBE_JS_URL' has already been declared")
