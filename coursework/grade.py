@@ -1,0 +1,63 @@
+"""Grade an assignment safely: every student's notebook in the sandbox, one after the other.
+
+    cd coursework
+    python grade.py a1_forward_cost                  # everyone in submitted/
+    python grade.py a1_forward_cost --student alice  # one student (repeat for more)
+    python grade.py a1_forward_cost --time-limit 120 # seconds per notebook
+    python grade.py a1_forward_cost --report         # the table again, grading nothing
+
+It refuses to run where the bubblewrap sandbox cannot (say ``--unsafe-no-sandbox`` to
+run student code unprotected, e.g. on a macOS laptop with your own test submissions).
+"""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+COURSE = Path(__file__).resolve().parent
+sys.path.insert(0, str(COURSE))
+
+from grading.batch import DB, Options, grade_all, print_summary  # noqa: E402
+from grading.gradebook import reviews  # noqa: E402
+from grading.sandbox import sandbox_problem  # noqa: E402
+
+
+def arguments(argv=None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("assignment", help="e.g. a1_forward_cost")
+    parser.add_argument("--student", action="append", default=[], help="grade only this student")
+    parser.add_argument("--time-limit", type=int, help="seconds per notebook (default: config)")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="run student code without the sandbox where bubblewrap cannot run")
+    parser.add_argument("--report", action="store_true", help="print the last results only")
+    args = parser.parse_args(argv)
+    if args.time_limit is not None and args.time_limit <= 0:
+        parser.error("--time-limit must be a positive number of seconds")
+    if not (COURSE / "source" / args.assignment).is_dir():
+        parser.error(f"no assignment {args.assignment!r} in {COURSE / 'source'}")
+    return args
+
+
+def main(argv=None) -> int:
+    """Grade (or report) and return the exit status."""
+    args = arguments(argv)
+    os.chdir(COURSE)
+    if args.report:
+        print_summary(reviews(DB, args.assignment), {}, 0.0)
+        return 0
+    problem = sandbox_problem()
+    if problem and not args.unsafe_no_sandbox:
+        print(f"Refusing to grade: {problem}.\nThe sandbox keeps student code away from the "
+              "solutions, the gradebook and other students. Install bubblewrap, or pass "
+              "--unsafe-no-sandbox to accept the risk.", file=sys.stderr)
+        return 2
+    from backprop import load_mnist
+    load_mnist(progress=False)  # fills backprop's cache, which the sandbox reads
+    grade_all(COURSE, args.assignment, args.student,
+              Options(args.time_limit, unsandboxed=bool(problem) and args.unsafe_no_sandbox))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Grade every submission of an assignment, one student after the other, whatever happens.
+
+Each student is graded by its own ``nbgrader autograde --student`` process, so nothing a
+submission does (or a bug in one grading) stops the others. A grading that fails is
+marked failed in the gradebook (score 0, flagged, with the reason: never an earlier
+score) and its student gets a feedback page that says so. At the end the batch prints
+every score and lists the failed and flagged submissions with their reasons.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .gradebook import FAILED, Review, mark_failed, reviews
+from .screen import layout
+
+DB = "sqlite:///gradebook.db"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to grade: time limit per notebook, and whether to run without the sandbox."""
+
+    seconds: int | None = None
+    unsandboxed: bool = False
+
+
+def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course folder."""
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def students(course: Path, assignment: str) -> list[str]:
+    """Everyone with a submission of this assignment in submitted/."""
+    return sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+
+
+def failure_reason(log: str) -> str:
+    """The reason nbgrader's log gives for a failed grading, in one line."""
+    for pattern in (r"GradingFailed: (.*)", r"SandboxUnavailable: (.*)", r"\n(\w+(?:Error|Exception): .*)"):
+        found = re.findall(pattern, log)
+        if found:
+            return found[-1].strip()
+    lines = [line for line in log.splitlines() if "ERROR" in line]
+    return (lines or ["nbgrader stopped without a message"])[-1].strip()
+
+
+def notebooks(course: Path, assignment: str) -> dict[str, str]:
+    """Notebook name -> grade_id of its first solution cell, from source/."""
+    found = {}
+    for path in sorted((course / "source" / assignment).glob("*.ipynb")):
+        cells = layout(nbformat.read(path, as_version=4))
+        found[path.stem] = next(c.grade_id for c in cells if c.kind == "solution")
+    return found
+
+
+def grade_one(course: Path, assignment: str, student: str, options: Options) -> str | None:
+    """Autograde one student; None if it worked, else the reason (already in the gradebook)."""
+    args = ["autograde", assignment, "--student", student, "--force"]
+    if options.seconds:
+        args.append(f"--SandboxedExecute.notebook_timeout={options.seconds}")
+    if options.unsandboxed:
+        args.append("--SandboxedExecute.allow_unsandboxed=True")
+    limit = 2 * (options.seconds or 300) + 180
+    try:
+        done = nbgrader(course, *args, timeout=limit)
+    except subprocess.TimeoutExpired:
+        reason = f"nbgrader did not finish within {limit} s"
+    else:
+        if done.returncode == 0:
+            return None
+        reason = failure_reason(done.stdout + done.stderr)
+    with_db = [mark_failed(DB, (name, assignment, student), first, reason)
+               for name, first in notebooks(course, assignment).items()]
+    if not any(with_db):
+        print(f"  ({student} has no submission in the gradebook yet)", file=sys.stderr)
+    return reason
+
+
+def failure_page(course: Path, assignment: str, student: str, reason: str) -> None:
+    """Feedback that says the grading failed and why, in place of any older feedback."""
+    for name in notebooks(course, assignment):
+        page = course / "feedback" / student / assignment / f"{name}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{name}</title></head><body>"
+            f"<h1>{html.escape(assignment)}: your submission could not be graded</h1>"
+            f"<p>{html.escape(FAILED + reason)}</p><p>Your score is 0 until your instructor "
+            "has looked at your notebook by hand. You do not need to do anything.</p></body></html>")
+
+
+def write_report(course: Path, assignment: str, rows: list[Review], seconds: dict) -> Path:
+    """grading-<assignment>.csv: student, score, max_score, status, seconds, reason."""
+    path = course / f"grading-{assignment}.csv"
+    with open(path, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["student", "score", "max_score", "status", "seconds", "reason"])
+        for r in rows:
+            writer.writerow([r.student, r.score, r.max_score, r.status,
+                             f"{seconds.get(r.student, 0):.1f}", r.reason])
+    return path
+
+
+def print_summary(rows: list[Review], seconds: dict, wall: float) -> None:
+    """Every score, then the failed and the flagged submissions with their reasons."""
+    print(f"\n{'student':<24} {'score':>11}  {'status':<8} seconds")
+    for r in rows:
+        print(f"{r.student:<24} {r.score:>5g} / {r.max_score:<3g}  {r.status:<8} "
+              f"{seconds.get(r.student, 0):6.1f}")
+    graded = len(seconds)
+    print(f"\n{graded} graded in {wall:.0f} s ({wall / max(graded, 1):.1f} s per student)")
+    for status in ("failed", "flagged"):
+        listed = [r for r in rows if r.status == status]
+        print(f"\n{status.upper()} ({len(listed)}):" + ("" if listed else " none"))
+        for r in listed:
+            print(f"  {r.student}: {r.reason}")
+
+
+def give_feedback(course: Path, assignment: str, only: list[str]) -> None:
+    """nbgrader's feedback pages: for these students, or (empty list) for everyone graded."""
+    for args in ([["--student", s] for s in only] or [[]]):
+        nbgrader(course, "generate_feedback", assignment, *args, "--force")
+
+
+def grade_all(course: Path, assignment: str, only: list[str], options: Options) -> list[Review]:
+    """Grade the given students (default everyone), give feedback, report; return the reviews."""
+    started, seconds, failed = time.monotonic(), {}, {}
+    for student in only or students(course, assignment):
+        print(f"grading {student} ...", flush=True)
+        begun = time.monotonic()
+        reason = grade_one(course, assignment, student, options)
+        seconds[student] = time.monotonic() - begun
+        if reason:
+            failed[student] = reason
+    give_feedback(course, assignment, sorted(seconds.keys() - failed.keys()) if only else [])
+    for student, reason in failed.items():
+        failure_page(course, assignment, student, reason)
+    rows = [r for r in reviews(DB, assignment) if r.student in seconds]
+    print_summary(rows, seconds, time.monotonic() - started)
+    print(f"\nreport: {write_report(course, assignment, rows, seconds)}")
+    return rows

@@ -1,0 +1,214 @@
+"""Run one command on a student's work inside a bubblewrap (``bwrap``) sandbox.
+
+The sandbox sees: the system's read-only ``/usr`` (and ``/bin``, ``/lib``...), the
+read-only Python environment, the read-only MNIST files and backprop's cache, this
+folder's two scripts at ``/grading``, and one writable working folder mounted at
+``/submission``. It has no network, its own process tree (every process in it dies when
+the command ends or is killed) and limits on memory, CPU time, processes, open files and
+file size. When the grader runs as root, everything inside runs as an unprivileged user
+(``nobody`` by default), so the process limit is enforced by the kernel.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+INSIDE_WORK = "/submission"
+INSIDE_SCRIPTS = "/grading"
+INSIDE_DATA = "/data/mnist"
+INSIDE_CACHE = "/data/cache"
+SCRIPTS = Path(__file__).resolve().parent
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create its namespaces on this machine."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one sandboxed command may use."""
+
+    seconds: int = 300        # wall-clock time of the whole command (one notebook)
+    memory_mb: int = 3072     # address space of each process
+    processes: int = 64       # processes and threads of the sandbox user
+    open_files: int = 256     # file descriptors of each process
+    file_mb: int = 64         # largest file a process may write
+    uid: int = 65534          # user inside the sandbox when the grader is root
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a sandboxed command did: exit code, its private output, its log, timeout."""
+
+    returncode: int
+    stdout: bytes
+    stderr: str
+    timed_out: bool
+
+
+def sandbox_problem() -> str | None:
+    """Why the sandbox cannot run here (None when it can): missing bwrap or namespaces."""
+    if not sys.platform.startswith("linux"):
+        return f"bubblewrap needs Linux; this is {sys.platform}"
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    probe = subprocess.run(["bwrap", *namespace_options(), "--ro-bind", "/", "/", "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"bubblewrap cannot create its namespaces here: {probe.stderr.strip()}"
+    return None
+
+
+def namespace_options() -> list[str]:
+    """Fresh IPC, PID, network, hostname and cgroup namespaces; a user one unless root."""
+    options = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+               "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+    if os.geteuid() != 0:
+        options += ["--unshare-user", "--disable-userns"]
+    return options
+
+
+def ro_mount(path: str | Path, inside: str | None = None) -> list[str]:
+    """Read-only bind of ``path`` (at ``inside``, default the same path), parents 0755."""
+    inside = inside or str(path)
+    parents = [str(p) for p in reversed(Path(inside).parents) if str(p) != "/"]
+    return [arg for p in parents for arg in ("--perms", "0755", "--dir", p)] + \
+        ["--ro-bind", str(path), inside]
+
+
+def system_mounts() -> list[str]:
+    """The system's programs and libraries, read-only, and the few /etc files they read."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "localtime"):
+        if os.path.exists(f"/etc/{name}"):
+            args += ro_mount(f"/etc/{name}")
+    return args
+
+
+def python_mounts() -> list[str]:
+    """The Python installation, the environment and the backprop package, read-only."""
+    folders = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
+               Path(sys.executable).resolve().parent.parent}
+    spec = importlib.util.find_spec("backprop")
+    if spec and spec.origin:
+        folders.add(Path(spec.origin).resolve().parent)
+    folders = sorted(folders)
+    kept = [f for f in folders if not any(p in f.parents for p in folders)]
+    mounts = [arg for folder in kept for arg in ro_mount(folder)]
+    if Path(sys.prefix) != Path(sys.prefix).resolve():
+        mounts += ["--symlink", str(Path(sys.prefix).resolve()), sys.prefix]
+    return mounts
+
+
+def data_mounts(data_dir: Path | None, cache_dir: Path | None) -> list[str]:
+    """MNIST's four files and backprop's parsed cache, read-only, at fixed paths."""
+    args = []
+    if data_dir is not None:
+        args += ro_mount(data_dir.resolve(), INSIDE_DATA)
+    if cache_dir is not None and cache_dir.is_dir():
+        args += ro_mount(cache_dir.resolve(), INSIDE_CACHE)
+    return args
+
+
+def environment() -> list[str]:
+    """A clean environment: no variable of the grader's reaches the student's code."""
+    home = f"{INSIDE_WORK}/.home"
+    values = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": home,
+              "LANG": "C.UTF-8", "BACKPROP_DATA_DIR": INSIDE_DATA,
+              "BACKPROP_CACHE_DIR": INSIDE_CACHE, "MPLBACKEND": "Agg",
+              "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython",
+              "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "JUPYTER_PLATFORM_DIRS": "1",
+              "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+              "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    return ["--clearenv"] + [arg for k, v in values.items() for arg in ("--setenv", k, v)]
+
+
+def user_switch(limits: Limits) -> list[str]:
+    """As root, drop to the sandbox user with no capabilities; otherwise nothing to do."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", f"--reuid={limits.uid}", f"--regid={limits.uid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+
+
+def bwrap_command(argv: list[str], work: Path, limits: Limits,
+                  data_dir: Path | None, cache_dir: Path | None) -> list[str]:
+    """The full ``bwrap`` command line that runs ``argv`` in ``work`` (mounted writable)."""
+    return ["bwrap", *namespace_options(), *system_mounts(), *python_mounts(),
+            *data_mounts(data_dir, cache_dir), *ro_mount(SCRIPTS, INSIDE_SCRIPTS),
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", str(256 * 2**20), "--tmpfs", "/tmp",
+            "--bind", str(work), INSIDE_WORK, "--chdir", INSIDE_WORK, *environment(),
+            *user_switch(limits), *argv]
+
+
+def process_allowance(limits: Limits) -> int:
+    """RLIMIT_NPROC counts every process of the user: add those already running."""
+    if os.geteuid() == 0:
+        return limits.processes
+    mine = sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == os.getuid())
+    return mine + limits.processes
+
+
+def _owner(proc: Path) -> int | None:
+    try:
+        return proc.stat().st_uid
+    except OSError:
+        return None
+
+
+def limit_resources(limits: Limits, processes: int) -> None:
+    """Apply the limits to this (child) process; everything it starts inherits them."""
+    mb = 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.seconds + 5,) * 2)
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes,) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb * mb,) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def prepare_work(work: Path, limits: Limits) -> None:
+    """Make the writable folder (and its home) belong to the sandbox user."""
+    (work / ".home").mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        for path in [work, *work.rglob("*")]:
+            os.chown(path, limits.uid, limits.uid, follow_symlinks=False)
+
+
+def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed: bool = True,
+        data_dir: Path | None = None, cache_dir: Path | None = None) -> Outcome:
+    """Run ``argv`` in ``work`` with ``stdin``, within the limits; kill it all at the deadline.
+
+    With ``sandboxed=False`` (only when the instructor opted out) the same command runs
+    with the same limits and deadline, but sees the whole machine.
+    """
+    if sandboxed:
+        prepare_work(work, limits)
+        command = bwrap_command(argv, work, limits, data_dir, cache_dir)
+    else:
+        command = [a.replace(INSIDE_SCRIPTS, str(SCRIPTS)) for a in argv]
+    processes = process_allowance(limits)
+    child = subprocess.Popen(command, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True,
+                             preexec_fn=lambda: limit_resources(limits, processes))
+    try:
+        out, err = child.communicate(stdin, timeout=limits.seconds)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        out, err = child.communicate()
+        timed_out = True
+    return Outcome(child.returncode, out, err.decode(errors="replace")[-4000:], timed_out)
