@@ -8,6 +8,8 @@ Each module imports only modules listed above it:
 ``costs``          the lesson's quadratic cost, and cross-entropy to compare
 ``network``        parameters, forward pass, cost, backward pass (the core)
 ``gradcheck``      finite differences, an independent check of backprop
+``divergence``     when training has gone wrong (blow-up, saturation)
+``fast_sgd``       the parameters as one flat vector, so ``train`` steps fast
 ``training``       mini-batches, SGD steps, ``train`` and its ``History``
 ``data``           the MNIST loader (find, download, verify, cache)
 ``sensitivity``    chapter 2: the gradient read as sensitivities

@@ -15,22 +15,17 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from .divergence import (PARAMETER_LIMIT, STUCK_ERROR, DivergenceWarning, has_diverged,
+                         outputs_stuck, too_large)
+from .fast_sgd import FlatParameters, per_example_change, vectorised_change
 from .network import Gradient, Network
-from .validation import as_inputs, as_labels, as_targets, non_negative, positive_int
+from .validation import (as_inputs, as_labels, as_targets, non_negative, parameter_dtype,
+                         positive_int, seed_value)
 
 
-class DivergenceWarning(RuntimeWarning):
-    """Training stopped because the cost blew up."""
-
-
-#: Training counts as diverged when a step's cost is not finite, or exceeds this
-#: many times the first step's cost (taken as at least 1).
-DIVERGENCE_FACTOR = 1e3
-
-
-def has_diverged(cost: float, first_cost: float) -> bool:
-    """True when ``cost`` is NaN or inf, or has grown far beyond the starting cost."""
-    return not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(first_cost, 1.0)
+#: Every this many steps (and after every epoch) training checks the outputs and the
+#: size of the parameters and, if they are fine, saves them as the last good ones.
+CHECK_EVERY = 16
 
 
 @dataclass
@@ -38,7 +33,9 @@ class History:
     """What happened during training.
 
     ``step_costs[i]`` is the cost of the i-th mini-batch just before its step;
-    the accuracies are measured after each epoch.
+    the accuracies are measured after each epoch. After a divergence,
+    ``kept_steps`` says after how many steps the parameters the network kept were
+    saved.
     """
 
     step_costs: list = field(default_factory=list)
@@ -47,12 +44,24 @@ class History:
     learning_rates: list = field(default_factory=list)
     epoch_seconds: list = field(default_factory=list)
     batch_size: int = 0
+    n_examples: int = 0
     diverged: bool = False
+    kept_steps: int | None = None
 
     @property
     def examples_seen(self) -> np.ndarray:
-        """How many examples had been used after each step (for cost-vs-examples plots)."""
-        return self.batch_size * np.arange(1, len(self.step_costs) + 1)
+        """How many examples had been used after each step (for cost-vs-examples plots).
+
+        The last batch of an epoch is smaller when the batch size does not divide
+        the number of examples, and counts only the examples it had.
+        """
+        steps = np.arange(len(self.step_costs))
+        if not self.n_examples:
+            return self.batch_size * (steps + 1)
+        per_epoch = -(-self.n_examples // self.batch_size)
+        epoch, within = np.divmod(steps, per_epoch)
+        return epoch * self.n_examples + np.minimum((within + 1) * self.batch_size,
+                                                    self.n_examples)
 
 
 def accuracy(net: Network, X, labels) -> float:
@@ -95,13 +104,8 @@ def learning_rate_at(epoch: int, learning_rate: float, decay: float) -> float:
     return learning_rate / (1.0 + decay * epoch)
 
 
-def _params_copy(net: Network) -> list:
-    return [p.copy() for p in net.weights + net.biases]
-
-
-def _restore(net: Network, saved: list) -> None:
-    for p, s in zip(net.weights + net.biases, saved):
-        p[...] = s
+class _Diverged(Exception):
+    """Raised inside the training loop; ``train`` turns it into a warning."""
 
 
 def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.0,
@@ -116,11 +120,12 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
     net : the network; its parameters are updated in place.
     X, labels : training images (n, n_inputs) and their digits (n,) or one-hot rows.
     epochs, learning_rate, batch_size : the usual SGD settings.
-    seed : seeds the shuffling, so the same seed gives the same history.
+    seed : a whole number >= 0; seeds the shuffling, so the same seed gives the
+        same history.
     test_data : optional ``(X_test, labels_test)``, scored after every epoch.
     lr_decay : the rate in epoch ``e`` is ``learning_rate / (1 + lr_decay * e)``.
     weight_decay : L2 penalty that pulls weights towards zero (0 = none).
-    dtype : convert the network (and data) to this type first, e.g. ``np.float32``.
+    dtype : ``np.float32`` or ``np.float64``: convert the network (and data) to it first.
     progress : show a tqdm progress bar.
     callback : called after every step as ``callback(step, cost, net)``.
     per_example : compute each batch's gradient with the one-example-at-a-time
@@ -128,75 +133,159 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
 
     Returns
     -------
-    History with the cost of every step and the accuracy after every epoch. If the
-    cost blows up (see :func:`has_diverged`), training stops with a
-    :class:`DivergenceWarning` and the network keeps the parameters from before
-    the step that blew it up.
-    """
-    epochs = positive_int(epochs, "epochs")
-    batch_size = positive_int(batch_size, "batch size")
-    learning_rate = non_negative(learning_rate, "learning rate")
-    lr_decay = non_negative(lr_decay, "learning-rate decay")
-    weight_decay = non_negative(weight_decay, "weight decay")
-    if dtype is not None:
-        net.astype(dtype)
-    X = as_inputs(X, net.sizes[0], net.dtype)
-    T = as_targets(labels, X.shape[0], net.sizes[-1], net.dtype)
-    train_labels = np.argmax(T, axis=1)
-    if test_data is not None:
-        X_test = as_inputs(test_data[0], net.sizes[0], net.dtype)
-        test_labels = as_labels(test_data[1], net.sizes[-1])
-        if test_labels.shape[0] != X_test.shape[0]:
-            raise ValueError("test images and test labels have different lengths")
+    History with the cost of every step and the accuracy after every epoch.
 
-    rng = np.random.default_rng(seed)
-    history = History(batch_size=batch_size)
-    steps_per_epoch = -(-X.shape[0] // batch_size)
-    gradient_of = net._gradient_by_examples if per_example else None
-    bar = tqdm(total=epochs * steps_per_epoch, disable=not progress, unit="step",
-               desc="training", leave=False)
-    previous = _params_copy(net)
-    with threadpool_limits(limits=1, user_api="blas"), bar:
-        for epoch in range(epochs):
-            rate = learning_rate_at(epoch, learning_rate, lr_decay)
-            history.learning_rates.append(rate)
-            started = time.perf_counter()
-            for idx in shuffled_batches(X.shape[0], batch_size, rng):
-                Xb, Tb = X[idx], T[idx]
-                if gradient_of is None:
-                    cost, grad = net._cost_and_gradient(Xb, Tb)
-                else:
-                    grad = gradient_of(Xb, Tb)
-                    cost = float(np.mean(net.cost_function.per_example(net._forward(Xb).activations[-1], Tb)))
-                first_cost = history.step_costs[0] if history.step_costs else cost
-                if has_diverged(cost, first_cost):
-                    _restore(net, previous)
-                    history.diverged = True
-                    warnings.warn(
-                        f"training diverged in epoch {epoch + 1}, step {len(history.step_costs) + 1}: "
-                        f"the cost jumped to {cost:.4g}. The learning rate {rate:g} is too large; "
-                        "the network keeps the parameters from before that step.",
-                        DivergenceWarning, stacklevel=2)
-                    return history
-                for saved, p in zip(previous, net.weights + net.biases):
-                    saved[...] = p
-                sgd_step(net, grad, rate, weight_decay)
-                history.step_costs.append(cost)
-                bar.update()
-                if callback is not None:
-                    callback(len(history.step_costs), cost, net)
-            history.epoch_seconds.append(time.perf_counter() - started)
-            history.train_accuracy.append(_accuracy_fast(net, X, train_labels))
-            if test_data is not None:
-                history.test_accuracy.append(_accuracy_fast(net, X_test, test_labels))
-            bar.set_postfix(train=f"{history.train_accuracy[-1]:.3f}",
-                            test=f"{history.test_accuracy[-1]:.3f}" if test_data else "-")
-    if not all(np.all(np.isfinite(p)) for p in net.weights + net.biases):
-        _restore(net, previous)
-        history.diverged = True
-        warnings.warn("training diverged: the parameters stopped being finite numbers; "
-                      "the network keeps the last finite ones.", DivergenceWarning, stacklevel=2)
+    Every argument is checked before the network is touched. Training stops with
+    a :class:`DivergenceWarning` and ``history.diverged`` set when a step's cost
+    blows up (:func:`~backprop.divergence.has_diverged`), when a parameter stops being finite or grows
+    beyond ``PARAMETER_LIMIT``, when the outputs are stuck (:func:`~backprop.divergence.outputs_stuck`:
+    a sigmoid network's bounded cost cannot blow up, it saturates instead), or when
+    ``learning_rate * weight_decay >= 1`` (each step would push every weight past zero). The network then keeps the last good
+    parameters, saved every ``CHECK_EVERY`` steps.
+    """
+    run = _checked_settings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+                            seed=seed, lr_decay=lr_decay, weight_decay=weight_decay,
+                            callback=callback)
+    target_dtype = net.dtype if dtype is None else parameter_dtype(dtype)
+    data = _checked_data(net, X, labels, test_data, target_dtype)
+    if dtype is not None:
+        net.astype(target_dtype)
+    history = History(batch_size=run["batch_size"], n_examples=data[0].shape[0])
+    steps = run["epochs"] * -(-history.n_examples // run["batch_size"])
+    bar = tqdm(total=steps, disable=not progress, unit="step", desc="training", leave=False)
+    params = FlatParameters(net)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"), bar:
+            _run_epochs(net, params, data, run, history, bar, per_example)
+    except _Diverged as stop:
+        params.restore()
+        history.diverged, history.kept_steps = True, params.saved_step
+        warnings.warn(str(stop), DivergenceWarning, stacklevel=2)
+    finally:
+        params.detach()
     return history
+
+
+def _checked_settings(*, callback, **numbers) -> dict:
+    """Every training setting checked and cleaned, or one error naming the bad one."""
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function called as callback(step, cost, net); "
+                        f"got {callback!r}")
+    run = dict(epochs=positive_int(numbers["epochs"], "epochs"),
+               batch_size=positive_int(numbers["batch_size"], "batch size"),
+               seed=seed_value(numbers["seed"], "seed"), callback=callback)
+    for key, name in [("learning_rate", "learning rate"), ("lr_decay", "learning-rate decay"),
+                      ("weight_decay", "weight decay")]:
+        run[key] = non_negative(numbers[key], name)
+    return run
+
+
+def _checked_data(net: Network, X, labels, test_data, dtype: np.dtype) -> tuple:
+    """``(X, T, train_labels, test)`` checked and converted, the network left alone."""
+    X = as_inputs(X, net.sizes[0], dtype)
+    T = as_targets(labels, X.shape[0], net.sizes[-1], dtype, name="labels")
+    test = None
+    if test_data is not None:
+        if not isinstance(test_data, (tuple, list)) or len(test_data) != 2:
+            raise ValueError("test_data must be a pair (X_test, labels_test); got "
+                             + (f"{len(test_data)} items" if isinstance(test_data, (tuple, list))
+                                else repr(type(test_data).__name__)))
+        X_test = as_inputs(test_data[0], net.sizes[0], dtype, name="X_test")
+        test_labels = as_labels(test_data[1], net.sizes[-1], name="labels_test")
+        if test_labels.shape[0] != X_test.shape[0]:
+            raise ValueError("test_data: test images and test labels have different lengths: "
+                             f"{X_test.shape[0]} and {test_labels.shape[0]}")
+        test = (X_test, test_labels)
+    return X, T, np.argmax(T, axis=1), test
+
+
+def _run_epochs(net: Network, params: FlatParameters, data: tuple, run: dict,
+                history: History, bar, per_example: bool) -> None:
+    """The training loop: shuffle, then for each batch one forward pass, one check, one step."""
+    X, T, train_labels, test = data
+    rng = np.random.default_rng(run["seed"])
+    size, callback = run["batch_size"], run["callback"]
+    for epoch in range(run["epochs"]):
+        rate = learning_rate_at(epoch, run["learning_rate"], run["lr_decay"])
+        history.learning_rates.append(rate)
+        _check_weight_decay(rate, run["weight_decay"], epoch)
+        weight_factor = 1.0 - rate * run["weight_decay"]
+        started = time.perf_counter()
+        order = rng.permutation(X.shape[0])      # the same order as shuffled_batches
+        T_epoch = np.take(T, order, axis=0)      # small: one gather per epoch
+        for start in range(0, X.shape[0], size):
+            # Images are gathered batch by batch: a whole shuffled copy (188 MB for
+            # MNIST in float32) measured slower, as it leaves the cache before use.
+            Xb, Tb = X[order[start:start + size]], T_epoch[start:start + size]
+            fwd = net._forward(Xb)
+            cost = float(np.sum(net.cost_function.per_example(fwd.activations[-1], Tb))) / Tb.shape[0]
+            _check_step(net, params, history, (fwd, Tb, cost), epoch, rate)
+            if per_example:
+                per_example_change(net, Xb, Tb, rate, params)
+            else:
+                vectorised_change(net, fwd, Tb, rate, params)
+            params.apply_change(weight_factor)
+            history.step_costs.append(cost)
+            if callback is not None:
+                callback(len(history.step_costs), cost, net)
+                params.follow_network()
+            if len(history.step_costs) % CHECK_EVERY == 0:
+                bar.update(CHECK_EVERY)
+        history.epoch_seconds.append(time.perf_counter() - started)
+        _check_parameters(params, epoch, len(history.step_costs), rate)
+        _score_epoch(net, history, X, train_labels, test, bar)
+
+
+def _check_step(net: Network, params: FlatParameters, history: History, batch: tuple,
+                epoch: int, rate: float) -> None:
+    """Before a step: stop if its cost blew up; every ``CHECK_EVERY`` steps also check
+    that the outputs are not stuck and the parameters not too large (their cost was
+    just measured), and save them as the last good ones."""
+    fwd, T, cost = batch
+    step = len(history.step_costs)
+    first_cost = history.step_costs[0] if history.step_costs else cost
+    if has_diverged(cost, first_cost):
+        raise _Diverged(_divergence_message(
+            epoch, step + 1, f"the cost jumped to {cost:.4g}", rate))
+    if step % CHECK_EVERY == 0:
+        if outputs_stuck(net, fwd, T, cost):
+            raise _Diverged(_divergence_message(
+                epoch, step + 1, f"the outputs are saturated at wrong values (cost {cost:.3g}, "
+                f"every output error term below {STUCK_ERROR:g}), so no nudge reaches them", rate))
+        _check_parameters(params, epoch, step, rate)
+        params.save(step)
+
+
+def _check_parameters(params: FlatParameters, epoch: int, step: int, rate: float) -> None:
+    if too_large(params.largest()):
+        raise _Diverged(_divergence_message(
+            epoch, step, f"a parameter reached {params.largest():.3g} (the limit is "
+            f"{PARAMETER_LIMIT:g}; the outputs of such a network are stuck)", rate))
+
+
+def _check_weight_decay(rate: float, weight_decay: float, epoch: int) -> None:
+    if rate * weight_decay >= 1.0:
+        raise _Diverged(
+            f"training diverged before epoch {epoch + 1}: the weight decay {weight_decay:g} "
+            f"times the learning rate {rate:g} is {rate * weight_decay:g} >= 1, so each step "
+            "would push every weight past zero. Use a weight decay below 1 / learning rate; "
+            "the network keeps its parameters from before that epoch.")
+
+
+def _divergence_message(epoch: int, step: int, what: str, rate: float) -> str:
+    return (f"training diverged in epoch {epoch + 1}, step {step}: {what}. The learning rate "
+            f"{rate:g} is too large; the network keeps the last good parameters, saved "
+            f"every {CHECK_EVERY} steps.")
+
+
+def _score_epoch(net: Network, history: History, X: np.ndarray, train_labels: np.ndarray,
+                 test: tuple | None, bar) -> None:
+    history.train_accuracy.append(_accuracy_fast(net, X, train_labels))
+    if test is not None:
+        history.test_accuracy.append(_accuracy_fast(net, *test))
+    bar.update(len(history.step_costs) - bar.n)
+    bar.set_postfix(train=f"{history.train_accuracy[-1]:.3f}",
+                    test=f"{history.test_accuracy[-1]:.3f}" if test else "-")
 
 
 def _accuracy_fast(net: Network, X: np.ndarray, labels: np.ndarray) -> float:

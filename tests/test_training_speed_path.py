@@ -1,0 +1,198 @@
+"""The fast training path against the plain SGD loop written out with the public API.
+
+``train`` keeps the parameters in one flat vector and fuses the learning rate into
+the backward pass; these tests rebuild every step the slow, obvious way
+(``shuffled_batches``, ``Network.gradient``, ``sgd_step``) and compare.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import backprop as bp
+from backprop.divergence import DIVERGENCE_FACTOR, PARAMETER_LIMIT, STUCK_ERROR
+from backprop.training import CHECK_EVERY
+
+
+def plain_sgd(net, X, labels, *, epochs, learning_rate, batch_size, seed=0, lr_decay=0.0,
+              weight_decay=0.0):
+    """Mini-batch SGD as the lesson states it; returns each step's cost and each state.
+
+    ``states[k]`` is the parameter vector after ``k`` steps. Stops early at the
+    first step that the divergence rules (cost blow-up, parameter size) reject.
+    """
+    rng = np.random.default_rng(seed)
+    costs, states = [], [net.to_vector()]
+    for epoch in range(epochs):
+        rate = bp.learning_rate_at(epoch, learning_rate, lr_decay)
+        for idx in bp.shuffled_batches(len(X), batch_size, rng):
+            cost = net.cost(X[idx], labels[idx])
+            first = costs[0] if costs else cost
+            if not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(first, 1.0):
+                return costs, states
+            bp.sgd_step(net, net.gradient(X[idx], labels[idx]), rate, weight_decay)
+            costs.append(cost)
+            states.append(net.to_vector())
+    return costs, states
+
+
+@pytest.mark.parametrize("dtype, rtol, atol", [(np.float64, 1e-10, 1e-12),
+                                               (np.float32, 2e-4, 2e-5)])
+def test_fast_path_gives_the_parameters_of_the_plain_loop(dtype, rtol, atol, rng):
+    X, labels = rng.random((95, 784)), rng.integers(0, 10, 95)   # last batch is short
+    settings = dict(epochs=3, learning_rate=2.0, batch_size=20, seed=7, lr_decay=0.3,
+                    weight_decay=1e-3)
+    fast, plain = bp.Network(seed=3, dtype=dtype), bp.Network(seed=3, dtype=dtype)
+    history = bp.train(fast, X, labels, progress=False, **settings)
+    costs, states = plain_sgd(plain, X.astype(dtype), labels, **settings)
+    assert not history.diverged
+    assert len(history.step_costs) == len(costs) == 3 * 5
+    np.testing.assert_allclose(history.step_costs, costs, rtol=rtol)
+    np.testing.assert_allclose(fast.to_vector(), states[-1], rtol=rtol, atol=atol)
+    assert all(p.dtype == dtype for p in fast.weights + fast.biases)
+
+
+def test_per_example_path_gives_the_parameters_of_the_plain_loop(rng):
+    X, labels = rng.random((30, 784)), rng.integers(0, 10, 30)
+    fast, plain = bp.Network(seed=1), bp.Network(seed=1)
+    bp.train(fast, X, labels, epochs=2, learning_rate=1.0, batch_size=7, per_example=True,
+             progress=False)
+    _, states = plain_sgd(plain, X, labels, epochs=2, learning_rate=1.0, batch_size=7)
+    np.testing.assert_allclose(fast.to_vector(), states[-1], rtol=1e-10, atol=1e-12)
+
+
+def test_network_keeps_its_own_arrays_and_they_are_updated(rng):
+    X, labels = rng.random((40, 784)), rng.integers(0, 10, 40)
+    net = bp.Network(seed=0)
+    arrays, before = net.weights + net.biases, net.to_vector()
+    bp.train(net, X, labels, epochs=1, batch_size=10, progress=False)
+    assert all(a is b for a, b in zip(net.weights + net.biases, arrays))
+    assert not np.array_equal(net.to_vector(), before)
+    other = net.copy()
+    other.weights[0][0, 0] += 1.0                  # no shared memory left behind
+    assert net.weights[0][0, 0] != other.weights[0][0, 0]
+
+
+def test_parameters_a_callback_loads_are_trained_on(rng):
+    X, labels = rng.random((40, 784)), rng.integers(0, 10, 40)
+    reset = bp.Network(seed=9).to_vector()
+
+    def load_at_step_2(step, cost, net):
+        if step == 2:
+            net.load_vector(reset)
+
+    net = bp.Network(seed=0)
+    bp.train(net, X, labels, epochs=1, batch_size=10, seed=4, progress=False,
+             callback=load_at_step_2)
+    rng_plain = np.random.default_rng(4)
+    plain = bp.Network(seed=0)
+    for step, idx in enumerate(bp.shuffled_batches(40, 10, rng_plain), start=1):
+        bp.sgd_step(plain, plain.gradient(X[idx], labels[idx]), 1.0)
+        if step == 2:
+            plain.load_vector(reset)
+    np.testing.assert_allclose(net.to_vector(), plain.to_vector(), rtol=1e-10, atol=1e-12)
+
+
+def test_examples_seen_counts_the_short_last_batch(rng):
+    X, labels = rng.random((25, 784)), rng.integers(0, 10, 25)
+    history = bp.train(bp.Network(seed=0), X, labels, epochs=2, batch_size=10, progress=False)
+    np.testing.assert_array_equal(history.examples_seen, [10, 20, 25, 35, 45, 50])
+
+
+# ----- divergence ------------------------------------------------------------------
+
+@pytest.mark.parametrize("cost", ["quadratic", "cross_entropy"])
+def test_huge_rate_on_the_courses_sigmoid_network_is_reported(cost, rng):
+    X, labels = rng.random((200, 784)), rng.integers(0, 10, 200)
+    net = bp.Network(cost=cost, seed=0)
+    start = net.to_vector()
+    with pytest.warns(bp.DivergenceWarning, match="learning rate 1e\\+06 is too large"):
+        history = bp.train(net, X, labels, epochs=2, learning_rate=1e6, batch_size=10,
+                           progress=False)
+    assert history.diverged and history.kept_steps == 0
+    np.testing.assert_array_equal(net.to_vector(), start)   # the last good parameters
+
+
+def test_a_network_saturated_by_a_large_rate_is_reported_as_stuck(mnist):
+    (X, labels), _ = mnist
+    net = bp.Network(seed=0, dtype=np.float32)
+    with pytest.warns(bp.DivergenceWarning, match="outputs are saturated at wrong values"):
+        history = bp.train(net, X[:3000], labels[:3000], epochs=2, learning_rate=30.0,
+                           batch_size=10, progress=False)
+    assert history.diverged and history.kept_steps < len(history.step_costs)
+    # the kept network's outputs can still be moved: their error terms have not vanished
+    gradient = net.gradient(X[:100], labels[:100])
+    assert np.max(np.abs(gradient.biases[-1])) > STUCK_ERROR
+
+
+def test_divergence_stops_where_the_plain_loop_does_and_keeps_a_state_it_passed(rng):
+    X, labels = rng.random((200, 784)), rng.integers(0, 10, 200)
+    settings = dict(epochs=5, learning_rate=3.0, batch_size=10, seed=2)
+    net = bp.Network(activation="relu", seed=0)
+    with pytest.warns(bp.DivergenceWarning):
+        history = bp.train(net, X, labels, progress=False, **settings)
+    costs, states = plain_sgd(bp.Network(activation="relu", seed=0), X, labels, **settings)
+    size_ok = [np.max(np.abs(s)) <= PARAMETER_LIMIT for s in states]
+    first_bad_state = size_ok.index(False) if False in size_ok else len(states)
+    # the cost rule stops the plain loop before step len(costs) + 1; the size rule can only
+    # be seen at a check, so the fast path stops at one of the two, never later
+    stop = min(len(costs), -(-first_bad_state // CHECK_EVERY) * CHECK_EVERY)
+    assert history.diverged
+    assert len(history.step_costs) <= stop
+    np.testing.assert_allclose(history.step_costs, costs[:len(history.step_costs)], rtol=1e-9)
+    kept = history.kept_steps
+    assert kept % CHECK_EVERY == 0 and kept <= len(history.step_costs) < kept + CHECK_EVERY
+    np.testing.assert_allclose(net.to_vector(), states[kept], rtol=1e-9, atol=1e-12)
+    assert np.isfinite(net.cost(X, labels))
+
+
+@pytest.mark.parametrize("weight_decay", [1e6, 1.0])
+def test_absurd_weight_decay_is_reported_before_it_changes_anything(weight_decay, rng):
+    X, labels = rng.random((50, 784)), rng.integers(0, 10, 50)
+    net = bp.Network(seed=0)
+    start = net.to_vector()
+    with pytest.warns(bp.DivergenceWarning, match="weight decay"):
+        history = bp.train(net, X, labels, epochs=2, learning_rate=3.0, batch_size=10,
+                           weight_decay=weight_decay, progress=False)
+    assert history.diverged and history.step_costs == []
+    np.testing.assert_array_equal(net.to_vector(), start)
+
+
+def test_sensible_training_never_trips_the_checks(mnist):
+    (X, labels), _ = mnist
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bp.DivergenceWarning)
+        history = bp.train(bp.Network(seed=0, dtype=np.float32), X[:5000], labels[:5000],
+                           epochs=3, learning_rate=10.0, batch_size=10, progress=False)
+    assert not history.diverged and history.kept_steps is None
+
+
+# ----- every argument is checked before anything changes ----------------------------
+
+@pytest.mark.parametrize("settings, error, message", [
+    (dict(dtype=np.int64), ValueError, "dtype must be np.float64 .* or np.float32"),
+    (dict(dtype=np.float16), ValueError, "dtype must be np.float64 .* or np.float32"),
+    (dict(dtype="fast"), ValueError, "dtype"),
+    (dict(seed=-1), ValueError, "seed must be a whole number >= 0"),
+    (dict(seed=1.5), ValueError, "seed must be a whole number >= 0"),
+    (dict(callback=5), TypeError, "callback must be a function"),
+    (dict(test_data="test"), ValueError, "test_data must be a pair"),
+    (dict(lr_decay=-1.0), ValueError, "learning-rate decay must be"),
+])
+def test_bad_arguments_raise_one_clear_error_and_change_nothing(settings, error, message, rng):
+    X, labels = rng.random((20, 784)), rng.integers(0, 10, 20)
+    net = bp.Network(seed=0)
+    before = net.to_vector()
+    with pytest.raises(error, match=message):
+        bp.train(net, X, labels, progress=False, **settings)
+    assert net.dtype == np.float64 and all(p.dtype == np.float64 for p in net.weights)
+    np.testing.assert_array_equal(net.to_vector(), before)
+
+
+def test_half_a_test_pair_is_refused_before_the_first_step(rng):
+    X, labels = rng.random((20, 784)), rng.integers(0, 10, 20)
+    steps = []
+    with pytest.raises(ValueError, match="test_data must be a pair .* got 1 items"):
+        bp.train(bp.Network(seed=0), X, labels, test_data=(X,), progress=False,
+                 callback=lambda step, cost, net: steps.append(step))
+    assert steps == []
