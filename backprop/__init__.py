@@ -23,6 +23,7 @@ Each module imports only modules listed above it:
 ``explorer``,      ipywidgets explorers built on those drawings
 ``widgets``,
 ``sgd_widget``
+``sandbox``        runs a learner's function in a contained child process
 ``checking``,      the chapters' exercise checkers and their shared core
 ``exercises``
 =================  ==========================================================

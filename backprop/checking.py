@@ -1,20 +1,22 @@
 """The machinery behind the exercise checkers: run cases safely, judge, report.
 
 A checker is a handful of :class:`Case` objects and a hint. :func:`run_checks`
-calls the learner's function on every case without ever letting an exception
-escape, judges each answer (by default: numbers of the right shape, close to
-the reference) and prints which cases passed and what went wrong in the first
-one that failed.
+calls the learner's function on every case in a contained child process (see
+:mod:`backprop.sandbox`: a time limit, a memory limit, printed output kept
+short), judges each answer (by default: numbers of the right shape, close to the
+reference) and prints which cases passed and what went wrong in the first one
+that failed. Nothing the learner's function does makes a checker raise or hang.
 """
 from __future__ import annotations
 
-import copy
 import functools
-import traceback
-import warnings
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
+
+from .sandbox import Opaque, Outcome, contained_call, safe_repr, safe_text
+
+REPORT_CAP = 4000  # characters of a checker's report, at most
 
 
 class Case(NamedTuple):
@@ -31,6 +33,8 @@ class Case(NamedTuple):
 
 def show(value) -> str:
     """A short, one-line description of a value for a report."""
+    if isinstance(value, Opaque):
+        return value.text
     if callable(value):
         return (value.__doc__ or getattr(value, "__name__", "a function")).strip().splitlines()[0][:80]
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
@@ -43,8 +47,7 @@ def show(value) -> str:
         with np.printoptions(precision=6, suppress=True, threshold=12, edgeitems=2, linewidth=200):
             text = " ".join(str(np.asarray(value)).split())
         return f"{text} (shape {np.shape(value)})" if np.size(value) > 12 else text
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return safe_repr(value)
 
 
 def shape_words(shape: tuple) -> str:
@@ -58,7 +61,8 @@ def numbers_problem(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> st
     try:
         values = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        return f"expected numbers ({shape_words(expected.shape)}), got {type(got).__name__}: {show(got)}"
+        kind = got.type_name if isinstance(got, Opaque) else type(got).__name__
+        return f"expected numbers ({shape_words(expected.shape)}), got {kind}: {show(got)}"
     if values.shape != expected.shape:
         return (f"wrong shape: expected {shape_words(expected.shape)}, got {shape_words(values.shape)}"
                 f"\n  got      {show(got)}")
@@ -75,36 +79,26 @@ def numbers_problem(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> st
     return "\n  ".join(lines)
 
 
-def call_learner(fn: Callable, args: tuple) -> tuple[Any, Exception | None]:
-    """Call ``fn`` on copies of ``args``; return ``(result, None)`` or ``(None, exception)``.
-
-    Warnings (such as overflow in ``np.exp``) are silenced: only the answer counts.
-    """
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return fn(*copy.deepcopy(args)), None
-    except Exception as exc:  # the learner's code may raise anything at all
-        return None, exc
-
-
-def error_words(exc: Exception) -> str:
-    """Describe an exception raised by the learner's function, with the line it came from."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" (line {frames[-1].lineno}, in {frames[-1].name})" if len(frames) > 1 else ""
-    return f"your function raised {type(exc).__name__}: {exc}{where}"
-
-
-def problem_with(got, exc: Exception | None, expected, judge: Callable) -> str | None:
-    """What went wrong in one case (an exception, None, or the judge's verdict); None if nothing."""
-    if exc is not None:
-        return error_words(exc)
-    if got is None:
+def problem_with(outcome: Outcome, expected, judge: Callable) -> str | None:
+    """What went wrong in one case (a problem, None, or the judge's verdict); None if nothing."""
+    if outcome.problem is not None:
+        return outcome.problem
+    if outcome.value is None:
         return "your function returned None: did you forget the `return` line?"
     try:
-        return judge(got, expected)
+        return judge(outcome.value, expected)
     except Exception as exc:  # a result so odd that even judging it fails
-        return f"could not read your result ({type(exc).__name__}: {exc}): {show(got)}"
+        return f"could not read your result ({type(exc).__name__}: {safe_text(exc)}): {show(outcome.value)}"
+
+
+def printed_words(outcome: Outcome) -> str:
+    """What the learner's function printed in a case, shortened, or "" if nothing."""
+    if not outcome.printed_chars:
+        return ""
+    shown = safe_text(outcome.printed.strip(), 300)
+    more = (f" {outcome.printed_chars:,} characters, beginning"
+            if outcome.printed_chars > len(shown) else "")
+    return f"\n  your function printed{more}: {shown}"
 
 
 def report(title: str, passed: list, n_cases: int, failure: tuple | None,
@@ -121,29 +115,55 @@ def report(title: str, passed: list, n_cases: int, failure: tuple | None,
             f"Hint: {case.hint or hint}")
 
 
+def capped(text: str, cap: int = REPORT_CAP) -> str:
+    """``text`` cut to ``cap`` characters, saying so when it is cut."""
+    return text if len(text) <= cap else text[:cap] + "\n... (report cut short)"
+
+
+def judge_cases(fn: Callable, cases: Sequence[Case], judge: Callable) -> tuple | str:
+    """Run ``fn`` on the cases in turn; return ``(passed, failure)`` or a not-written message.
+
+    After a case that runs out of time the remaining cases are skipped, so the
+    checker answers within a few seconds whatever ``fn`` does.
+    """
+    passed, failure = [], None
+    for case in cases:
+        outcome = contained_call(fn, case.args)
+        if outcome.not_written:
+            return ("not written yet (your function raises NotImplementedError). "
+                    "Replace the `raise` line with your code and run the cell again.")
+        problem = problem_with(outcome, case.expected, judge)
+        if problem is None:
+            passed.append(case.name)
+        elif failure is None:
+            failure = (case, problem + printed_words(outcome))
+        if problem is not None and "did not finish within" in problem:
+            break
+    return passed, failure
+
+
 def run_checks(title: str, fn: Callable, cases: Sequence[Case], *, arg_names: Sequence[str], hint: str,
                judge: Callable | None = None, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     """Run the learner's ``fn`` on every case, print a report, return True if all passed.
 
     ``judge(got, expected)`` returns a description of what is wrong, or None; by
     default the answer must be numbers of the reference's shape, within ``rtol``/``atol``.
+    Never raises: even a failure of the checker itself is printed, not raised.
     """
     if not callable(fn):
         print(f"{title}: expected a function, got {type(fn).__name__}. Pass the function "
               "itself, without calling it: check(my_function), not check(my_function()).")
         return False
     judge = judge or functools.partial(numbers_problem, rtol=rtol, atol=atol)
-    passed, failure = [], None
-    for case in cases:
-        got, exc = call_learner(fn, case.args)
-        if isinstance(exc, NotImplementedError):
-            print(f"{title}: not written yet (your function raises NotImplementedError). "
-                  "Replace the `raise` line with your code and run the cell again.")
+    try:
+        result = judge_cases(fn, cases, judge)
+        if isinstance(result, str):
+            print(f"{title}: {result}")
             return False
-        problem = problem_with(got, exc, case.expected, judge)
-        if problem is None:
-            passed.append(case.name)
-        elif failure is None:
-            failure = (case, problem)
-    print(report(title, passed, len(cases), failure, arg_names, hint))
+        passed, failure = result
+        print(capped(report(title, passed, len(cases), failure, arg_names, hint)))
+    except Exception as err:  # never raise into the notebook, whatever happened
+        print(f"{title}: the checker itself failed ({type(err).__name__}: {safe_text(err)}); "
+              "please tell the course team.")
+        return False
     return failure is None

@@ -4,7 +4,10 @@ Each checker takes the learner's function, runs it on a few fixed cases whose
 answers come from the package itself (or from a hand computation), prints a
 short report and returns True when every case passes. A checker never raises:
 a function that is not written yet, raises, returns None or the wrong shape is
-reported, not fatal. Use it as ``bp_ex.check_sigmoid(sigmoid)``.
+reported, not fatal, and so is one that loops forever, sleeps, exits, prints
+megabytes or returns something unprintable: the learner's function runs in a
+contained child process (:mod:`backprop.sandbox`). Use it as
+``bp_ex.check_sigmoid(sigmoid)``.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import numpy as np
 from .activations import sigmoid, sigmoid_prime
 from .lesson import desired_nudges, propagate_back
 from .checking import Case, run_checks, show
+from .sandbox import Opaque, materialise
 from .costs import one_hot, quadratic_cost_per_example
 from .network import Gradient, Network, unflatten
 from .training import accuracy, sgd_step
@@ -195,6 +199,9 @@ def _batches_problem(got, expected) -> str | None:
     (first, second), (n, size, seed) = got, expected
     if first is None:
         return "your function returned None: did you forget the `return` line?"
+    if not isinstance(first, (list, tuple, np.ndarray)) or getattr(first, "ndim", 1) == 0:
+        kind = first.type_name if isinstance(first, Opaque) else type(first).__name__
+        return f"expected a list of index arrays, one per mini-batch; got {kind}: {show(first)}"
     batches = [np.asarray(b) for b in first]
     odd = next((i for i, b in enumerate(batches) if b.ndim != 1), None)
     if odd is not None:
@@ -219,7 +226,9 @@ def check_mini_batches(fn: Callable) -> bool:
               ("batches of one", 12, 1, 2), ("one batch holds all", 7, 7, 3),
               ("the MNIST training set", 60000, 100, 4)]
     cases = [Case(name, (n, size, seed), (n, size, seed)) for name, n, size, seed in trials]
-    twice = (lambda n, size, seed: (fn(n, size, seed), fn(n, size, seed))) if callable(fn) else fn
+    # each call's batches are materialised at once: a generator must not be compared exhausted
+    twice = (lambda n, size, seed: (materialise(fn(n, size, seed)), materialise(fn(n, size, seed)))
+             if callable(fn) else fn)
     return run_checks("check_mini_batches", twice, cases, arg_names=["n", "batch_size", "seed"], judge=_batches_problem,
                       hint="shuffle np.arange(n) with np.random.default_rng(seed).permutation, "
                            "then cut it into slices of batch_size.")
