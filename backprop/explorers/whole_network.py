@@ -17,7 +17,7 @@ from typing import Mapping
 import numpy as np
 import traitlets
 
-from .. import lesson
+from .. import lesson, plots
 from ..network import Network
 from .base import Explorer, check_network_shape, checked_choice, front_end, pack, unpack
 
@@ -150,15 +150,37 @@ class NetworkExplorer(Explorer):
         """The numbers drawn for the current network, example and step (not for the pad)."""
         if self.example < 0:
             raise ValueError("the drawn digit is computed in the browser; pick an example")
-        net = self.data["nets"][self.network]
-        i = self.example
-        shown = {name: unpack(net[f"{name}"])[i] for name in
-                 ("a3", "wish3", "push3", "wish2", "push2", "wish1", "push1", "wish0")}
-        shown["desired_nudges"] = shown["wish3"] / 2
-        shown["guess"] = int(np.argmax(shown["a3"]))
+        shown = self._fields(self.example)
         if self.average:
+            net = self.data["nets"][self.network]
             shown["average_weights"] = [unpack(net[f"weights{l}"]) for l in (1, 2, 3)]
         return shown
+
+    def _fields(self, i: int) -> dict:
+        net = self.data["nets"][self.network]
+        shown = {name: unpack(net[name])[i] for name in
+                 ("a1", "a2", "a3", "wish3", "push3", "wish2", "push2", "wish1", "push1", "wish0")}
+        shown["desired_nudges"] = shown["wish3"] / 2
+        shown["guess"] = int(np.argmax(shown["a3"]))
+        return shown
+
+    def still(self, ax=None) -> dict:
+        """The current state drawn with matplotlib: the figure readers without JavaScript see.
+
+        Neurons shaded by activation; beside each layer the walk back has reached,
+        its wishes as bars. Returns the artists of :func:`~backprop.plots.draw_network`.
+        """
+        i = max(self.example, 0)
+        shown, net = self._fields(i), list(self._nets.values())[self.network]
+        image = unpack(self.data["images"])[i]
+        reached = [l >= 4 - self.step for l in range(4)]
+        nudges = [None] + [shown[f"wish{l}"] if reached[l] else None for l in (1, 2, 3)]
+        name, digit = self.data["names"][self.network], self.data["labels"][i]
+        return plots.draw_network(net.sizes, [image, shown["a1"], shown["a2"], shown["a3"]],
+                                  net.weights, ax, nudges if self.step else None,
+                                  title=f"{name} network, image {i} (a {digit}): "
+                                        f"guess {shown['guess']}")
+
 
 
 def _checked_examples(images, labels, most: int = 12) -> tuple[np.ndarray, np.ndarray]:
