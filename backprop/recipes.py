@@ -6,12 +6,19 @@ benchmark measures come from the same settings.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from typing import Sequence
+
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .data import load_mnist
 from .network import Network
-from .training import History, accuracy, train
-from .validation import as_inputs, as_labels, positive_int
+from .training import DivergenceWarning, History, accuracy, train
+from .validation import as_inputs, as_labels, positive_int, seed_value
 
 RECIPES = {
     "lesson": dict(cost="quadratic", learning_rate=1.5, lr_decay=0.02, weight_decay=0.0,
@@ -53,13 +60,123 @@ def train_digit_recogniser(recipe: str = "lesson", train_data: tuple | None = No
     if train_data is None:
         train_data, mnist_test = load_mnist(dtype=np.float32, progress=progress)
         test_data = mnist_test if test_data is None else test_data
-    net = Network((784, 16, 16, 10), "sigmoid", settings["cost"], seed=settings["seed"],
-                  dtype=np.float32)
+    net = _fresh_network(settings)
     history = train(net, *train_data, epochs=settings["epochs"],
                     learning_rate=settings["learning_rate"], batch_size=settings["batch_size"],
                     seed=settings["seed"], test_data=test_data, lr_decay=settings["lr_decay"],
                     weight_decay=settings["weight_decay"], progress=progress)
     return net, history
+
+
+def train_seeds(recipe: str, seeds: Sequence[int], train_data: tuple | None = None,
+                test_data: tuple | None = None, workers: int | None = None,
+                **changes) -> list[tuple[Network, History]]:
+    """Train the same recipe once per seed, several seeds at a time on the available cores.
+
+    Parameters
+    ----------
+    recipe : a name in :data:`RECIPES`.
+    seeds : whole numbers >= 0; each seeds one run's starting weights and shuffling.
+    train_data, test_data : as for :func:`train_digit_recogniser` (MNIST by default).
+    workers : how many processes train at once; by default one per available core,
+        at most one per seed. ``workers=1`` trains one seed after the other in this
+        process.
+    changes : settings that override the recipe's, e.g. ``epochs=5`` (not ``seed``).
+
+    Returns
+    -------
+    ``[(net, history), ...]`` in the order of ``seeds``. Each pair is identical, bit
+    for bit, to ``train_digit_recogniser(recipe, train_data, test_data, seed=s,
+    **changes)``: every process trains with one BLAS thread, as ``train`` always
+    does, so nothing depends on how the seeds were spread over the cores.
+    A run that diverged is reported here with a :class:`DivergenceWarning`.
+    """
+    seeds = _checked_seeds(seeds)
+    if "seed" in changes:
+        raise ValueError("train_seeds takes its seeds from the seeds argument; "
+                         "do not also pass seed=...")
+    recipe_settings(recipe, **changes)
+    workers = min(len(seeds), _cores() if workers is None else positive_int(workers, "workers"))
+    data = _float32_data(train_data, test_data)
+    jobs = [(recipe, seed, changes) for seed in seeds]
+    if workers == 1:
+        results = [_train_seed(job, data) for job in jobs]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=_process_context(),
+                                 initializer=_start_worker, initargs=(data,)) as pool:
+            trained = list(pool.map(_train_in_worker, jobs))
+        # a Network holds functions that do not travel between processes: its
+        # parameters do, and go into the same fresh network the worker started from
+        results = [(_fresh_network(recipe_settings(recipe, seed=seed, **changes))
+                    .load_vector(vector), history)
+                   for seed, (vector, history) in zip(seeds, trained)]
+    for seed, (_, history) in zip(seeds, results):
+        if history.diverged:
+            warnings.warn(f"recipe {recipe!r} with seed {seed} diverged; see its history",
+                          DivergenceWarning, stacklevel=2)
+    return results
+
+
+def _checked_seeds(seeds) -> list[int]:
+    if isinstance(seeds, (str, bytes)) or not np.iterable(seeds):
+        raise TypeError(f"seeds must be a list of whole numbers >= 0, e.g. range(5); got {seeds!r}")
+    seeds = [seed_value(s, "seeds") for s in seeds]
+    if not seeds:
+        raise ValueError("seeds is empty: give at least one seed")
+    return seeds
+
+
+def _cores() -> int:
+    """How many cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _process_context():
+    """Fork where the system has it: workers then share the training images with this
+    process instead of receiving a copy of them each."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _float32_data(train_data, test_data) -> tuple:
+    """MNIST (by default) as float32 arrays, checked once here instead of in every run."""
+    if train_data is None:
+        train_data, mnist_test = load_mnist(dtype=np.float32, progress=False)
+        test_data = mnist_test if test_data is None else test_data
+    X = as_inputs(train_data[0], 784, np.float32, name="train_data images")
+    pairs = [(X, as_labels(train_data[1], 10, name="train_data labels"))]
+    if test_data is not None:
+        pairs.append((as_inputs(test_data[0], 784, np.float32, name="test_data images"),
+                      as_labels(test_data[1], 10, name="test_data labels")))
+    return pairs[0], (pairs[1] if test_data is not None else None)
+
+
+_WORKER_DATA: tuple | None = None
+
+
+def _start_worker(data: tuple) -> None:
+    """Runs once in each worker process: keep the data, use one BLAS thread."""
+    global _WORKER_DATA
+    _WORKER_DATA = data
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def _train_in_worker(job: tuple) -> tuple[np.ndarray, History]:
+    net, history = _train_seed(job, _WORKER_DATA)
+    return net.to_vector(), history
+
+
+def _train_seed(job: tuple, data: tuple) -> tuple[Network, History]:
+    recipe, seed, changes = job
+    return train_digit_recogniser(recipe, data[0], data[1], seed=seed, **changes)
+
+
+def _fresh_network(settings: dict) -> Network:
+    """The untrained 784-16-16-10 sigmoid network a recipe starts from."""
+    return Network((784, 16, 16, 10), "sigmoid", settings["cost"], seed=settings["seed"],
+                   dtype=np.float32)
 
 
 def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str = "lesson",
