@@ -20,6 +20,7 @@ Each module imports only modules listed above it:
 ``plots``,         drawings (plain values in, artists out), shared by static
 ``descent_plots``  figures and widgets
 ``graph_plots``    chapter 8: the computational graph, traced and drawn
+``recipe_plots``   chapter 7: runs of several seeds, as mean ± spread, drawn
 ``explorer``,      ipywidgets explorers built on those drawings
 ``widgets``,
 ``sgd_widget``
