@@ -230,3 +230,82 @@ function captionAndMessage(el, model) {
   message.style.cssText = "font:" + FONT + ";color:" + DOWN + ";min-height:1.2em";
   return message;
 }
+
+// ----- helpers added for the chapter 2-6 explorers (sensitivity, nudges, stepper, sgd) -----
+
+// A grid of values painted once into a small offscreen canvas (cols x rows pixels),
+// to be drawn (scaled) with drawImageIn at every redraw without repainting it.
+function gridImage(values, rows, cols, rgbOf) {
+  const image = new ImageData(cols, rows);
+  for (let i = 0; i < rows * cols; i++) {
+    const [r, g, b] = rgbOf(values[i]);
+    image.data.set([r, g, b, 255], 4 * i);
+  }
+  const small = new OffscreenCanvas(cols, rows);
+  small.getContext("2d").putImageData(image, 0, 0);
+  return small;
+}
+
+// Draw an image made by gridImage into `box`, sharp cells (no smoothing) unless asked.
+function drawImageIn(ctx, image, box, smooth = false) {
+  ctx.imageSmoothingEnabled = smooth;
+  ctx.drawImage(image, box.x, box.y, box.w, box.h);
+  ctx.strokeStyle = FAINT;
+  ctx.lineWidth = 0.5;
+  ctx.strokeRect(box.x, box.y, box.w, box.h);
+}
+
+// A plot frame in `box` for x in [x0, x1] and y in [y0, y1] (log10 axes on request):
+// draws the frame, a few tick labels and the axis names, and returns the mappings
+// {x(value), y(value)} from data to canvas coordinates.
+function plotAxes(ctx, box, [x0, x1], [y0, y1], { xName = "", yName = "", logX = false, logY = false } = {}) {
+  const fx = logX ? Math.log10 : (v) => v, fy = logY ? Math.log10 : (v) => v;
+  const [a0, a1, b0, b1] = [fx(x0), fx(x1), fy(y0), fy(y1)];
+  const map = {
+    x: (v) => box.x + ((fx(v) - a0) / (a1 - a0)) * box.w,
+    y: (v) => box.y + box.h - ((fy(v) - b0) / (b1 - b0)) * box.h,
+  };
+  ctx.strokeStyle = FAINT;
+  ctx.lineWidth = 1;
+  ctx.strokeRect(box.x, box.y, box.w, box.h);
+  const ticks = (lo, hi, log) => log
+    ? Array.from({ length: Math.floor(hi) - Math.ceil(lo) + 1 }, (_, i) => 10 ** (Math.ceil(lo) + i))
+    : [lo, (lo + hi) / 2, hi];
+  for (const v of ticks(a0, a1, logX)) {
+    text(ctx, short(v), map.x(v), box.y + box.h + 10, { align: "center", size: 11, colour: "#444" });
+  }
+  for (const v of ticks(b0, b1, logY)) {
+    text(ctx, short(v), box.x - 4, map.y(v), { align: "right", size: 11, colour: "#444" });
+  }
+  text(ctx, xName, box.x + box.w / 2, box.y + box.h + 26, { align: "center", size: 12 });
+  text(ctx, yName, box.x, box.y - 10, { size: 12 });
+  return map;
+}
+
+// A polyline through (xs[i], ys[i]) for i in [0, count), skipping non-finite points.
+function polyline(ctx, xs, ys, count, map, colour, { width = 2, dash = [] } = {}) {
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.beginPath();
+  let drawing = false;
+  for (let i = 0; i < count; i++) {
+    if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i])) { drawing = false; continue; }
+    if (drawing) ctx.lineTo(map.x(xs[i]), map.y(ys[i]));
+    else ctx.moveTo(map.x(xs[i]), map.y(ys[i]));
+    drawing = true;
+  }
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
+// A filled dot of radius r at canvas point (x, y), outlined in white so it shows on lines.
+function dot(ctx, x, y, colour, r = 5) {
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fillStyle = colour;
+  ctx.fill();
+  ctx.strokeStyle = "white";
+  ctx.lineWidth = 1.5;
+  ctx.stroke();
+}

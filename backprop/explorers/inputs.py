@@ -1,0 +1,44 @@
+"""Checks of the inputs the lesson's explorers share (chapters 2-4).
+
+Each explorer refuses what it cannot draw before computing anything, with one
+clear ValueError that names the argument.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..network import Network
+from .base import check_network_shape
+
+
+def check_digit_network(net: Network, what: str) -> None:
+    """Refuse anything but a 784-pixel network with two hidden layers and the lesson's cost."""
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be a backprop Network; got {type(net).__name__}")
+    check_network_shape(net, 4, what)
+    if net.sizes[0] != 784:
+        raise ValueError(f"net must take 784 pixels (28 x 28 images); its sizes are {net.sizes}")
+    if net.cost_function.name != "quadratic":
+        raise ValueError(f"net must use the lesson's quadratic cost; it uses "
+                         f"{net.cost_function.name!r}")
+
+
+def checked_examples(net: Network, images, labels, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """``images`` as ``(n, 784)`` floats and ``labels`` as n digits, 1 <= n <= ``most``."""
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim == 1:
+        images = images[np.newaxis]
+    if images.ndim != 2 or images.shape[1] != net.sizes[0] or not 1 <= len(images) <= most:
+        raise ValueError(f"images must be 1 to {most} rows of {net.sizes[0]} pixels; "
+                         f"got shape {images.shape}")
+    if not np.all(np.isfinite(images)):
+        raise ValueError("images must hold finite pixel values (no NaN or inf)")
+    labels = np.asarray(labels)
+    if labels.ndim == 0:
+        labels = labels[np.newaxis]
+    n_out = net.sizes[-1]
+    if (labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer)
+            or not np.all((labels >= 0) & (labels < n_out))):
+        raise ValueError(f"labels must be {len(images)} whole numbers 0 to {n_out - 1}, "
+                         f"one per image; got {labels!r}")
+    return images, labels.astype(int)

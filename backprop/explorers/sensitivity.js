@@ -1,0 +1,129 @@
+// sensitivity.js: chapter 2, two parameters wiggled by the same amount.
+//
+// Python (sensitivity.py) measured the cost change of every offered parameter at
+// every wiggle of the grid (`curves`), and sends each one's gradient component
+// (`slopes`) and |dC/dw| of every layer (`heat`). This module only draws: the
+// curves with their tangents (slope x wiggle), a dot at the current wiggle, bars
+// of both changes, and A's layer as a heatmap with A marked.
+
+const SW = 980, SH = 400;
+const HEAT = { x: 20, y: 66, w: 250, h: 250 };
+const CURVES = { x: 350, y: 66, w: 300, h: 250 };
+const BARS = { x: 720, y: 66, w: 240, h: 250 };
+const COLOUR_A = "#5e3c99", COLOUR_B = "#e08214";  // which parameter (not up / down)
+const MOSAIC = 4 * 29 - 1;  // layer 1: 16 neurons as 4 x 4 tiles of 28 x 28 pixels
+
+// |dC/dw| of one layer as an image: rows x cols, or for the pixels a mosaic of tiles.
+function layerImage(heat) {
+  const [rows, cols] = heat.shape, values = heat.values;
+  let limit = 1e-30;
+  for (const v of values) limit = Math.max(limit, v);
+  const shade = (v) => inkRGB(Math.sqrt(v / limit));  // sqrt: small values stay visible
+  if (cols !== 784) return { image: gridImage(values, rows, cols, shade), rows, cols, tiles: false };
+  const mosaic = new Float32Array(MOSAIC * MOSAIC).fill(NaN);
+  for (let j = 0; j < rows; j++) for (let k = 0; k < 784; k++) {
+    const [r, c] = tileCell(j, k);
+    mosaic[r * MOSAIC + c] = values[j * 784 + k];
+  }
+  const paint = (v) => (Number.isNaN(v) ? [255, 255, 255] : shade(v));
+  return { image: gridImage(mosaic, MOSAIC, MOSAIC, paint), rows: MOSAIC, cols: MOSAIC, tiles: true };
+}
+
+// Row and column of weight k -> j of layer 1 in the mosaic.
+function tileCell(j, k) {
+  return [Math.floor(j / 4) * 29 + Math.floor(k / 28), (j % 4) * 29 + (k % 28)];
+}
+
+// Outline A in its heatmap: the weight's cell, or the bias's whole neuron (row or tile).
+function markA(ctx, layer, [j, k]) {
+  const sx = HEAT.w / layer.cols, sy = HEAT.h / layer.rows;
+  let r, c, h, w;
+  if (layer.tiles) {
+    [r, c] = k >= 0 ? tileCell(j, k) : tileCell(j, 0);
+    [h, w] = k >= 0 ? [1, 1] : [28, 28];
+  } else {
+    [r, c, h, w] = k >= 0 ? [j, k, 1, 1] : [j, 0, 1, layer.cols];
+  }
+  const pad = k >= 0 ? 3 : 1;
+  ctx.strokeStyle = COLOUR_A;
+  ctx.lineWidth = 2.5;
+  ctx.strokeRect(HEAT.x + c * sx - pad, HEAT.y + r * sy - pad, w * sx + 2 * pad, h * sy + 2 * pad);
+}
+
+function render({ model, el }) {
+  const data = model.get("data");
+  const wiggles = unpack(data.wiggles).values, slopes = unpack(data.slopes).values;
+  const curves = unpack(data.curves);
+  const layers = data.heat.map((packed) => layerImage(unpack(packed)));  // painted once
+  const n = wiggles.length, range = wiggles[n - 1];
+  const tangents = Array.from(slopes, (g) => [g * wiggles[0], g * range]);
+
+  const message = captionAndMessage(el, model);
+  const bar = controlRow(el);
+  const options = data.labels.map((words, i) => [i, `${words} (layer ${data.layers[i]})`]);
+  choice(bar, model, "a", "A", options);
+  choice(bar, model, "b", "B", options);
+  slider(bar, model, "wiggle", "wiggle both by", 0, n - 1, (i) => (wiggles[i] >= 0 ? "+" : "") + wiggles[i].toFixed(3));
+  const pad = canvas(el, SW, SH);
+  el.appendChild(message);
+
+  function draw() {
+    const a = model.get("a"), b = model.get("b"), i = model.get("wiggle"), w = wiggles[i];
+    const ctx = pad.ctx;
+    clear(pad);
+    const layer = data.layers[a];
+    drawImageIn(ctx, layers[layer - 1].image, HEAT);
+    markA(ctx, layers[layer - 1], data.cells[a]);
+    text(ctx, `|dC/dw| of layer ${layer}, A outlined`, HEAT.x, 24, { bold: true });
+    text(ctx, layer === 1 ? "one 28 x 28 tile per neuron; darker = more sensitive"
+                          : "row = neuron, column = input; darker = more sensitive",
+         HEAT.x, HEAT.y + HEAT.h + 14, { size: 11, colour: "#444" });
+
+    // Curves: measured change (solid), the gradient's prediction (dashed), the dots.
+    const rowA = row(curves, a), rowB = row(curves, b);
+    const limit = 1.1 * largest([rowA, rowB, tangents[a], tangents[b]]);
+    const map = plotAxes(ctx, CURVES, [wiggles[0], range], [-limit, limit],
+                         { xName: "wiggle", yName: "change of the cost" });
+    for (const [which, values, colour] of [[a, rowA, COLOUR_A], [b, rowB, COLOUR_B]]) {
+      polyline(ctx, [wiggles[0], range], tangents[which], 2, map, colour, { width: 1.5, dash: [5, 4] });
+      polyline(ctx, wiggles, values, n, map, colour);
+      dot(ctx, map.x(w), map.y(values[i]), colour);
+    }
+    text(ctx, "A", CURVES.x + 8, CURVES.y + 12, { colour: COLOUR_A, bold: true });
+    text(ctx, "B", CURVES.x + 24, CURVES.y + 12, { colour: COLOUR_B, bold: true });
+    text(ctx, "solid: measured; dashed: slope x wiggle", CURVES.x + 40, CURVES.y + 12, { size: 11, colour: "#444" });
+    text(ctx, "Measured vs predicted", CURVES.x, 24, { bold: true });
+
+    // Bars: both changes at this wiggle, and how many times more A moves the cost.
+    const measured = [rowA[i], rowB[i]], predicted = [slopes[a] * w, slopes[b] * w];
+    // Bars on their own scale (the largest of the four), each with its value.
+    const four = [measured[0], predicted[0], measured[1], predicted[1]];
+    const barLimit = 1.25 * largest([four]);
+    bars(ctx, four, BARS, barLimit, { labels: ["A meas.", "A pred.", "B meas.", "B pred."] });
+    four.forEach((v, k) => text(ctx, short(v), BARS.x + (k + 0.5) * BARS.w / 4,
+      BARS.y + BARS.h / 2 - (v / barLimit) * BARS.h / 2 + (v >= 0 ? -9 : 9), { align: "center", size: 11 }));
+    text(ctx, "Both changes of the cost", BARS.x, 24, { bold: true });
+    text(ctx, "blue = cost goes up, red = down", BARS.x, 44, { size: 11, colour: "#444" });
+    const notes = ratioNotes(measured, predicted, slopes[a], slopes[b]);
+    notes.forEach((line, k) => text(ctx, line, BARS.x, BARS.y + BARS.h + 34 + 16 * k, { size: 12 }));
+    text(ctx, `A = ${data.labels[a]}: dC/dp = ${short(slopes[a])}`, CURVES.x, SH - 28, { colour: COLOUR_A, size: 12 });
+    text(ctx, `B = ${data.labels[b]}: dC/dp = ${short(slopes[b])}`, CURVES.x, SH - 10, { colour: COLOUR_B, size: 12 });
+    message.textContent = a === b ? "A and B are the same parameter: choose a different B." : "";
+  }
+
+  redrawOn(model, ["a", "b", "wiggle"], el, draw);
+  return () => {};
+}
+
+// The ratio of the two changes in words (or why there is none).
+function ratioNotes(measured, predicted, slopeA, slopeB) {
+  if (predicted[0] === 0 && predicted[1] === 0 && slopeA !== 0) return ["No wiggle, no change:", "move the wiggle slider."];
+  if (slopeB === 0) return ["B does not move the cost at all", "(its slope is exactly zero)."];
+  if (measured[1] === 0) return ["B's measured change is zero here."];
+  const ratio = measured[0] / measured[1];
+  return [`A moves the cost ${short(Math.abs(ratio))} times as much as B`,
+          ratio < 0 ? "(in the opposite direction);" : "(in the same direction);",
+          `the gradient predicts ${short(Math.abs(slopeA / slopeB))} times.`];
+}
+
+export default { render };
