@@ -11,6 +11,9 @@ Each module imports only modules listed above it:
 ``divergence``     when training has gone wrong (blow-up, saturation)
 ``fast_sgd``       the parameters as one flat vector, so ``train`` steps fast
 ``training``       mini-batches, SGD steps, ``train`` and its ``History``
+``download``       fetch one file: bounded in size and time, checked, moved in place
+``idx``            the MNIST files' IDX format, read and checked strictly
+``mnist_source``   MNIST's files, checksums, mirrors, folders; ``load_mnist``'s checks
 ``data``           the MNIST loader (find, download, verify, cache)
 ``sensitivity``    chapter 2: the gradient read as sensitivities
 ``lesson``         chapters 1-4: nudges, three avenues, Hebb, wishes sent back
