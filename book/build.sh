@@ -4,9 +4,9 @@
 #   bash book/build.sh
 #
 # Creates .venv (unless a virtual environment is already active), installs
-# requirements.txt, fetches the pinned MathJax, require.js and widget manager with
-# npm so the pages need no network (skipped, with a note, when npm is missing: the
-# pages then load those scripts from CDNs), and builds with warnings as errors.
+# requirements.txt, fetches the pinned MathJax with npm so the pages need no network
+# (skipped, with a note, when npm is missing: the pages then load MathJax from a CDN),
+# and builds with warnings as errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${VIRTUAL_ENV:-}" ]; then
@@ -19,7 +19,7 @@ if command -v npm >/dev/null 2>&1; then
     npm ci --no-audit --no-fund --loglevel=error
     python book/vendor.py
 else
-    echo "npm not found: the book will load MathJax and the widget manager from CDNs."
+    echo "npm not found: the book will load MathJax from a CDN."
 fi
 jupyter-book build . -W -n --keep-going
 echo "Open _build/html/index.html"

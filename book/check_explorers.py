@@ -64,6 +64,7 @@ JS_USE_PAD = """(i) => {
   const pick = document.querySelectorAll('.bp-explorer[data-live]')[i].querySelector('select[data-control=example]');
   pick.value = '-1';
   pick.dispatchEvent(new Event('change'));
+  pick.closest('.bp-explorer').querySelector('canvas').scrollIntoView({block: 'center'});
 }"""
 JS_DRAWN = """(i) => {
   const el = document.querySelectorAll('.bp-explorer[data-live]')[i], hook = el.backprop;
@@ -133,9 +134,8 @@ def check_mirror(page, index: int, nets: list, test_images) -> list[tuple[str, s
         print(f"    mirror, network {n}, {len(labels)} MNIST images: largest gap {gap:.1e}")
         if not gap <= TOLERANCE:
             problems.append(("mirror differs", f"network {n}: largest gap {gap:.2e} on MNIST"))
-    before = page.evaluate(JS_DRAWN, index)
     page.evaluate(JS_USE_PAD, index)
-    draw_a_digit(page, before["box"])
+    draw_a_digit(page, page.evaluate(JS_DRAWN, index)["box"])
     after = page.evaluate(JS_DRAWN, index)
     drawn = np.asarray(after["drawn"])
     if drawn.sum() == 0:

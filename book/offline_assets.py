@@ -30,8 +30,7 @@ VENDOR_DIR = Path("book") / "vendor"
 
 #: The vendored MathJax entry point, relative to VENDOR_DIR and to the output's _static/.
 MATHJAX = "js/mathjax/tex-mml-chtml.js"
-#: The explorers' runtime: copied from the package into _static/ under this name.
-RUNTIME_SOURCE = Path(__file__).resolve().parent.parent / "backprop" / "explorers" / "runtime.js"
+#: The explorers' runtime (``backprop/explorers/runtime.js``) lands in _static/ under this name.
 RUNTIME = "explorer_runtime.js"
 
 
@@ -61,6 +60,8 @@ def use_local_assets(app: Sphinx, config: Config) -> None:
 def copy_runtime(app: Sphinx, exception: Exception | None) -> None:
     """Put the explorers' runtime into the built site's _static/ folder."""
     if exception is None and app.builder.format == "html":
+        from backprop.explorers.page import RUNTIME as RUNTIME_SOURCE
+
         target = Path(app.outdir) / "_static" / RUNTIME
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(RUNTIME_SOURCE, target)

@@ -6,11 +6,12 @@
 // lets the reader draw a digit: for the drawing, nudgesFor() from mirror.js
 // computes the same fields in the browser.
 
-const W = 980, H = 580;
-const IMAGE = { x: 20, y: 64, w: 252, h: 252 };           // layer 0: the 28 x 28 pixels
-const PIXEL_WISHES = { x: 56, y: 356, w: 180, h: 180 };   // their wishes, at the last step
-const COLUMNS = [null, 470, 650, 830];                    // x of layers 1, 2, 3
-const TOP = 70, BOTTOM = 530;
+// Sized for the book's text column (about 700 px), so no text shrinks below 12 px.
+const W = 720, H = 560;
+const IMAGE = { x: 10, y: 64, w: 196, h: 196 };           // layer 0: the 28 x 28 pixels
+const PIXEL_WISHES = { x: 38, y: 320, w: 140, h: 140 };   // their wishes, at the last step
+const COLUMNS = [null, 340, 475, 610];                    // x of layers 1, 2, 3
+const TOP = 70, BOTTOM = 500;
 const TOP_PIXEL_LINES = 200;  // strongest pixel -> layer-1 connections drawn
 
 // Where neuron j of layer l sits, and how big it is drawn.
@@ -182,13 +183,14 @@ function render({ model, el }) {
     heatmap(ctx, f.a0, 28, 28, IMAGE, inkRGB);
     if (i < 0) { ctx.strokeStyle = UP; ctx.lineWidth = 2; ctx.strokeRect(IMAGE.x, IMAGE.y, IMAGE.w, IMAGE.h); }
     text(ctx, i < 0 ? "layer 0: draw here" : "layer 0: 784 pixels", IMAGE.x, 46, { bold: true });
+    if (i < 0) text(ctx, "(you drew a " + digit + ": change it above)", IMAGE.x, IMAGE.y + IMAGE.h + 14, { size: 12, colour: "#444" });
     ["layer 1", "layer 2", "layer 3: outputs"].forEach((name, l) =>
       text(ctx, name, COLUMNS[l + 1], 46, { align: "center", bold: true }));
     const guess = f.a3.indexOf(Math.max(...f.a3));
     text(ctx, `${data.names[model.get("network")]} network, ` +
       (average ? `nudges averaged over ${data.average_count} images` :
         `${i >= 0 ? `image ${i}` : "your drawing"}: a ${digit}; the network's guess: ${guess}`),
-      20, 16, { size: 14 });
+      10, 16, { size: 14 });
 
     // The nudges on the connections, as far as the walk back has come.
     const pushes = [null, f.push1, f.push2, f.push3];
@@ -233,8 +235,8 @@ function render({ model, el }) {
     }
     for (let j = 0; j < sizes[3]; j++) {
       const { x, y } = neuronAt(3, j, sizes[3]);
-      text(ctx, String(j), x + 40, y, { bold: j === guess && !average });
-      if (!average) text(ctx, f.a3[j].toFixed(2), x + 58, y, { colour: FAINT, size: 12 });
+      text(ctx, String(j), x + 38, y, { bold: j === guess && !average });
+      if (!average) text(ctx, f.a3[j].toFixed(2), x + 52, y, { colour: "#555", size: 12 });
     }
 
     // At the last step: what the pixels are asked to do (pixels are data: they stay).
@@ -242,9 +244,10 @@ function render({ model, el }) {
       heatmap(ctx, f.wish0, 28, 28, PIXEL_WISHES, (v) => signedRGB(v, largest([f.wish0])));
       text(ctx, "wishes for the pixels", PIXEL_WISHES.x, PIXEL_WISHES.y - 12, { size: 12 });
     }
-    text(ctx, "Shade: activation. Arrows: wished nudge (blue up, red down). Lines: weight " +
-      "nudges, blue = grow, red = shrink, width = size (each layer scaled to its largest).",
-      20, H - 14, { size: 12, colour: "#444" });
+    text(ctx, "Shade: activation. Arrows: wished nudge (blue up, red down).", 10, H - 34,
+      { size: 12, colour: "#444" });
+    text(ctx, "Lines: weight nudges, blue = grow, red = shrink, width = size (each layer " +
+      "scaled to its largest).", 10, H - 16, { size: 12, colour: "#444" });
   }
 
   update = redrawOn(model, ["network", "example", "step", "average", "drawn_label"], el, draw);
