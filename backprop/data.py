@@ -148,7 +148,7 @@ def checksum_of(path: Path, checksums: Mapping[str, str]) -> str:
     """The expected SHA-256 of the file found at ``path``, or a ValueError naming it."""
     if path.name not in checksums:
         raise ValueError(f"checksums has no SHA-256 for {path.name} (found at {path}); "
-                         "add one, or use the .gz file")
+                         "add one for that name")
     return checksums[path.name]
 
 

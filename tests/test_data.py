@@ -10,10 +10,14 @@ import gzip
 import hashlib
 import http.server
 import os
+import re
 import shutil
 import socket
 import struct
+import subprocess
+import sys
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -23,6 +27,7 @@ import pytest
 from backprop import data
 from backprop.data import (FILES, SHA256, MNISTNotFoundError, download_file, find_or_download,
                            load_mnist, parse_idx_images, parse_idx_labels, read_idx_bytes)
+from backprop.download import remove_stale_parts
 
 REAL_DIR = os.environ.get("BACKPROP_DATA_DIR")
 NO_REAL_DATA = ("BACKPROP_DATA_DIR is not set: point it at the folder holding the four "
@@ -389,3 +394,202 @@ def test_local_file_with_wrong_checksum_is_rejected(tmp_path):
 def test_non_float_dtype_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="floating"):
         load_mnist(tmp_path, dtype=np.int32)
+
+
+# ------------------------------------------------- servers that never stop, or trickle
+
+class EndlessHandler(QuietHandler):
+    """Sends 200 and then bytes for ever (no Content-Length), until the client hangs up."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        try:
+            while True:
+                self.wfile.write(bytes(1 << 14))
+        except OSError:
+            pass
+
+
+class TricklingHandler(QuietHandler):
+    """Announces a file and sends it one byte every 0.5 s (never silent long enough to time out)."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "4542")
+        self.end_headers()
+        try:
+            for _ in range(4542):
+                self.wfile.write(b"\x00")
+                self.wfile.flush()
+                time.sleep(0.5)
+        except OSError:
+            pass
+
+
+class OversizedHandler(QuietHandler):
+    """Announces, and sends, twice the real file."""
+
+    def do_GET(self):
+        body = Path(self.translate_path(self.path)).read_bytes() * 2
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_endless_server_is_cut_off_at_the_files_known_size(tmp_path, serve):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="more than 4,542 bytes arrived"):
+        download_file(serve(tmp_path, EndlessHandler) + LABELS, folder / LABELS, SHA256[LABELS],
+                      progress=False, max_bytes=data.size_limit(LABELS, SHA256[LABELS]))
+    assert time.monotonic() - started < 10
+    assert list(folder.iterdir()) == []
+
+
+def test_endless_server_is_cut_off_by_the_loader_too(tmp_path, serve):
+    folder = tmp_path / "data"
+    with pytest.raises(MNISTNotFoundError, match="more than 9,912,422 bytes arrived"):
+        find_or_download(FILES["train_images"], folder, [serve(tmp_path, EndlessHandler)],
+                         progress=False)
+    assert not folder.exists()
+
+
+def test_trickling_server_hits_the_per_file_deadline(tmp_path, serve):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="took longer than 1.5 s"):
+        download_file(serve(tmp_path, TricklingHandler) + LABELS, folder / LABELS,
+                      SHA256[LABELS], progress=False, timeout=5, deadline=1.5)
+    assert 1.5 <= time.monotonic() - started < 5
+    assert list(folder.iterdir()) == []
+
+
+def test_a_server_offering_more_than_the_known_size_is_refused_before_reading(tmp_path, site, serve):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="offers 9,084 bytes, more than the 4,542"):
+        download_file(serve(site, OversizedHandler) + LABELS, folder / LABELS, SHA256[LABELS],
+                      progress=False, max_bytes=data.size_limit(LABELS, SHA256[LABELS]))
+    assert list(folder.iterdir()) == []
+
+
+def test_own_checksums_lift_the_known_size_cap():
+    assert data.size_limit(LABELS, SHA256[LABELS]) == 4542
+    assert data.size_limit(LABELS, "0" * 64) == data.LARGEST_FILE
+
+
+# ------------------------------------------------- leftovers of a killed download
+
+def test_stale_part_files_are_removed_on_the_next_load(tmp_path, serve):
+    checksums, _ = write_fake_mnist(tmp_path / "site")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    left_by_dead_process = folder / f".{LABELS}.{dead}-0a1b2c3d.part"
+    old_style = folder / f".{LABELS}.k3j2h1.part"
+    ours = folder / f".{LABELS}.{os.getpid()}-00000000.part"  # a live writer: kept
+    for part in (left_by_dead_process, old_style, ours):
+        part.write_bytes(b"half a file")
+    load_mnist(folder, mirrors=[serve(tmp_path / "site")], progress=False, checksums=checksums)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES.values(), ours.name])
+
+
+def test_a_live_writers_part_file_is_removed_once_it_is_an_hour_old(tmp_path):
+    part = tmp_path / f".{LABELS}.{os.getpid()}-00000000.part"
+    part.write_bytes(b"")
+    assert remove_stale_parts(tmp_path) == []
+    assert remove_stale_parts(tmp_path, now=time.time() + 3601) == [part]
+
+
+# ------------------------------------------------- a cache that is not MNIST
+
+@pytest.mark.parametrize("spoil", ["wrong shapes", "all-zero images", "labels of 99",
+                                   "fewer labels than images", "float pixels", "missing array"])
+def test_a_wrong_cache_is_rejected_and_rebuilt(tmp_path, private_cache, spoil):
+    checksums, arrays = write_fake_mnist(tmp_path / "d")
+    load_mnist(tmp_path / "d", checksums=checksums)
+    (cached,) = private_cache.glob("mnist-*.npz")
+    with np.load(cached) as saved:
+        bad = {key: saved[key].copy() for key in FILES}
+    if spoil == "wrong shapes":
+        bad["train_images"] = bad["train_images"].reshape(-1, 28, 28)
+    elif spoil == "all-zero images":
+        bad["test_images"][:] = 0
+    elif spoil == "labels of 99":
+        bad["train_labels"][:] = 99
+    elif spoil == "fewer labels than images":
+        bad["test_labels"] = bad["test_labels"][:-1]
+    elif spoil == "float pixels":
+        bad["train_images"] = bad["train_images"] / 255
+    else:
+        del bad["test_labels"]
+    with open(cached, "wb") as out:
+        np.savez(out, **bad)
+    (X, y), (Xt, yt) = load_mnist(tmp_path / "d", checksums=checksums)
+    np.testing.assert_array_equal(X * 255, arrays["train_images"])
+    np.testing.assert_array_equal(yt, arrays["test_labels"])
+    assert data.read_cache(cached) is not None  # rewritten with the real arrays
+
+
+def test_blank_images_in_the_files_themselves_are_refused(tmp_path):
+    folder = tmp_path / "d"
+    checksums, _ = write_fake_mnist(folder)
+    images = folder / FILES["test_images"]
+    images.write_bytes(gzip.compress(idx_images(np.zeros((4, 784)))))
+    checksums[images.name] = sha256(images)
+    with pytest.raises(ValueError, match="every test image is blank"):
+        load_mnist(folder, checksums=checksums)
+
+
+# ------------------------------------------------- load_mnist's arguments, checked first
+
+@pytest.mark.parametrize("arguments, error, words", [
+    (dict(checksums={}), ValueError, "checksums has no SHA-256 for train-images-idx3-ubyte.gz"),
+    (dict(checksums=["abc"]), TypeError, "checksums must be a dict"),
+    (dict(checksums={FILES["train_images"]: "XYZ"}), ValueError, "must be a SHA-256"),
+    (dict(mirrors="https://example.org/mnist/"), TypeError, "not one string: write mirrors=["),
+    (dict(mirrors=[None]), ValueError, "each mirror must be a base URL"),
+    (dict(mirrors=["ftp://example.org/"]), ValueError, "starting with http:// or https://"),
+    (dict(mirrors=42), TypeError, "mirrors must be a list of base URLs"),
+    (dict(data_dir="   "), ValueError, "data_dir must name a folder"),
+    (dict(data_dir=""), ValueError, "data_dir must name a folder"),
+    (dict(data_dir="~no_such_user_backprop/mnist"), ValueError,
+     "no user called 'no_such_user_backprop'"),
+    (dict(data_dir="a\0b"), ValueError, "data_dir contains a NUL character"),
+    (dict(data_dir=3), TypeError, "data_dir must be a folder path"),
+    (dict(dtype=np.int32), ValueError, "dtype must be a floating type"),
+    (dict(dtype="pixels"), ValueError, "dtype must be a floating type"),
+    (dict(progress="yes"), TypeError, "progress must be True or False"),
+])
+def test_bad_arguments_are_named_before_anything_is_created(tmp_path, monkeypatch, arguments,
+                                                            error, words):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(error, match=re.escape(words)):
+        load_mnist(**{"data_dir": tmp_path / "new", "mirrors": [], **arguments})
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_file_given_as_data_dir_is_named(tmp_path):
+    (tmp_path / "notes.txt").write_text("hi")
+    with pytest.raises(ValueError, match="notes.txt' is a file, not a folder"):
+        load_mnist(tmp_path / "notes.txt")
+
+
+def test_blank_environment_variable_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKPROP_DATA_DIR", "  ")
+    with pytest.raises(ValueError, match=re.escape("$BACKPROP_DATA_DIR must name a folder")):
+        load_mnist(mirrors=[])
+
+
+def test_checksums_for_the_uncompressed_names_only_need_those_files(tmp_path):
+    checksums, _ = write_fake_mnist(tmp_path / "gz")
+    renamed = {name.removesuffix(".gz"): digest for name, digest in checksums.items()}
+    with pytest.raises(ValueError, match="no SHA-256 for train-images-idx3-ubyte.gz .found at"):
+        load_mnist(tmp_path / "gz", checksums=renamed, mirrors=[])
