@@ -85,7 +85,7 @@ def as_labels(labels, n_classes: int = 10, name: str = "labels") -> np.ndarray:
         labels = _numbers_from_objects(labels, name)
     if labels.size and not _is_real(labels):
         raise ValueError(f"{name} must be whole numbers (digit classes 0-{n_classes - 1}); "
-                         f"got values of type {labels.dtype}, e.g. {labels[0]!r}")
+                         f"got values of type {labels.dtype}, e.g. {labels.tolist()[0]!r}")
     if labels.size and labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
             raise ValueError(f"{name} must be whole numbers (digit classes)")

@@ -38,3 +38,31 @@ def test_gradient_check_catches_a_wrong_backward_pass(rng):
 
 def test_relative_error_is_zero_for_equal_and_one_for_opposite():
     np.testing.assert_array_equal(bp.relative_error([1.0, 0.0, -2.0], [1.0, 0.0, 2.0]), [0.0, 0.0, 1.0])
+
+
+def test_a_float32_network_is_refused_as_meaningless(rng):
+    net = bp.Network([3, 2], seed=0, dtype=np.float32)
+    before = net.to_vector()
+    with pytest.raises(ValueError, match="float32 numbers: a gradient check is meaningless"):
+        bp.check_gradient(net, rng.random((2, 3)), [0, 1])
+    np.testing.assert_array_equal(net.to_vector(), before)
+    assert net.dtype == np.float32
+
+
+def test_float16_weights_put_in_by_hand_are_refused_too(rng):
+    net = bp.Network([3, 2], seed=0)
+    net.weights = [w.astype(np.float16) for w in net.weights]
+    with pytest.raises(ValueError, match="float16"):
+        bp.check_gradient(net, rng.random((2, 3)), [0, 1])
+
+
+def test_a_check_that_would_run_for_hours_is_refused(rng):
+    net = bp.Network(seed=0)
+    with pytest.raises(ValueError, match="X has 60 examples: .* far too long; use a handful"):
+        bp.check_gradient(net, rng.random((60, 784)), np.arange(60) % 10)
+
+
+@pytest.mark.parametrize("eps", [0, -1e-5, 2.0, float("nan"), "small"])
+def test_bad_eps_is_named(eps, rng):
+    with pytest.raises(ValueError, match="eps must be a small positive number"):
+        bp.numerical_gradient(bp.Network([3, 2]), rng.random((2, 3)), [0, 1], eps=eps)

@@ -168,3 +168,105 @@ def test_loading_a_wrong_length_vector_is_refused():
     net = bp.Network(seed=0)
     with pytest.raises(ValueError, match="13002 parameters"):
         net.load_vector(np.zeros(13001))
+
+
+# ------------------------------------------------- wrong arguments, named before any change
+
+@pytest.mark.parametrize("dtype", [int, np.int64, np.float16, np.complex128, None, "pixels", bool])
+def test_only_float32_and_float64_are_parameter_types(dtype):
+    with pytest.raises(ValueError, match="dtype must be np.float64 .exact. or np.float32"):
+        bp.Network([3, 2], dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float16, "garbage"])
+def test_astype_refuses_other_types_and_leaves_the_network_alone(dtype):
+    net = bp.Network([3, 2], seed=0)
+    before = net.to_vector()
+    with pytest.raises(ValueError, match="dtype must be"):
+        net.astype(dtype)
+    assert net.dtype == np.float64 and net.weights[0].dtype == np.float64
+    np.testing.assert_array_equal(net.to_vector(), before)
+
+
+@pytest.mark.parametrize("dtype", ["float32", np.float32, np.dtype("float64")])
+def test_float32_and_float64_are_accepted_in_any_spelling(dtype):
+    assert bp.Network([3, 2], dtype=dtype).weights[0].dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("sizes", [784, "784", None, 16.0])
+def test_sizes_that_are_not_a_list_are_named(sizes):
+    with pytest.raises(TypeError, match=r"sizes must be a list of layer widths, input first"):
+        bp.Network(sizes)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "3", None, np.float64(2.0)])
+def test_bad_seeds_are_named(seed):
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0"):
+        bp.Network([3, 2], seed=seed)
+
+
+def test_numpy_integer_seed_is_the_same_seed():
+    np.testing.assert_array_equal(bp.Network([3, 2], seed=np.int64(4)).to_vector(),
+                                  bp.Network([3, 2], seed=4).to_vector())
+
+
+def test_a_network_too_large_for_memory_is_refused_up_front_with_its_size():
+    sizes = [100_000, 1_000_000, 10]
+    gigabytes = (100_000 * 1_000_000 + 1_000_000 + 1_000_000 * 10 + 10) * 8 / 1e9  # by hand
+    with pytest.raises(ValueError, match=f"would need {gigabytes:,.1f} GB of memory"):
+        bp.Network(sizes)
+    with pytest.raises(ValueError, match=f"would need {gigabytes / 2:,.1f} GB"):
+        bp.Network(sizes, dtype=np.float32)
+
+
+@pytest.mark.parametrize("labels, words", [
+    (["a", "b"], "Y must be whole numbers .digit classes 0-1.; got values of type <U1, e.g. 'a'"),
+    (np.array([1, None], dtype=object), "Y must be whole numbers .digit classes.; found None"),
+    ([True, False], "Y must be whole numbers"),
+    ([1 + 2j, 0], "Y must be whole numbers"),
+])
+def test_labels_that_are_not_numbers_are_named(labels, words):
+    net = bp.Network([3, 2], seed=0)
+    with pytest.raises(ValueError, match=words):
+        net.cost(np.zeros((2, 3)), labels)
+
+
+def test_object_labels_holding_numbers_work_like_numbers():
+    net = bp.Network([3, 2], seed=0)
+    X = np.ones((2, 3)) / 3
+    assert net.cost(X, np.array([1, 0], dtype=object)) == net.cost(X, [1, 0])
+
+
+def test_ragged_inputs_are_named():
+    with pytest.raises(ValueError, match="X must be an array of numbers"):
+        bp.Network([2, 1]).output([[1.0, 2.0], [3.0]])
+
+
+def test_string_inputs_and_targets_are_named():
+    net = bp.Network([2, 2])
+    with pytest.raises(ValueError, match="inputs must be real numbers"):
+        net.output([["a", "b"]])
+    with pytest.raises(ValueError, match="desired outputs must be real numbers"):
+        net.cost([[0.5, 0.5]], np.array([["a", "b"]]))
+
+
+def test_raw_pixels_0_to_255_raise_a_hint(rng):
+    net = bp.Network(seed=0)
+    raw = rng.integers(0, 256, (3, 784))
+    with pytest.warns(bp.validation.PixelScaleWarning, match="Divide by 255"):
+        net.output(raw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.output(raw / 255)
+        net.output(rng.normal(size=(3, 784)))  # not whole numbers: no hint
+        bp.Network([4, 2]).output([[3, 200, 7, 1]])  # not an image: no hint
+
+
+def test_one_hot_matches_the_identity_matrix_and_refuses_bad_labels():
+    np.testing.assert_array_equal(bp.one_hot([2, 0, 9]), np.eye(10)[[2, 0, 9]])
+    np.testing.assert_array_equal(bp.one_hot(1, 3), [[0.0, 1.0, 0.0]])
+    for labels in ([-1], [10], [0.5], ["3"]):
+        with pytest.raises(ValueError, match="labels"):
+            bp.one_hot(labels)
+    with pytest.raises(ValueError, match="n_classes must be a positive whole number"):
+        bp.one_hot([0], 0)
