@@ -89,6 +89,9 @@ JS_MATH_STATE = """() => {
   return {count: math.length, untyped: untyped.map(el => el.textContent.slice(0, 60)),
           text: texts.join(' ')};
 }"""
+# Figures a chapter's cells drew (a chapter page without any lost its figures, e.g. to
+# a build made with MPLBACKEND=Agg).
+JS_CELL_FIGURES = "() => document.querySelectorAll('.cell_output img').length"
 JS_LINKS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
 # Bytes the page itself brought (HTML with the explorers' saved state, its images)
 # and what it shares with every page (theme, fonts, MathJax).
@@ -237,6 +240,8 @@ def check_page(context, base_url: str, name: str, links: LinkChecker,
         page.goto(urljoin(base_url, name), wait_until="load", timeout=PAGE_TIMEOUT_MS)
         for src in page.evaluate(JS_LOAD_ALL_IMAGES):
             record("image did not load", site_path(src))
+        if name.startswith("chapters/") and not page.evaluate(JS_CELL_FIGURES):
+            record("no figures", "no cell drew a figure (was the book built with MPLBACKEND=Agg?)")
         found, stats = check_explorers(page, site / name, test_images)
         for kind, detail in found:
             record(kind, detail)

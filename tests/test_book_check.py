@@ -22,7 +22,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"the book check n
                                 f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
 
 PAGES = ["clean.html", "missing_image.html", "outside_request.html", "raw_latex.html",
-         "broken_link.html", "script_error.html", "frozen_widget.html"]
+         "broken_link.html", "script_error.html", "frozen_widget.html",
+         "chapters/no_figures.html"]
 
 
 def load_check_book():
@@ -98,6 +99,10 @@ def test_broken_page_link_and_anchor_fail(problems_by_page):
 
 def test_frozen_widget_fails(problems_by_page):
     assert kinds(problems_by_page["frozen_widget.html"]) == {"frozen widget"}
+
+
+def test_chapter_page_without_figures_fails(problems_by_page):
+    assert kinds(problems_by_page["chapters/no_figures.html"]) == {"no figures"}
 
 
 def test_script_error_fails(problems_by_page):
