@@ -8,6 +8,11 @@ controls), both in this folder:
 ``base``               what they share: the ``data`` trait, packing, checks
 ``whole_network``      the whole 784-16-16-10 network, nudges walked back, a
                        drawing pad (``mirror.js`` computes the drawn digit)
+``sensitivity``        chapter 2: wiggle parameters A and B, measured vs predicted
+``nudges``             chapter 3: one example's three avenues, backprop vs Hebb
+``stepper``            chapter 4: the wishes walked back one layer per step
+``sgd``                chapter 6: gradient descent vs mini-batch SGD walks
+``inputs``             the input checks chapters 2-4's explorers share
 ``page``               an explorer as a standalone HTML page (no kernel needed)
 =====================  ========================================================
 
@@ -15,7 +20,13 @@ controls), both in this folder:
 ``runtime.js`` renders saved explorers in a page that has no kernel (the book).
 """
 from .base import Explorer, pack, unpack
+from .nudges import NudgeExplorer
 from .page import save_html, standalone_html
+from .sensitivity import SensitivityExplorer
+from .sgd import SGDExplorer, sgd_problems
+from .stepper import StepperExplorer
 from .whole_network import NetworkExplorer
 
-__all__ = ["Explorer", "pack", "unpack", "NetworkExplorer", "save_html", "standalone_html"]
+__all__ = ["Explorer", "pack", "unpack", "NetworkExplorer", "SensitivityExplorer",
+           "NudgeExplorer", "StepperExplorer", "SGDExplorer", "sgd_problems",
+           "save_html", "standalone_html"]

@@ -1,0 +1,141 @@
+// sgd.js: chapter 6, gradient descent and mini-batch SGD walking down a cost surface.
+//
+// Python (sgd.py) computed every walk for every learning rate of the grid, batch size
+// and seed, as [x, y, cost] per step (NaN after a walk blew up), the cost surface as
+// shade bands and the axis ranges. This module picks the walk the controls name, cuts
+// it to `steps`, and draws it; the play button walks `steps` up to the end.
+
+const GW = 980, GH = 470;
+const SURFACE = { x: 70, y: 66, w: 380, h: 350 };
+const COSTS = { x: 580, y: 66, w: 370, h: 350 };
+const GD_COLOUR = "#111", SGD_COLOUR = "#e08214";  // which walk (not up / down)
+const TICK_MS = 90;  // one step per tick while playing
+
+// The surface as a small image, painted once per problem: light where the cost is low.
+function surfaceImage(problem) {
+  const shade = unpack(problem.shade), n = shade.shape[0];
+  const flipped = new Float32Array(n * n);  // row 0 of the grid is the lowest y: draw it last
+  for (let i = 0; i < n; i++) flipped.set(row(shade, n - 1 - i), i * n);
+  const green = (v) => [Math.round(247 - 150 * v), Math.round(252 - 110 * v), Math.round(245 - 170 * v)];
+  return gridImage(flipped, n, n, green);
+}
+
+// Rows [x, y, cost] of one walk, as a Float32Array view (no copy).
+function walkRows(problem, kind, rate, b, seed, steps) {
+  const width = steps * 3;
+  if (kind === "gd") return problem.gdValues.subarray(rate * width, (rate + 1) * width);
+  const start = ((rate * 3 + b) * problem.seeds + seed) * width;
+  return problem.sgdValues.subarray(start, start + width);
+}
+
+function render({ model, el }) {
+  const data = model.get("data"), maxSteps = data.max_steps, length = maxSteps + 1;
+  const problems = {};
+  for (const p of data.problems) {
+    problems[p.name] = { ...p, image: surfaceImage(p), rates: unpack(p.rates).values,
+                         gdValues: unpack(p.gd).values, sgdValues: unpack(p.sgd).values, seeds: data.seeds };
+  }
+  const xs = new Float64Array(length), ys = new Float64Array(length);  // reused at every redraw
+  let timer = null;
+
+  const message = captionAndMessage(el, model);
+  const bar = controlRow(el);
+  choice(bar, model, "problem", "cost", data.problems.map((p) => [p.name, p.name]));
+  choice(bar, model, "batch_size", "batch size", data.batch_sizes.map((b) => [b, b ? String(b) : "all"]));
+  const rateSlider = slider(bar, model, "rate", "learning rate", 0, 1, (r) => short(problems[model.get("problem")].rates[r]));
+  slider(bar, model, "seed", "seed", 0, data.seeds - 1);
+  slider(bar, model, "steps", "steps", 1, maxSteps);
+  const play = button(bar, "play", "play", () => (timer ? stop() : start()));
+  const pad = canvas(el, GW, GH);
+  el.appendChild(message);
+
+  function start() {
+    if (model.get("steps") >= maxSteps) setTrait(model, "steps", 1);
+    play.textContent = "pause";
+    timer = setInterval(() => {
+      const next = model.get("steps") + 1;
+      if (next > maxSteps) stop(); else setTrait(model, "steps", next);
+    }, TICK_MS);
+  }
+  function stop() {
+    clearInterval(timer);
+    timer = null;
+    play.textContent = "play";
+  }
+
+  // One walk on both panels; returns the step it blew up at (or -1).
+  function drawWalk(ctx, p, rows, steps, batch, diverged, colour, surface, costs) {
+    let count = 0;
+    for (let i = 0; i <= steps && Number.isFinite(rows[3 * i + 2]); i++, count++) {
+      xs[i] = rows[3 * i];
+      ys[i] = rows[3 * i + 1];
+    }
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(SURFACE.x, SURFACE.y, SURFACE.w, SURFACE.h);
+    ctx.clip();
+    polyline(ctx, xs, ys, count, surface, colour, { width: 2 });
+    dot(ctx, surface.x(xs[count - 1]), surface.y(ys[count - 1]), colour, 4.5);
+    ctx.restore();
+    // Cost against examples processed (from the first step: log axis).
+    for (let i = 1; i < count; i++) { xs[i - 1] = batch * i; ys[i - 1] = rows[3 * i + 2]; }
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(COSTS.x, COSTS.y, COSTS.w, COSTS.h);
+    ctx.clip();
+    polyline(ctx, xs, ys, count - 1, costs, colour, { width: 2 });
+    if (count > 1) dot(ctx, costs.x(xs[count - 2]), costs.y(ys[count - 2]), colour, 4);
+    ctx.restore();
+    return diverged > 0 && diverged <= steps ? diverged : -1;
+  }
+
+  function draw() {
+    const p = problems[model.get("problem")], steps = model.get("steps"), seed = model.get("seed");
+    const batchChoice = model.get("batch_size"), b = data.batch_sizes.indexOf(batchChoice);
+    const rate = Math.min(model.get("rate"), p.rates.length - 1), n = p.n_examples;
+    rateSlider.max = p.rates.length - 1;
+    rateSlider.nextSibling.textContent = short(p.rates[rate]);  // its readout: this problem's rate
+    const ctx = pad.ctx;
+    clear(pad);
+    const [x0, x1, y0, y1] = p.extent;
+    drawImageIn(ctx, p.image, SURFACE, true);
+    const surface = plotAxes(ctx, SURFACE, [x0, x1], [y0, y1], { xName: p.axes[0], yName: p.axes[1] });
+    const costs = plotAxes(ctx, COSTS, [1, 2 * maxSteps * n], p.cost_limits,
+                           { xName: "examples processed (log scale)", yName: "cost of all the examples", logX: true, logY: p.log_cost });
+    const start = walkRows(p, "gd", rate, 0, 0, length);
+    dot(ctx, surface.x(start[0]), surface.y(start[1]), "white", 5);
+    text(ctx, "start", surface.x(start[0]) + 8, surface.y(start[1]), { size: 12 });
+    const sgdBatch = batchChoice && batchChoice < n ? batchChoice : n;
+    const gdStop = drawWalk(ctx, p, walkRows(p, "gd", rate, 0, 0, length), steps, n,
+                            p.gd_diverged[rate], GD_COLOUR, surface, costs);
+    const sgdStop = sgdBatch === n ? gdStop
+      : drawWalk(ctx, p, walkRows(p, "sgd", rate, b, seed, length), steps, sgdBatch,
+                 p.sgd_diverged[rate][b][seed], SGD_COLOUR, surface, costs);
+
+    const sgdName = sgdBatch === n ? "SGD with all examples (= gradient descent)" : `SGD, batch ${sgdBatch}`;
+    text(ctx, `rate ${short(p.rates[rate])}, ${steps} steps, seed ${seed}`, SURFACE.x, 20, { bold: true });
+    text(ctx, "\u2014 gradient descent (all examples)", COSTS.x, 14, { colour: GD_COLOUR, size: 12 });
+    text(ctx, `\u2014 ${sgdName}`, COSTS.x, 30, { colour: SGD_COLOUR, size: 12, bold: true });
+    const notes = [];
+    if (gdStop > 0) notes.push(`Gradient descent diverged at step ${gdStop}`);
+    if (sgdStop > 0 && sgdBatch !== n) notes.push(`SGD diverged at step ${sgdStop}`);
+    if (notes.length) {
+      const words = notes.join("; ") + ": the learning rate is too large. Try a smaller one.";
+      const lines = [...notes, "The learning rate is too large: try a smaller one."];
+      ctx.fillStyle = "rgba(255,255,255,0.92)";
+      ctx.fillRect(SURFACE.x + 4, SURFACE.y + SURFACE.h - 8 - 18 * lines.length, SURFACE.w - 8, 18 * lines.length + 4);
+      lines.forEach((line, k) => text(ctx, line, SURFACE.x + 10, SURFACE.y + SURFACE.h - 15 - 18 * (lines.length - 1 - k),
+                                       { colour: DOWN, bold: true, size: 12 }));
+      message.textContent = words;
+    } else {
+      message.textContent = "";
+    }
+  }
+
+  // A new problem starts at its usual learning rate (Python does the same when told).
+  model.on("change:problem", () => setTrait(model, "rate", problems[model.get("problem")].usual));
+  redrawOn(model, ["problem", "batch_size", "rate", "seed", "steps"], el, draw);
+  return () => stop();
+}
+
+export default { render };
