@@ -84,6 +84,8 @@ def test_sensitivity_refuses_bad_inputs_and_controls(net, data, sensitivity):
         SensitivityExplorer(net, data[0], data[1][:59])
     with pytest.raises(ValueError, match="wiggle_range"):
         SensitivityExplorer(net, *data, wiggle_range=0)
+    with pytest.raises(ValueError, match="points must be a whole number from 3 to 401"):
+        SensitivityExplorer(net, *data, points=2)
     with pytest.raises(traitlets.TraitError, match="b must be 0 to"):
         sensitivity.b = len(sensitivity.params)
     with pytest.raises(traitlets.TraitError, match="wiggle must be 0 to 10"):
@@ -251,6 +253,8 @@ def test_sgd_refuses_bad_problems_and_controls(sgd):
         SGDExplorer({})
     with pytest.raises(ValueError, match="diverges on its very first step"):
         SGDExplorer({"steep": (descent.LineFit(n_examples=50), (0.01, 50.0, 50.0))})
+    with pytest.raises(ValueError, match=r"problems\['line'\] must be \(problem, "):
+        SGDExplorer({"line": (descent.LineFit(n_examples=50), 0.3)})
     with pytest.raises(ValueError, match="0 < lowest <= usual <= highest"):
         SGDExplorer({"line": (descent.LineFit(n_examples=50), (1.0, 3.0, 0.5))})
     with pytest.raises(ValueError, match="max_steps must be a whole number from 1 to 200"):

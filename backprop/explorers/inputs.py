@@ -1,4 +1,4 @@
-"""Checks of the inputs the lesson's explorers share (chapters 2-4).
+"""Checks of the inputs the explorers take (chapters 2-6).
 
 Each explorer refuses what it cannot draw before computing anything, with one
 clear ValueError that names the argument.
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import descent
 from ..network import Network
 from .base import check_network_shape
 
@@ -42,3 +43,34 @@ def checked_examples(net: Network, images, labels, most: int) -> tuple[np.ndarra
         raise ValueError(f"labels must be {len(images)} whole numbers 0 to {n_out - 1}, "
                          f"one per image; got {labels!r}")
     return images, labels.astype(int)
+
+
+def check_whole_numbers(**sizes) -> None:
+    """Each ``name=(value, low, high)`` must be a whole number in ``[low, high]``."""
+    for name, (value, low, high) in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
+
+
+def check_sgd_problems(problems) -> None:
+    """Chapter 6's problems: name -> (two-parameter cost, (lowest, highest, usual) rate),
+    the usual rate not diverging on the first step."""
+    if not isinstance(problems, dict) or not problems:
+        raise ValueError("problems must be a non-empty dict of name -> (problem, "
+                         "(lowest, highest, usual) learning rate), like sgd_problems(...)")
+    for name, entry in problems.items():
+        where = f"problems[{name!r}]"
+        rates = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
+        if not (isinstance(rates, (tuple, list)) and len(rates) == 3 and all(
+                isinstance(r, (int, float, np.number)) and not isinstance(r, bool) for r in rates)):
+            raise ValueError(f"{where} must be (problem, (lowest, highest, usual) learning rate)")
+        problem, (lowest, highest, usual) = entry
+        if not all(hasattr(problem, a) for a in ("cost", "gradient", "start", "extent", "n_examples", "names")):
+            raise ValueError(f"{where}: {type(problem).__name__} is not a two-parameter cost "
+                             "(needs cost, gradient, start, extent, n_examples, names)")
+        if not (np.all(np.isfinite([lowest, highest, usual])) and 0 < lowest <= usual <= highest):
+            raise ValueError(f"{where}: learning rates must satisfy 0 < lowest <= usual <= "
+                             f"highest; got {(lowest, highest, usual)}")
+        if descent.descend(problem, usual, 1).diverged_at == 1:
+            raise ValueError(f"{where}: gradient descent diverges on its very first step at the "
+                             f"usual learning rate {usual}; give a smaller one")

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from .. import lesson
 from ..network import Network
 from .base import Explorer, checked_choice, front_end, pack, unpack
-from .inputs import check_digit_network, checked_examples
+from .inputs import check_digit_network, check_whole_numbers, checked_examples
 
 #: Ranks within each layer offered as choices: the most sensitive weight, a few
 #: further down, and the most and a median sensitive bias.
@@ -62,8 +62,7 @@ class SensitivityExplorer(Explorer):
         if not (isinstance(wiggle_range, (int, float)) and 0 < wiggle_range <= 10):
             raise ValueError(f"wiggle_range must be a number above 0 and at most 10; "
                              f"got {wiggle_range!r}")
-        if isinstance(points, bool) or not isinstance(points, int) or not 3 <= points <= 401:
-            raise ValueError(f"points must be a whole number from 3 to 401; got {points!r}")
+        check_whole_numbers(points=(points, 3, 401))
         gradient = net.gradient(X, labels)
         self.params = ranked_choices(gradient)
         wiggles = np.linspace(-wiggle_range, wiggle_range, points)

@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import descent
 from .base import Explorer, checked_choice, front_end, pack, unpack
+from .inputs import check_sgd_problems, check_whole_numbers
 
 BATCH_SIZES = (1, 10, 100, 0)  # 0 = all the examples: gradient descent
 SHADES = 12  # bands of the cost surface, like contour lines
@@ -107,9 +108,9 @@ class SGDExplorer(Explorer):
 
     def __init__(self, problems: dict, max_steps: int = 100, grid_points: int = 61,
                  rates_per_decade: int = 5, seeds: int = 5, **kwargs) -> None:
-        _check_sizes(max_steps=(max_steps, 1, 200), grid_points=(grid_points, 11, 201),
+        check_whole_numbers(max_steps=(max_steps, 1, 200), grid_points=(grid_points, 11, 201),
                      rates_per_decade=(rates_per_decade, 1, 20), seeds=(seeds, 1, 20))
-        _check_problems(problems)
+        check_sgd_problems(problems)
         self._problems = dict(problems)
         with threadpool_limits(limits=1, user_api="blas"):  # faster for these small matrices
             packed = [self._pack_problem(name, max_steps, grid_points, rates_per_decade, seeds)
@@ -192,29 +193,3 @@ def _walk(rows: np.ndarray, diverged: int, batch: int, steps: int) -> dict:
     kept = kept[np.isfinite(kept[:, 2])]
     return {"params": kept[:, :2], "costs": kept[:, 2], "examples": batch * np.arange(len(kept)),
             "diverged_at": diverged if 0 < diverged <= steps else None}
-
-
-def _check_sizes(**sizes) -> None:
-    for name, (value, low, high) in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-            raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
-
-
-def _check_problems(problems) -> None:
-    if not isinstance(problems, dict) or not problems:
-        raise ValueError("problems must be a non-empty dict of name -> (problem, "
-                         "(lowest, highest, usual) learning rate), like sgd_problems(...)")
-    for name, entry in problems.items():
-        where = f"problems[{name!r}]"
-        if not (isinstance(entry, tuple) and len(entry) == 2 and len(tuple(entry[1])) == 3):
-            raise ValueError(f"{where} must be (problem, (lowest, highest, usual) learning rate)")
-        problem, (lowest, highest, usual) = entry
-        if not all(hasattr(problem, a) for a in ("cost", "gradient", "start", "extent", "n_examples", "names")):
-            raise ValueError(f"{where}: {type(problem).__name__} is not a two-parameter cost "
-                             "(needs cost, gradient, start, extent, n_examples, names)")
-        if not (np.all(np.isfinite([lowest, highest, usual])) and 0 < lowest <= usual <= highest):
-            raise ValueError(f"{where}: learning rates must satisfy 0 < lowest <= usual <= "
-                             f"highest; got {(lowest, highest, usual)}")
-        if descent.descend(problem, usual, 1).diverged_at == 1:
-            raise ValueError(f"{where}: gradient descent diverges on its very first step at the "
-                             f"usual learning rate {usual}; give a smaller one")
