@@ -77,7 +77,8 @@ function render({ model, el }) {
   function draw() {
     const i = model.get("example"), l = model.get("layer"), label = data.labels[i];
     const j = Math.min(model.get("neuron"), sizes[l] - 1);
-    neuron.max = sizes[l] - 1;
+    neuron.max = sizes[l] - 1;  // this layer's neurons (set max before value)
+    neuron.value = j;
     const f = fieldsOf(packed, i), W = packed[`W${l}`];
     const push = f[`push${l}`], before = f[`a${l - 1}`], p = push[j];
     const ctx = pad.ctx;

@@ -49,13 +49,15 @@ function render({ model, el }) {
   const pad = canvas(el, GW, GH);
   el.appendChild(message);
 
+  // Play: one step at once (from step 1 again if at the end), then one per tick.
   function start() {
-    if (model.get("steps") >= maxSteps) setTrait(model, "steps", 1);
-    play.textContent = "pause";
-    timer = setInterval(() => {
+    const advance = () => {
       const next = model.get("steps") + 1;
       if (next > maxSteps) stop(); else setTrait(model, "steps", next);
-    }, TICK_MS);
+    };
+    play.textContent = "pause";
+    timer = setInterval(advance, TICK_MS);
+    if (model.get("steps") >= maxSteps) setTrait(model, "steps", 1); else advance();
   }
   function stop() {
     clearInterval(timer);
@@ -93,7 +95,8 @@ function render({ model, el }) {
     const p = problems[model.get("problem")], steps = model.get("steps"), seed = model.get("seed");
     const batchChoice = model.get("batch_size"), b = data.batch_sizes.indexOf(batchChoice);
     const rate = Math.min(model.get("rate"), p.rates.length - 1), n = p.n_examples;
-    rateSlider.max = p.rates.length - 1;
+    rateSlider.max = p.rates.length - 1;  // this problem's grid (set max before value)
+    rateSlider.value = rate;
     rateSlider.nextSibling.textContent = short(p.rates[rate]);  // its readout: this problem's rate
     const ctx = pad.ctx;
     clear(pad);
