@@ -58,3 +58,52 @@ def outputs_stuck(net: Network, fwd: Forward, T: np.ndarray, cost: float) -> boo
     error = net.cost_function.output_error(fwd.zs[-1], fwd.activations[-1], T,
                                            net.activation.slope)
     return float(np.max(np.abs(error))) < STUCK_ERROR
+
+
+#: Every this many steps (and after every epoch) training checks the outputs and the
+#: size of the parameters and, if they are fine, saves them as the last good ones.
+CHECK_EVERY = 16
+
+
+class Diverged(Exception):
+    """Raised inside the training loop when a rule is broken; ``train`` stops, goes back
+    to the last good parameters and turns the message into a :class:`DivergenceWarning`."""
+
+
+def _message(epoch: int, step: int, what: str, rate: float) -> str:
+    return (f"training diverged in epoch {epoch + 1}, step {step}: {what}. The learning rate "
+            f"{rate:g} is too large; the network keeps the last good parameters, saved "
+            f"every {CHECK_EVERY} steps.")
+
+
+def check_cost(cost: float, first_cost: float, epoch: int, step: int, rate: float) -> None:
+    """Raise :class:`Diverged` if the cost before ``step`` blew up (:func:`has_diverged`)."""
+    if has_diverged(cost, first_cost):
+        raise Diverged(_message(epoch, step, f"the cost jumped to {cost:.4g}", rate))
+
+
+def check_outputs(net: Network, fwd: Forward, T: np.ndarray, cost: float, epoch: int,
+                  step: int, rate: float) -> None:
+    """Raise :class:`Diverged` if the batch of ``step`` shows stuck outputs."""
+    if outputs_stuck(net, fwd, T, cost):
+        raise Diverged(_message(
+            epoch, step, f"the outputs are saturated at wrong values (cost {cost:.3g}, every "
+            f"output error term below {STUCK_ERROR:g}), so no nudge reaches them", rate))
+
+
+def check_size(largest_parameter: float, epoch: int, step: int, rate: float) -> None:
+    """Raise :class:`Diverged` if the parameters after ``step`` steps are too large."""
+    if too_large(largest_parameter):
+        raise Diverged(_message(
+            epoch, step, f"a parameter reached {largest_parameter:.3g} (the limit is "
+            f"{PARAMETER_LIMIT:g}; the outputs of such a network are stuck)", rate))
+
+
+def check_weight_decay(rate: float, weight_decay: float, epoch: int) -> None:
+    """Raise :class:`Diverged` if weight decay would push every weight past zero each step."""
+    if rate * weight_decay >= 1.0:
+        raise Diverged(
+            f"training diverged before epoch {epoch + 1}: the weight decay {weight_decay:g} "
+            f"times the learning rate {rate:g} is {rate * weight_decay:g} >= 1, so each step "
+            "would push every weight past zero. Use a weight decay below 1 / learning rate; "
+            "the network keeps its parameters from before that epoch.")

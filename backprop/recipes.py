@@ -119,7 +119,8 @@ def train_seeds(recipe: str, seeds: Sequence[int], train_data: tuple | None = No
 
 def _checked_seeds(seeds) -> list[int]:
     if isinstance(seeds, (str, bytes)) or not np.iterable(seeds):
-        raise TypeError(f"seeds must be a list of whole numbers >= 0, e.g. range(5); got {seeds!r}")
+        raise TypeError(f"seeds must be a list of whole numbers >= 0, e.g. range(5); "
+                        f"got {seeds!r}")
     seeds = [seed_value(s, "seeds") for s in seeds]
     if not seeds:
         raise ValueError("seeds is empty: give at least one seed")

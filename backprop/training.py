@@ -15,17 +15,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from .divergence import (PARAMETER_LIMIT, STUCK_ERROR, DivergenceWarning, has_diverged,
-                         outputs_stuck, too_large)
-from .fast_sgd import FlatParameters, per_example_change, vectorised_change
+from .divergence import (CHECK_EVERY, DivergenceWarning, Diverged, check_cost, check_outputs,
+                         check_size, check_weight_decay)
+from .divergence import has_diverged  # noqa: F401  (kept importable from here)
+from .fast_sgd import FlatParameters, StepCosts, per_example_change, vectorised_change
 from .network import Gradient, Network
 from .validation import (as_inputs, as_labels, as_targets, non_negative, parameter_dtype,
                          positive_int, seed_value)
-
-
-#: Every this many steps (and after every epoch) training checks the outputs and the
-#: size of the parameters and, if they are fine, saves them as the last good ones.
-CHECK_EVERY = 16
 
 
 @dataclass
@@ -104,10 +100,6 @@ def learning_rate_at(epoch: int, learning_rate: float, decay: float) -> float:
     return learning_rate / (1.0 + decay * epoch)
 
 
-class _Diverged(Exception):
-    """Raised inside the training loop; ``train`` turns it into a warning."""
-
-
 def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.0,
           batch_size: int = 100, seed: int = 0, test_data: tuple | None = None,
           lr_decay: float = 0.0, weight_decay: float = 0.0, dtype=None,
@@ -136,12 +128,13 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
     History with the cost of every step and the accuracy after every epoch.
 
     Every argument is checked before the network is touched. Training stops with
-    a :class:`DivergenceWarning` and ``history.diverged`` set when a step's cost
-    blows up (:func:`~backprop.divergence.has_diverged`), when a parameter stops being finite or grows
-    beyond ``PARAMETER_LIMIT``, when the outputs are stuck (:func:`~backprop.divergence.outputs_stuck`:
-    a sigmoid network's bounded cost cannot blow up, it saturates instead), or when
-    ``learning_rate * weight_decay >= 1`` (each step would push every weight past zero). The network then keeps the last good
-    parameters, saved every ``CHECK_EVERY`` steps.
+    a :class:`DivergenceWarning` and ``history.diverged`` set when it goes wrong
+    (see :mod:`backprop.divergence`): a step's cost blows up, a parameter stops
+    being finite or grows beyond ``PARAMETER_LIMIT``, the outputs are stuck
+    (a sigmoid network's bounded cost cannot blow up: it saturates instead), or
+    ``learning_rate * weight_decay >= 1`` (each step would push every weight past
+    zero). The network then keeps the last good parameters, checked and saved
+    every ``CHECK_EVERY`` steps; ``history.kept_steps`` says when they were saved.
     """
     run = _checked_settings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
                             seed=seed, lr_decay=lr_decay, weight_decay=weight_decay,
@@ -157,7 +150,7 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
     try:
         with threadpool_limits(limits=1, user_api="blas"), bar:
             _run_epochs(net, params, data, run, history, bar, per_example)
-    except _Diverged as stop:
+    except Diverged as stop:
         params.restore()
         history.diverged, history.kept_steps = True, params.saved_step
         warnings.warn(str(stop), DivergenceWarning, stacklevel=2)
@@ -201,81 +194,67 @@ def _checked_data(net: Network, X, labels, test_data, dtype: np.dtype) -> tuple:
 
 def _run_epochs(net: Network, params: FlatParameters, data: tuple, run: dict,
                 history: History, bar, per_example: bool) -> None:
-    """The training loop: shuffle, then for each batch one forward pass, one check, one step."""
+    """The training loop: shuffle; for each batch a forward pass, then one step."""
     X, T, train_labels, test = data
     rng = np.random.default_rng(run["seed"])
-    size, callback = run["batch_size"], run["callback"]
+    size, callback, costs, step = run["batch_size"], run["callback"], StepCosts(net, len(X)), 0
     for epoch in range(run["epochs"]):
         rate = learning_rate_at(epoch, run["learning_rate"], run["lr_decay"])
         history.learning_rates.append(rate)
-        _check_weight_decay(rate, run["weight_decay"], epoch)
+        check_weight_decay(rate, run["weight_decay"], epoch)
         weight_factor = 1.0 - rate * run["weight_decay"]
         started = time.perf_counter()
         order = rng.permutation(X.shape[0])      # the same order as shuffled_batches
-        T_epoch = np.take(T, order, axis=0)      # small: one gather per epoch
+        costs.start_epoch(np.take(T, order, axis=0))
         for start in range(0, X.shape[0], size):
             # Images are gathered batch by batch: a whole shuffled copy (188 MB for
             # MNIST in float32) measured slower, as it leaves the cache before use.
-            Xb, Tb = X[order[start:start + size]], T_epoch[start:start + size]
+            Xb, Tb = X[order[start:start + size]], costs.targets[start:start + size]
             fwd = net._forward(Xb)
-            cost = float(np.sum(net.cost_function.per_example(fwd.activations[-1], Tb))) / Tb.shape[0]
-            _check_step(net, params, history, (fwd, Tb, cost), epoch, rate)
+            costs.record(start, fwd.activations[-1])
+            if callback is not None or step % CHECK_EVERY == 0:
+                _settle_costs(costs, start + Tb.shape[0], history, epoch, rate)
+            if step % CHECK_EVERY == 0:
+                _check_and_save(net, params, (fwd, Tb), history, epoch, rate)
             if per_example:
                 per_example_change(net, Xb, Tb, rate, params)
             else:
                 vectorised_change(net, fwd, Tb, rate, params)
             params.apply_change(weight_factor)
-            history.step_costs.append(cost)
+            step += 1
             if callback is not None:
-                callback(len(history.step_costs), cost, net)
+                callback(step, history.step_costs[-1], net)
                 params.follow_network()
-            if len(history.step_costs) % CHECK_EVERY == 0:
+            if step % CHECK_EVERY == 0:
                 bar.update(CHECK_EVERY)
+        _settle_costs(costs, X.shape[0], history, epoch, rate)
         history.epoch_seconds.append(time.perf_counter() - started)
-        _check_parameters(params, epoch, len(history.step_costs), rate)
+        check_size(params.largest(), epoch, step, rate)
         _score_epoch(net, history, X, train_labels, test, bar)
 
 
-def _check_step(net: Network, params: FlatParameters, history: History, batch: tuple,
-                epoch: int, rate: float) -> None:
-    """Before a step: stop if its cost blew up; every ``CHECK_EVERY`` steps also check
-    that the outputs are not stuck and the parameters not too large (their cost was
-    just measured), and save them as the last good ones."""
-    fwd, T, cost = batch
-    step = len(history.step_costs)
-    first_cost = history.step_costs[0] if history.step_costs else cost
-    if has_diverged(cost, first_cost):
-        raise _Diverged(_divergence_message(
-            epoch, step + 1, f"the cost jumped to {cost:.4g}", rate))
-    if step % CHECK_EVERY == 0:
-        if outputs_stuck(net, fwd, T, cost):
-            raise _Diverged(_divergence_message(
-                epoch, step + 1, f"the outputs are saturated at wrong values (cost {cost:.3g}, "
-                f"every output error term below {STUCK_ERROR:g}), so no nudge reaches them", rate))
-        _check_parameters(params, epoch, step, rate)
-        params.save(step)
+def _settle_costs(costs: StepCosts, stop: int, history: History, epoch: int,
+                  rate: float) -> None:
+    """Work out the costs of the steps taken since the last settling; stop on a blow-up."""
+    for cost in costs.settle(stop):
+        first_cost = history.step_costs[0] if history.step_costs else cost
+        check_cost(cost, first_cost, epoch, len(history.step_costs) + 1, rate)
+        history.step_costs.append(cost)
 
 
-def _check_parameters(params: FlatParameters, epoch: int, step: int, rate: float) -> None:
-    if too_large(params.largest()):
-        raise _Diverged(_divergence_message(
-            epoch, step, f"a parameter reached {params.largest():.3g} (the limit is "
-            f"{PARAMETER_LIMIT:g}; the outputs of such a network are stuck)", rate))
-
-
-def _check_weight_decay(rate: float, weight_decay: float, epoch: int) -> None:
-    if rate * weight_decay >= 1.0:
-        raise _Diverged(
-            f"training diverged before epoch {epoch + 1}: the weight decay {weight_decay:g} "
-            f"times the learning rate {rate:g} is {rate * weight_decay:g} >= 1, so each step "
-            "would push every weight past zero. Use a weight decay below 1 / learning rate; "
-            "the network keeps its parameters from before that epoch.")
-
-
-def _divergence_message(epoch: int, step: int, what: str, rate: float) -> str:
-    return (f"training diverged in epoch {epoch + 1}, step {step}: {what}. The learning rate "
-            f"{rate:g} is too large; the network keeps the last good parameters, saved "
-            f"every {CHECK_EVERY} steps.")
+def _check_and_save(net: Network, params: FlatParameters, batch: tuple, history: History,
+                    epoch: int, rate: float) -> None:
+    """Before a step whose cost is known: check its outputs and the parameters' size,
+    then save the parameters as the last good ones. A step that fails is not taken,
+    so its cost leaves the history again."""
+    step = len(history.step_costs) - 1
+    try:
+        check_outputs(net, *batch, history.step_costs[-1], epoch, step + 1, rate)
+        check_size(params.largest(), epoch, step, rate)
+    except Diverged:
+        history.step_costs.pop()
+        raise
+    params.save(step)
 
 
 def _score_epoch(net: Network, history: History, X: np.ndarray, train_labels: np.ndarray,
