@@ -2,83 +2,76 @@
 
 Run from the repository root with MNIST available:
 
-    BACKPROP_DATA_DIR=../shared/data/mnist python benchmarks/benchmark.py [--quick]
+    BACKPROP_DATA_DIR=../shared/data/mnist python -m benchmarks.benchmark [--quick]
 
-Prints seconds per epoch over the 60,000 training images (median of several
-epochs) for the vectorised pass and the one-example-at-a-time teaching loop,
-the test accuracy of the training recipes the book uses, and widget redraw times.
+Prints seconds per epoch of the package's ``train``, the one-example-at-a-time
+teaching loop, a PyTorch CPU loop and a JAX epoch fused with ``lax.scan`` (the
+last two only if ``requirements-bench.txt`` is installed), with their ratios;
+the time and test accuracy of several seeds of each training recipe the book
+uses, trained in parallel; each chapter's execution time and peak memory; and
+widget redraw times. On a machine shared with other work, run it a few times.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
-
-import os
 
 import numpy as np
 from threadpoolctl import threadpool_info
 
 import backprop as bp
+from backprop import recipes
 
 
-def epoch_seconds(X, y, batch_size: int, dtype, per_example: bool, epochs: int) -> float:
-    """Median seconds per epoch of plain mini-batch SGD (accuracy scoring not included)."""
-    net = bp.Network(seed=0, dtype=dtype)
-    history = bp.train(net, X, y, epochs=epochs, learning_rate=3.0, batch_size=batch_size,
-                       progress=False, per_example=per_example)
-    return statistics.median(history.epoch_seconds)
-
-
-def speed_table(X, y, quick: bool) -> None:
-    print("\n== Seconds per epoch (60,000 images, median) ==")
-    print(f"{'gradient':<13}{'dtype':<9}{'batch 10':>10}{'batch 100':>11}")
-    results = {}
-    for per_example in (False, True):
-        for dtype in (np.float64, np.float32):
-            epochs = 1 if (per_example and quick) else (3 if per_example else 5)
-            row = [epoch_seconds(X, y, b, dtype, per_example, epochs) for b in (10, 100)]
-            results[per_example, np.dtype(dtype).name] = row
-            name = "per-example" if per_example else "vectorised"
-            print(f"{name:<13}{np.dtype(dtype).name:<9}{row[0]:>10.3f}{row[1]:>11.3f}")
-    for dtype in ("float64", "float32"):
-        ratio = results[True, dtype][0] / results[False, dtype][0]
-        print(f"batch 10, {dtype}: vectorised is {ratio:.1f}x faster than the per-example loop")
-
-
-def recipe_table() -> None:
-    try:
-        from backprop import recipes
-    except ImportError:
-        print("\n(no training recipes yet: backprop.recipes is missing)")
-        return
-    print("\n== Test accuracy of the book's recipes (784-16-16-10, 10,000 test images) ==")
+def seed_table(n_seeds: int, data: tuple, **changes) -> None:
+    """Train ``n_seeds`` seeds of every recipe with ``recipes.train_seeds``; print the
+    wall time and the test accuracy's mean and spread."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"\n== {n_seeds} seeds of each recipe, trained in parallel on {cores} cores ==")
+    total = 0.0
     for name in recipes.RECIPES:
         started = time.perf_counter()
-        net, history = recipes.train_digit_recogniser(name, progress=False)
+        runs = recipes.train_seeds(name, range(n_seeds), *data, **changes)
         seconds = time.perf_counter() - started
-        print(f"{name:<10} test accuracy {history.test_accuracy[-1]:.4f}  "
-              f"training {sum(history.epoch_seconds):.1f} s ({seconds:.1f} s with scoring)  "
-              f"{recipes.RECIPES[name]}")
+        total += seconds
+        accuracies = [history.test_accuracy[-1] for _, history in runs]
+        print(f"{name:<8} {seconds:6.1f} s   test accuracy {statistics.mean(accuracies):.2%} "
+              f"+- {statistics.stdev(accuracies) if n_seeds > 1 else 0:.2%}   "
+              f"{recipes.recipe_settings(name, **changes)}")
+    print(f"{'all':<8} {total:6.1f} s")
+
+
+def blas_kernels() -> str:
+    kernels = [f"{i['internal_api']} {i.get('version', '')} {i.get('architecture', '?')}"
+               for i in threadpool_info() if i.get("user_api") == "blas"]
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return (", ".join(kernels) or "unknown") + (
+        f" (forced by OPENBLAS_CORETYPE={forced})" if forced else "")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["speed", "recipes", "widgets"])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and epochs")
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["speed", "seeds", "chapters", "widgets"])
+    parser.add_argument("--chapters", nargs="*", default=None,
+                        help="only these chapters, e.g. 06 07 (default: all)")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per recipe")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
-    kernels = [f"{i['internal_api']} {i.get('architecture', '?')}" for i in threadpool_info()
-               if i.get("user_api") == "blas"]
-    forced = os.environ.get("OPENBLAS_CORETYPE")
-    print(f"BLAS: {', '.join(kernels) or 'unknown'}"
-          + (f" (forced by OPENBLAS_CORETYPE={forced})" if forced else ""))
-    (X, y), _ = bp.load_mnist(progress=False)
+    print(f"BLAS: {blas_kernels()}")
+    (X, y), test = bp.load_mnist(dtype=np.float32, progress=False)
     if "speed" not in args.skip:
-        speed_table(X, y, args.quick)
-    if "recipes" not in args.skip:
-        recipe_table()
+        from benchmarks.speed import speed_table
+        speed_table(X, y, rounds=1 if args.quick else 3, epochs=2 if args.quick else 3)
+    if "seeds" not in args.skip:
+        seed_table(args.seeds, ((X, y), test), **({"epochs": 2} if args.quick else {}))
+    if "chapters" not in args.skip:
+        from benchmarks.chapter_times import chapter_table
+        chapter_table(args.chapters)
     if "widgets" not in args.skip:
         try:
             from benchmarks.widget_latency import widget_table

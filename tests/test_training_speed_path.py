@@ -61,6 +61,16 @@ def test_per_example_path_gives_the_parameters_of_the_plain_loop(rng):
     np.testing.assert_allclose(fast.to_vector(), states[-1], rtol=1e-10, atol=1e-12)
 
 
+def test_a_callback_sees_the_same_costs_the_history_keeps(rng):
+    X, labels = rng.random((90, 784)), rng.integers(0, 10, 90)
+    seen = []
+    with_callback = bp.train(bp.Network(seed=0), X, labels, epochs=2, batch_size=4,
+                             progress=False, callback=lambda s, c, n: seen.append(c))
+    without = bp.train(bp.Network(seed=0), X, labels, epochs=2, batch_size=4, progress=False)
+    assert seen == with_callback.step_costs == without.step_costs
+    assert len(seen) == 2 * 23
+
+
 def test_network_keeps_its_own_arrays_and_they_are_updated(rng):
     X, labels = rng.random((40, 784)), rng.integers(0, 10, 40)
     net = bp.Network(seed=0)
