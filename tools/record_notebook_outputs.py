@@ -30,11 +30,18 @@ def is_checked(cell) -> bool:
 
 
 def text_outputs(cell) -> list[dict]:
-    """The outputs nbval compares (streams and plain text), without metadata."""
+    """The outputs nbval compares (streams and plain text), without metadata.
+
+    Consecutive pieces of one stream are joined: how a kernel splits its printing
+    into messages depends on timing, not on what the cell printed.
+    """
     kept = []
     for out in cell.get("outputs", []):
         if out.output_type == "stream":
-            kept.append({"output_type": "stream", "name": out.name, "text": out.text})
+            if kept and kept[-1]["output_type"] == "stream" and kept[-1]["name"] == out.name:
+                kept[-1]["text"] += out.text
+            else:
+                kept.append({"output_type": "stream", "name": out.name, "text": out.text})
         elif out.output_type in ("execute_result", "display_data") and "text/plain" in out.data:
             kept.append({"output_type": out.output_type, "data": {"text/plain": out.data["text/plain"]},
                          "metadata": {}, **({"execution_count": 1} if out.output_type == "execute_result" else {})})

@@ -1,0 +1,114 @@
+"""How fast the explorers respond, and how much data each one puts into a page.
+
+Builds every explorer as the chapters do (real MNIST, a briefly trained network),
+then for each one prints
+
+- Python: seconds to build it, the packed data size, and the time to set a control
+  trait from Python (all a live kernel does when a learner moves a control: the
+  redraw itself happens in the browser);
+- the browser (headless Chromium on a standalone page, the same module Jupyter and
+  the book run): the redraw time after every move of every control, median and max,
+  measured by the module with ``performance.now()``.
+
+Figures are printed, never asserted. Needs BACKPROP_DATA_DIR (or a cached MNIST),
+Debian's chromium and the playwright package::
+
+    BACKPROP_DATA_DIR=/path/to/mnist python -m benchmarks.explorer_latency
+"""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import backprop as bp
+from backprop import explorers
+
+MOVES = 20  # moves of each control
+JS_CONTROLS = """() => [...document.querySelectorAll('.bp-explorer [data-control]')]
+  .map((c, n) => ({n, name: c.dataset.control, usable: c.offsetParent !== null && !c.disabled,
+                   play: c.tagName === 'BUTTON'}))"""
+JS_MOVE = """(n) => {
+  const c = document.querySelectorAll('.bp-explorer [data-control]')[n];
+  if (c.tagName === 'SELECT') { c.selectedIndex = (c.selectedIndex + 1) % c.options.length;
+                                c.dispatchEvent(new Event('change')); }
+  else if (c.type === 'range') { const v = Number(c.value) + 1;
+    c.value = v <= Number(c.max) ? v : c.min; c.dispatchEvent(new Event('input')); }
+  else { c.click(); }
+  const times = window.__explorerDrawMs || [];
+  window.__explorerDrawMs = [];
+  return times;
+}"""
+
+
+def chapter_explorers() -> dict:
+    """name -> (a builder of) each explorer, on the data the chapters use."""
+    (X, y), (X_test, y_test) = bp.load_mnist(progress=False)
+    untrained, trained = bp.Network(seed=0), bp.Network(seed=0)
+    bp.train(trained, X[:10000], y[:10000], epochs=3, learning_rate=3.0, seed=0, progress=False)
+    nets = {"untrained": untrained, "trained": trained}
+    return {
+        "whole network (ch4)": lambda: explorers.NetworkExplorer(
+            nets, X[:8], y[:8], max_step=3, average_over=(X[:500], y[:500])),
+        "sensitivities (ch2)": lambda: explorers.SensitivityExplorer(trained, X[:500], y[:500]),
+        "nudges vs Hebb (ch3)": lambda: explorers.NudgeExplorer(untrained, X[:8], y[:8]),
+        "backward stepper (ch4)": lambda: explorers.StepperExplorer(untrained, X[:8], y[:8]),
+        "SGD walks (ch6)": lambda: explorers.SGDExplorer(
+            explorers.sgd_problems(trained, X[:1000], y[:1000])),
+    }
+
+
+def python_side(build) -> tuple[object, float, float]:
+    """The explorer, seconds to build it, and the median seconds of one trait change."""
+    start = time.perf_counter()
+    explorer = build()
+    built = time.perf_counter() - start
+    name = next(n for n in ("example", "a", "problem", "step") if explorer.has_trait(n))
+    values = [getattr(explorer, name)] * 50
+    start = time.perf_counter()
+    for value in values:
+        setattr(explorer, name, value)
+    return explorer, built, (time.perf_counter() - start) / len(values)
+
+
+def browser_side(page, path: Path) -> dict:
+    """Redraw times (ms) per control after MOVES moves each."""
+    page.goto(path.as_uri())
+    page.wait_for_function("document.documentElement.dataset.explorers !== undefined")
+    times: dict[str, list[float]] = {}
+    for control in page.evaluate(JS_CONTROLS):
+        if not control["usable"] or control["play"]:
+            continue
+        for _ in range(MOVES):
+            times.setdefault(control["name"], []).extend(page.evaluate(JS_MOVE, control["n"]))
+            page.wait_for_timeout(5)
+    return times
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    folder = Path(tempfile.mkdtemp(prefix="explorer_latency_"))
+    print(f"{'explorer':24} {'build s':>8} {'data KB':>8} {'trait ms':>9}   browser redraw, ms")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        every = []
+        for name, build in chapter_explorers().items():
+            explorer, built, trait = python_side(build)
+            path = explorers.save_html([explorer], folder / "page.html", name)
+            times = browser_side(page, path)
+            every += [t for ts in times.values() for t in ts]
+            per_control = ", ".join(f"{c} {statistics.median(ts):.1f}/{max(ts):.1f}"
+                                    for c, ts in times.items() if ts)
+            print(f"{name:24} {built:8.2f} {explorer.data_bytes() / 1e3:8.0f} "
+                  f"{trait * 1e3:9.3f}   median/max per control: {per_control}")
+        browser.close()
+    print(f"all controls: {len(every)} redraws, median {statistics.median(every):.1f} ms, "
+          f"max {max(every):.1f} ms (goal: median <= 16, max <= 50)")
+
+
+if __name__ == "__main__":
+    main()
