@@ -74,6 +74,7 @@ function render({ model, el }) {
   const pad = canvas(el, NW, NH);
   el.appendChild(message);
 
+  let drawn = {};
   function draw() {
     const i = model.get("example"), l = model.get("layer"), label = data.labels[i];
     const j = Math.min(model.get("neuron"), sizes[l] - 1);
@@ -81,6 +82,7 @@ function render({ model, el }) {
     neuron.value = j;
     const f = fieldsOf(packed, i), W = packed[`W${l}`];
     const push = f[`push${l}`], before = f[`a${l - 1}`], p = push[j];
+    drawn = { push: p, before, weightsRow: row(W, j), activity: f[`a${l}`][j], desired: f.desired };
     const ctx = pad.ctx;
     clear(pad);
 
@@ -148,6 +150,13 @@ function render({ model, el }) {
     if (model.get("neuron") > most) setTrait(model, "neuron", most);
   });
   redrawOn(model, ["example", "layer", "neuron"], el, draw);
+  // For the browser tests: the avenues and row j of both updates, as just drawn.
+  el.backprop = { drawn: () => ({
+    desired: Array.from(drawn.desired), bias: drawn.push,
+    weights: Array.from(drawn.before, (v) => drawn.push * v),
+    previous_activations: Array.from(drawn.weightsRow, (v) => drawn.push * v),
+    hebbian_row: Array.from(drawn.before, (v) => drawn.activity * v),
+  }) };
   return () => {};
 }
 

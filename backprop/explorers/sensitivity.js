@@ -67,6 +67,7 @@ function render({ model, el }) {
   const pad = canvas(el, SW, SH);
   el.appendChild(message);
 
+  let drawn = {};
   function draw() {
     const a = model.get("a"), b = model.get("b"), i = model.get("wiggle"), w = wiggles[i];
     const ctx = pad.ctx;
@@ -96,6 +97,7 @@ function render({ model, el }) {
 
     // Bars: both changes at this wiggle, and how many times more A moves the cost.
     const measured = [rowA[i], rowB[i]], predicted = [slopes[a] * w, slopes[b] * w];
+    drawn = { wiggle: w, measured, predicted };
     // Bars on their own scale (the largest of the four), each with its value.
     const four = [measured[0], predicted[0], measured[1], predicted[1]];
     const barLimit = 1.25 * largest([four]);
@@ -112,6 +114,7 @@ function render({ model, el }) {
   }
 
   redrawOn(model, ["a", "b", "wiggle"], el, draw);
+  el.backprop = { drawn: () => drawn };  // for the browser tests: the numbers just drawn
   return () => {};
 }
 

@@ -40,7 +40,7 @@ function render({ model, el }) {
 
   const message = captionAndMessage(el, model);
   const bar = controlRow(el);
-  choice(bar, model, "problem", "cost", data.problems.map((p) => [p.name, p.name]));
+  if (data.problems.length > 1) choice(bar, model, "problem", "cost", data.problems.map((p) => [p.name, p.name]));
   choice(bar, model, "batch_size", "batch size", data.batch_sizes.map((b) => [b, b ? String(b) : "all"]));
   const rateSlider = slider(bar, model, "rate", "learning rate", 0, 1, (r) => short(problems[model.get("problem")].rates[r]));
   slider(bar, model, "seed", "seed", 0, data.seeds - 1);
@@ -88,9 +88,11 @@ function render({ model, el }) {
     polyline(ctx, xs, ys, count - 1, costs, colour, { width: 2 });
     if (count > 1) dot(ctx, costs.x(xs[count - 2]), costs.y(ys[count - 2]), colour, 4);
     ctx.restore();
+    drawn[colour === GD_COLOUR ? "gd" : "sgd"] = rows.subarray(0, 3 * count);
     return diverged > 0 && diverged <= steps ? diverged : -1;
   }
 
+  let drawn = {};
   function draw() {
     const p = problems[model.get("problem")], steps = model.get("steps"), seed = model.get("seed");
     const batchChoice = model.get("batch_size"), b = data.batch_sizes.indexOf(batchChoice);
@@ -111,6 +113,7 @@ function render({ model, el }) {
     const sgdBatch = batchChoice && batchChoice < n ? batchChoice : n;
     const gdStop = drawWalk(ctx, p, walkRows(p, "gd", rate, 0, 0, length), steps, n,
                             p.gd_diverged[rate], GD_COLOUR, surface, costs);
+    if (sgdBatch === n) drawn.sgd = drawn.gd;
     const sgdStop = sgdBatch === n ? gdStop
       : drawWalk(ctx, p, walkRows(p, "sgd", rate, b, seed, length), steps, sgdBatch,
                  p.sgd_diverged[rate][b][seed], SGD_COLOUR, surface, costs);
@@ -138,6 +141,9 @@ function render({ model, el }) {
   // A new problem starts at its usual learning rate (Python does the same when told).
   model.on("change:problem", () => setTrait(model, "rate", problems[model.get("problem")].usual));
   redrawOn(model, ["problem", "batch_size", "rate", "seed", "steps"], el, draw);
+  // For the browser tests: both walks as drawn, [x, y, cost] per point, and the message.
+  el.backprop = { drawn: () => ({ gd: Array.from(drawn.gd), sgd: Array.from(drawn.sgd),
+                                  message: message.textContent }) };
   return () => stop();
 }
 

@@ -56,6 +56,7 @@ function render({ model, el }) {
     }
   }
 
+  let drawn = {};
   function draw() {
     const i = model.get("example"), step = model.get("step"), reachedFrom = depth - step;
     const ctx = pad.ctx;
@@ -65,6 +66,7 @@ function render({ model, el }) {
     ctx.fillRect(COL_X[reachedFrom] - 10, 24, COL_W + 20, TH - 70);
     for (let l = 1; l <= depth; l++) text(ctx, "\u2190", COL_X[l] - 25, 40, { colour: FAINT, size: 18 });
     drawPixels(ctx, i, reachedFrom === 0);
+    drawn = { example: i, reachedFrom };
     for (let l = 1; l <= depth; l++) drawLayer(ctx, l, i, l >= reachedFrom);
     text(ctx, note(reachedFrom, row(packed.gaps, i)), 20, TH - 26, { size: 13 });
     text(ctx, "Blue: wished up, red: wished down. Each layer keeps one scale for every image.",
@@ -81,6 +83,9 @@ function render({ model, el }) {
   }
 
   redrawOn(model, ["example", "step"], el, draw);
+  // For the browser tests: each reached layer's wishes as drawn ({layer: [...]}).
+  el.backprop = { drawn: () => Object.fromEntries([...Array(depth + 1).keys()]
+    .filter((l) => l >= drawn.reachedFrom).map((l) => [l, Array.from(row(packed[`wish${l}`], drawn.example))])) };
   return () => {};
 }
 

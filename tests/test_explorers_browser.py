@@ -1,0 +1,134 @@
+"""The chapter 2-6 explorers in a real browser, as a reader of the static book meets them.
+
+One standalone page (no kernel, no network) holds the four explorers. Headless
+Chromium moves every control and checks that the drawing changes with no console
+error, then moves controls to chosen values and compares the numbers the module
+drew with :meth:`shown` of the same explorer set to the same values in Python.
+Skipped when Chromium or Playwright is missing.
+"""
+import importlib.util
+import shutil
+
+import numpy as np
+import pytest
+
+import backprop as bp
+from backprop import descent
+from backprop.explorers import (NudgeExplorer, SensitivityExplorer, SGDExplorer,
+                                StepperExplorer, save_html)
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("playwright") is None or not shutil.which(CHROMIUM),
+    reason="needs the playwright package and Debian's chromium")
+
+ORDER = ("sensitivity", "nudges", "stepper", "sgd")
+JS_CANVAS = "(k) => document.querySelectorAll('.bp-explorer')[k].querySelector('canvas').toDataURL()"
+JS_DRAWN = "(k) => document.querySelectorAll('.bp-explorer')[k].backprop.drawn()"
+JS_MOVE = """([k, name]) => {
+  const c = document.querySelectorAll('.bp-explorer')[k].querySelector(`[data-control="${name}"]`);
+  if (c.tagName === 'SELECT') { c.selectedIndex = (c.selectedIndex + 1) % c.options.length;
+                                c.dispatchEvent(new Event('change')); }
+  else if (c.type === 'range') { c.value = Number(c.value) < Number(c.max) ? Number(c.value) + 1 : c.min;
+                                 c.dispatchEvent(new Event('input')); }
+  else { c.click(); }
+}"""
+JS_SET = """([k, name, value]) => {
+  const c = document.querySelectorAll('.bp-explorer')[k].querySelector(`[data-control="${name}"]`);
+  c.value = String(value);
+  c.dispatchEvent(new Event(c.tagName === 'SELECT' ? 'change' : 'input'));
+}"""
+
+
+@pytest.fixture(scope="module")
+def explorers():
+    rng = np.random.default_rng(7)
+    X = rng.random((40, 784)) * (rng.random((40, 784)) < 0.25)
+    y = np.arange(40) % 10
+    net = bp.Network(seed=1)
+    problems = {"line": (descent.LineFit(n_examples=300, seed=2), (0.03, 3.0, 0.3))}
+    return {"sensitivity": SensitivityExplorer(net, X, y, points=21),
+            "nudges": NudgeExplorer(net, X[:5], y[:5]),
+            "stepper": StepperExplorer(net, X[:5], y[:5]),
+            "sgd": SGDExplorer(problems, max_steps=40, grid_points=21, rates_per_decade=3, seeds=2)}
+
+
+@pytest.fixture(scope="module")
+def page(explorers, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    path = save_html([explorers[name] for name in ORDER], tmp_path_factory.mktemp("page") / "x.html")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        tab = browser.new_page(viewport={"width": 1100, "height": 900})
+        tab.problems = []
+        tab.on("console", lambda m: tab.problems.append(m.text) if m.type in ("error", "warning") else None)
+        tab.on("pageerror", lambda e: tab.problems.append(str(e)))
+        tab.on("request", lambda r: None if r.url.startswith(("file:", "blob:", "data:"))
+               else tab.problems.append(f"request {r.url}"))
+        tab.goto(path.as_uri())
+        tab.wait_for_function("document.documentElement.dataset.explorers === '4'", timeout=15000)
+        yield tab
+        browser.close()
+
+
+def set_both(page, explorer, k, **values):
+    """Set controls in the page (through its inputs) and the same traits in Python."""
+    for name, value in values.items():
+        page.evaluate(JS_SET, [k, name, value])
+        setattr(explorer, name, value)
+    return page.evaluate(JS_DRAWN, k), explorer.shown()
+
+
+def test_every_control_changes_the_drawing_with_no_console_error(page):
+    for k, name in enumerate(ORDER):
+        controls = page.evaluate(
+            "(k) => [...document.querySelectorAll('.bp-explorer')[k].querySelectorAll('[data-control]')]"
+            ".map(c => c.dataset.control)", k)
+        assert controls, f"{name} shows no controls"
+        for control in controls:
+            before = page.evaluate(JS_CANVAS, k)
+            page.evaluate(JS_MOVE, [k, control])
+            assert page.evaluate(JS_CANVAS, k) != before, f"{name}: moving {control} changed nothing"
+    page.evaluate("() => document.querySelector('[data-control=play]').click()")  # pause
+    assert page.problems == []
+
+
+def test_sensitivity_page_draws_the_measured_and_predicted_changes(page, explorers):
+    drawn, shown = set_both(page, explorers["sensitivity"], 0, a=3, b=9, wiggle=17)
+    assert drawn["wiggle"] == pytest.approx(shown["wiggle"], rel=1e-6)
+    assert np.allclose(drawn["measured"], shown["measured"], rtol=1e-6)
+    assert np.allclose(drawn["predicted"], shown["predicted"], rtol=1e-5)
+
+
+@pytest.mark.parametrize("layer", [3, 2, 1])
+def test_nudge_page_draws_the_avenues_python_computes(page, explorers, layer):
+    drawn, shown = set_both(page, explorers["nudges"], 1, example=2, layer=layer, neuron=5)
+    for name in ("desired", "weights", "previous_activations"):
+        assert np.allclose(drawn[name], shown["desired_nudges" if name == "desired" else name],
+                           rtol=1e-5, atol=1e-9), name
+    assert drawn["bias"] == pytest.approx(shown["bias"], rel=1e-6)
+    assert np.allclose(drawn["hebbian_row"], shown["hebbian_update"][5], rtol=1e-5, atol=1e-9)
+
+
+def test_stepper_page_reveals_the_layers_python_reached(page, explorers):
+    for step in (0, 3):
+        drawn, shown = set_both(page, explorers["stepper"], 2, example=4, step=step)
+        assert sorted(int(l) for l in drawn) == sorted(shown["reached"])
+        for l in shown["reached"]:
+            assert np.allclose(drawn[str(l)], shown["layers"][l]["wishes"], rtol=1e-6, atol=1e-12)
+
+
+def test_sgd_page_draws_the_walks_and_says_when_one_diverges(page, explorers):
+    sgd = explorers["sgd"]
+    drawn, shown = set_both(page, sgd, 3, batch_size=10, seed=1, rate=2, steps=25)
+    for walk in ("gd", "sgd"):
+        rows = np.array(drawn[walk]).reshape(-1, 3)
+        assert np.allclose(rows[:, :2], shown[walk]["params"], rtol=1e-6)
+        assert np.allclose(rows[:, 2], shown[walk]["costs"], rtol=1e-6)
+    assert drawn["message"] == ""
+    top = sgd.data["problems"][0]["rates"]["shape"][0] - 1
+    drawn, shown = set_both(page, sgd, 3, rate=top, steps=40)
+    assert shown["gd"]["diverged_at"] is not None
+    assert f"diverged at step {shown['gd']['diverged_at']}" in drawn["message"]
+    assert len(drawn["gd"]) == 3 * len(shown["gd"]["params"]) > 0
