@@ -46,6 +46,18 @@ def recipe_settings(recipe: str = "lesson", **changes) -> dict:
     return {**RECIPES[recipe], **changes}
 
 
+def shortened(recipe: str, epochs: int, **changes) -> dict:
+    """Changes that give ``recipe`` only ``epochs`` epochs, its rate shrinking as far.
+
+    The learning rate of the last epoch stays about what it was in the full recipe:
+    ``lr_decay`` grows by the factor the epochs shrink. Pass the result on as
+    ``train_digit_recogniser(recipe, **shortened(recipe, 10))``.
+    """
+    full = recipe_settings(recipe)
+    epochs = positive_int(epochs, "epochs")
+    return {**changes, "epochs": epochs, "lr_decay": full["lr_decay"] * full["epochs"] / epochs}
+
+
 def train_digit_recogniser(recipe: str = "lesson", train_data: tuple | None = None,
                            test_data: tuple | None = None, progress: bool = False,
                            **changes) -> tuple[Network, History]:
@@ -195,8 +207,7 @@ def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str
         if n > len(X):
             raise ValueError(f"asked for {n} training examples; only {len(X)} available")
         epochs = max(1, round(steps * settings["batch_size"] / n))
-        decay = settings["lr_decay"] * settings["epochs"] / epochs
-        net, _ = train_digit_recogniser(recipe, (X[:n], labels[:n]), epochs=epochs, lr_decay=decay)
+        net, _ = train_digit_recogniser(recipe, (X[:n], labels[:n]), **shortened(recipe, epochs))
         results.append(accuracy(net, X_test, labels_test))
     return np.array(results)
 

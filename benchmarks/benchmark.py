@@ -26,13 +26,16 @@ import backprop as bp
 from backprop import recipes
 
 
-def seed_table(n_seeds: int, data: tuple, **changes) -> None:
-    """Train ``n_seeds`` seeds of every recipe with ``recipes.train_seeds``; print the
-    wall time and the test accuracy's mean and spread."""
+def seed_table(n_seeds: int, data: tuple, epochs: int | None = None) -> None:
+    """Train ``n_seeds`` seeds of every recipe with ``recipes.train_seeds`` (at full
+    length, or ``recipes.shortened`` to ``epochs``); print the wall time and the test
+    accuracy's mean and spread."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"\n== {n_seeds} seeds of each recipe, trained in parallel on {cores} cores ==")
+    length = "full length" if epochs is None else f"shortened to {epochs} epochs"
+    print(f"\n== {n_seeds} seeds of each recipe ({length}), in parallel on {cores} cores ==")
     total = 0.0
     for name in recipes.RECIPES:
+        changes = {} if epochs is None else recipes.shortened(name, epochs)
         started = time.perf_counter()
         runs = recipes.train_seeds(name, range(n_seeds), *data, **changes)
         seconds = time.perf_counter() - started
@@ -60,6 +63,9 @@ def main() -> None:
     parser.add_argument("--chapters", nargs="*", default=None,
                         help="only these chapters, e.g. 06 07 (default: all)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per recipe")
+    parser.add_argument("--seed-epochs", type=int, default=None,
+                        help="train the seeds this many epochs, the rate shrinking as far as "
+                             "in the full recipe (default: the recipes' full lengths)")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
     print(f"BLAS: {blas_kernels()}")
@@ -68,7 +74,7 @@ def main() -> None:
         from benchmarks.speed import speed_table
         speed_table(X, y, rounds=1 if args.quick else 3, epochs=2 if args.quick else 3)
     if "seeds" not in args.skip:
-        seed_table(args.seeds, ((X, y), test), **({"epochs": 2} if args.quick else {}))
+        seed_table(args.seeds, ((X, y), test), 2 if args.quick else args.seed_epochs)
     if "chapters" not in args.skip:
         from benchmarks.chapter_times import chapter_table
         chapter_table(args.chapters)

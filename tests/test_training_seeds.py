@@ -42,3 +42,12 @@ def test_bad_seed_lists_are_refused_before_any_training(seeds, changes, error, m
 def test_bad_worker_count_is_refused(small_data):
     with pytest.raises(ValueError, match="workers must be a positive whole number"):
         recipes.train_seeds("lesson", [0, 1], *small_data, workers=0)
+
+
+def test_shortened_recipe_keeps_how_far_the_rate_shrinks():
+    full = recipes.RECIPES["best"]
+    changes = recipes.shortened("best", 10, weight_decay=0.0)
+    assert changes["epochs"] == 10 and changes["weight_decay"] == 0.0
+    assert changes["lr_decay"] * 10 == pytest.approx(full["lr_decay"] * full["epochs"])
+    with pytest.raises(ValueError, match="epochs must be a positive whole number"):
+        recipes.shortened("best", 0)
