@@ -61,9 +61,11 @@ def test_sensitivity_shows_measured_and_predicted_changes_of_a_and_b(sensitivity
     assert (a, b) == (sensitivity.params[2][0], sensitivity.params[15][0])
     assert shown["wiggle"] == pytest.approx(np.linspace(-0.4, 0.4, 11)[8], **F32)
     for p, measured, predicted in zip((a, b), shown["measured"], shown["predicted"]):
-        assert measured == pytest.approx(lesson.measured_cost_change(net, *data, p, shown["wiggle"]), **F32)
-        assert predicted == pytest.approx(lesson.predicted_cost_change(g, p, shown["wiggle"]), **F32)
-    assert shown["ratio_predicted"] == pytest.approx(lesson.sensitivity(g, a) / lesson.sensitivity(g, b), rel=1e-5)
+        w = shown["wiggle"]
+        assert measured == pytest.approx(lesson.measured_cost_change(net, *data, p, w), **F32)
+        assert predicted == pytest.approx(lesson.predicted_cost_change(g, p, w), **F32)
+    ratio = lesson.sensitivity(g, a) / lesson.sensitivity(g, b)
+    assert shown["ratio_predicted"] == pytest.approx(ratio, rel=1e-5)
     assert shown["heat_layer"] == a.layer and close(shown["heat"], np.abs(g.weights[a.layer - 1]))
 
 
@@ -184,7 +186,8 @@ def test_each_step_back_adds_up_the_wishes_of_the_layer_after(stepper, net, data
     for layer in (2, 1, 0):
         summed = lesson.propagate_back(net.weights[layer], -deltas[layer][0])
         assert close(shown["layers"][layer]["wishes"], summed)
-    assert close(shown["pixel_wishes"], lesson.backward_steps(net, x, label)[-1].activation_nudges.reshape(28, 28))
+    pixels = lesson.backward_steps(net, x, label)[-1].activation_nudges
+    assert close(shown["pixel_wishes"], pixels.reshape(28, 28))
     with pytest.raises(traitlets.TraitError, match="step must be 0 to 3"):
         stepper.step = 4
 

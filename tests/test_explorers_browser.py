@@ -23,14 +23,17 @@ pytestmark = pytest.mark.skipif(
     reason="needs the playwright package and Debian's chromium")
 
 ORDER = ("sensitivity", "nudges", "stepper", "sgd")
-JS_CANVAS = "(k) => document.querySelectorAll('.bp-explorer')[k].querySelector('canvas').toDataURL()"
+JS_CANVAS = ("(k) => document.querySelectorAll('.bp-explorer')[k]"
+             ".querySelector('canvas').toDataURL()")
 JS_DRAWN = "(k) => document.querySelectorAll('.bp-explorer')[k].backprop.drawn()"
 JS_MOVE = """([k, name]) => {
   const c = document.querySelectorAll('.bp-explorer')[k].querySelector(`[data-control="${name}"]`);
   if (c.tagName === 'SELECT') { c.selectedIndex = (c.selectedIndex + 1) % c.options.length;
                                 c.dispatchEvent(new Event('change')); }
-  else if (c.type === 'range') { c.value = Number(c.value) < Number(c.max) ? Number(c.value) + 1 : c.min;
-                                 c.dispatchEvent(new Event('input')); }
+  else if (c.type === 'range') {
+    c.value = Number(c.value) < Number(c.max) ? Number(c.value) + 1 : c.min;
+    c.dispatchEvent(new Event('input'));
+  }
   else { c.click(); }
 }"""
 JS_SET = """([k, name, value]) => {
@@ -57,12 +60,14 @@ def explorers():
 def page(explorers, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
-    path = save_html([explorers[name] for name in ORDER], tmp_path_factory.mktemp("page") / "x.html")
+    folder = tmp_path_factory.mktemp("page")
+    path = save_html([explorers[name] for name in ORDER], folder / "explorers.html")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         tab = browser.new_page(viewport={"width": 1100, "height": 900})
         tab.problems = []
-        tab.on("console", lambda m: tab.problems.append(m.text) if m.type in ("error", "warning") else None)
+        tab.on("console", lambda m: tab.problems.append(m.text)
+               if m.type in ("error", "warning") else None)
         tab.on("pageerror", lambda e: tab.problems.append(str(e)))
         tab.on("request", lambda r: None if r.url.startswith(("file:", "blob:", "data:"))
                else tab.problems.append(f"request {r.url}"))
@@ -83,13 +88,15 @@ def set_both(page, explorer, k, **values):
 def test_every_control_changes_the_drawing_with_no_console_error(page):
     for k, name in enumerate(ORDER):
         controls = page.evaluate(
-            "(k) => [...document.querySelectorAll('.bp-explorer')[k].querySelectorAll('[data-control]')]"
+            "(k) => [...document.querySelectorAll('.bp-explorer')[k]"
+            ".querySelectorAll('[data-control]')]"
             ".map(c => c.dataset.control)", k)
         assert controls, f"{name} shows no controls"
         for control in controls:
             before = page.evaluate(JS_CANVAS, k)
             page.evaluate(JS_MOVE, [k, control])
-            assert page.evaluate(JS_CANVAS, k) != before, f"{name}: moving {control} changed nothing"
+            after = page.evaluate(JS_CANVAS, k)
+            assert after != before, f"{name}: moving {control} changed nothing"
     page.evaluate("() => document.querySelector('[data-control=play]').click()")  # pause
     assert page.problems == []
 

@@ -48,7 +48,8 @@ def checked_examples(net: Network, images, labels, most: int) -> tuple[np.ndarra
 def check_whole_numbers(**sizes) -> None:
     """Each ``name=(value, low, high)`` must be a whole number in ``[low, high]``."""
     for name, (value, low, high) in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        if not (whole and low <= value <= high):
             raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
 
 
@@ -65,7 +66,8 @@ def check_sgd_problems(problems) -> None:
                 isinstance(r, (int, float, np.number)) and not isinstance(r, bool) for r in rates)):
             raise ValueError(f"{where} must be (problem, (lowest, highest, usual) learning rate)")
         problem, (lowest, highest, usual) = entry
-        if not all(hasattr(problem, a) for a in ("cost", "gradient", "start", "extent", "n_examples", "names")):
+        needs = ("cost", "gradient", "start", "extent", "n_examples", "names")
+        if not all(hasattr(problem, a) for a in needs):
             raise ValueError(f"{where}: {type(problem).__name__} is not a two-parameter cost "
                              "(needs cost, gradient, start, extent, n_examples, names)")
         if not (np.all(np.isfinite([lowest, highest, usual])) and 0 < lowest <= usual <= highest):

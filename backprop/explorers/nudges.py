@@ -106,7 +106,8 @@ class NudgeExplorer(Explorer):
         self.data = {"labels": [int(d) for d in labels], "sizes": self._sizes,
                      **{name: pack(fields[name]) for name in SENT},
                      **{f"W{l}": pack(net.weights[l - 1]) for l in LAYERS},
-                     "desired": pack([lesson.desired_nudges(o, d) for o, d in zip(outputs, labels)]),
+                     "desired": pack([lesson.desired_nudges(o, d)
+                                      for o, d in zip(outputs, labels)]),
                      "similarity": pack(similarity), "agreement": pack(agreement),
                      "limits": drawing_limits(net, fields)}
         self.caption = ("Pick an image, a layer and a neuron: the three ways to raise it, and "
@@ -139,7 +140,8 @@ class NudgeExplorer(Explorer):
     def shown(self) -> dict:
         """Everything drawn for the current example, layer and neuron (as the page sees it)."""
         l, j, c = self.layer, self.neuron, LAYERS.index(self.layer)
-        before, push, weights = self._field(f"a{l - 1}"), self._field(f"push{l}"), unpack(self.data[f"W{l}"])
+        before, push = self._field(f"a{l - 1}"), self._field(f"push{l}")
+        weights = unpack(self.data[f"W{l}"])
         shown = {"example": self.example, "label": self.data["labels"][self.example],
                  "layer": l, "neuron": j, "outputs": self._field("a3"),
                  "desired_nudges": self._field("desired"), "push": float(push[j]),
@@ -150,7 +152,8 @@ class NudgeExplorer(Explorer):
                  "hebbian_update": np.outer(self._field(f"a{l}"), before),
                  "similarity": float(self._field("similarity")[c]),
                  "agreement": float(self._field("agreement")[c]),
-                 "wish": float(self._field(f"wish{l}")[j]), "slope": float(self._field(f"slope{l}")[j])}
+                 "wish": float(self._field(f"wish{l}")[j]),
+                 "slope": float(self._field(f"slope{l}")[j])}
         if l < 3:  # a hidden neuron's wish: the next layer's pushes sent back through its weights
             shown["wishes_from_next_layer"] = (self._field(f"push{l + 1}")
                                               * unpack(self.data[f"W{l + 1}"])[:, j])
