@@ -42,7 +42,10 @@ def as_inputs(X, n_inputs: int, dtype=np.float64, name: str = "X") -> np.ndarray
     (``n_inputs == 784``) holding whole numbers above 1 raise a
     :class:`PixelScaleWarning`: the network expects pixels as fractions 0-1.
     """
-    X = _as_array(X, name)
+    given, X = X, _as_array(X, name)
+    if X.ndim == 0:
+        raise ValueError(f"{name} must hold examples, shape (n, {n_inputs}) or ({n_inputs},); "
+                         f"got a single {type(given).__name__}")
     if X.ndim == 1:
         X = X[np.newaxis, :]
     if X.ndim != 2:
