@@ -17,7 +17,7 @@ from pathlib import Path
 COURSE = Path(__file__).resolve().parent
 sys.path.insert(0, str(COURSE))
 
-from grading.batch import DB, Options, grade_all, print_summary  # noqa: E402
+from grading.batch import DB, Options, check_configuration, grade_all, print_summary  # noqa: E402
 from grading.gradebook import reviews  # noqa: E402
 from grading.sandbox import sandbox_problem  # noqa: E402
 
@@ -39,6 +39,15 @@ def arguments(argv=None) -> argparse.Namespace:
     return args
 
 
+def share_mnist_cache() -> None:
+    """Fill backprop's cache of parsed MNIST and let the sandbox's user read it."""
+    from backprop import load_mnist
+    from backprop.data import cache_dir
+    load_mnist(progress=False)
+    for cached in cache_dir().glob("mnist-*.npz"):  # backprop writes it readable by its owner only
+        cached.chmod(0o644)
+
+
 def main(argv=None) -> int:
     """Grade (or report) and return the exit status."""
     args = arguments(argv)
@@ -46,14 +55,17 @@ def main(argv=None) -> int:
     if args.report:
         print_summary(reviews(DB, args.assignment), {}, 0.0)
         return 0
+    broken = check_configuration(COURSE)
+    if broken:
+        print(f"Refusing to grade: {broken}.", file=sys.stderr)
+        return 2
     problem = sandbox_problem()
     if problem and not args.unsafe_no_sandbox:
         print(f"Refusing to grade: {problem}.\nThe sandbox keeps student code away from the "
               "solutions, the gradebook and other students. Install bubblewrap, or pass "
               "--unsafe-no-sandbox to accept the risk.", file=sys.stderr)
         return 2
-    from backprop import load_mnist
-    load_mnist(progress=False)  # fills backprop's cache, which the sandbox reads
+    share_mnist_cache()
     grade_all(COURSE, args.assignment, args.student,
               Options(args.time_limit, unsandboxed=bool(problem) and args.unsafe_no_sandbox))
     return 0

@@ -3,14 +3,17 @@
 Each student is graded by its own ``nbgrader autograde --student`` process, so nothing a
 submission does (or a bug in one grading) stops the others. A grading that fails is
 marked failed in the gradebook (score 0, flagged, with the reason: never an earlier
-score) and its student gets a feedback page that says so. At the end the batch prints
+score) and its student gets a feedback page that says so. nbgrader's log of each
+student is kept in grading-logs/<assignment>/<student>.log. At the end the batch prints
 every score and lists the failed and flagged submissions with their reasons.
 """
 from __future__ import annotations
 
 import csv
 import html
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -33,10 +36,36 @@ class Options:
     unsandboxed: bool = False
 
 
-def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Run one nbgrader command in the course folder."""
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
-                          capture_output=True, text=True, timeout=timeout)
+def nbgrader(course: Path, *args: str, log: Path | None = None, timeout: float | None = None) -> int:
+    """Run one nbgrader command in the course folder, its output to ``log``; its exit status.
+
+    The command gets its own process group, killed whole at the timeout (-9 then).
+    """
+    log = log or Path(os.devnull)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        child = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course,
+                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            return child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            return -9
+
+
+def check_configuration(course: Path) -> str | None:
+    """Why nbgrader would not grade in the sandbox with this course's config (None if it would)."""
+    from traitlets.config.loader import PyFileConfigLoader
+    from .preprocessors import FlagForReview, SandboxedExecute
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    except Exception as error:  # noqa: BLE001 (nbgrader would go on with its defaults)
+        return f"nbgrader_config.py does not load ({type(error).__name__}: {error})"
+    steps = config.Autograde.get("autograde_preprocessors", [])
+    if SandboxedExecute not in steps or FlagForReview not in steps:
+        return "nbgrader_config.py does not set c.Autograde.autograde_preprocessors = autograde_preprocessors()"
+    return None
 
 
 def students(course: Path, assignment: str) -> list[str]:
@@ -71,14 +100,12 @@ def grade_one(course: Path, assignment: str, student: str, options: Options) -> 
     if options.unsandboxed:
         args.append("--SandboxedExecute.allow_unsandboxed=True")
     limit = 2 * (options.seconds or 300) + 180
-    try:
-        done = nbgrader(course, *args, timeout=limit)
-    except subprocess.TimeoutExpired:
-        reason = f"nbgrader did not finish within {limit} s"
-    else:
-        if done.returncode == 0:
-            return None
-        reason = failure_reason(done.stdout + done.stderr)
+    log = course / "grading-logs" / assignment / f"{student}.log"
+    status = nbgrader(course, *args, log=log, timeout=limit)
+    if status == 0:
+        return None
+    reason = (f"nbgrader did not finish within {limit} s" if status == -9
+              else failure_reason(log.read_text(errors="replace")))
     with_db = [mark_failed(DB, (name, assignment, student), first, reason)
                for name, first in notebooks(course, assignment).items()]
     if not any(with_db):
@@ -127,8 +154,9 @@ def print_summary(rows: list[Review], seconds: dict, wall: float) -> None:
 
 def give_feedback(course: Path, assignment: str, only: list[str]) -> None:
     """nbgrader's feedback pages: for these students, or (empty list) for everyone graded."""
+    log = course / "grading-logs" / assignment / "feedback.log"
     for args in ([["--student", s] for s in only] or [[]]):
-        nbgrader(course, "generate_feedback", assignment, *args, "--force")
+        nbgrader(course, "generate_feedback", assignment, *args, "--force", log=log)
 
 
 def grade_all(course: Path, assignment: str, only: list[str], options: Options) -> list[Review]:

@@ -199,6 +199,6 @@ class FlagForReview(NbGraderPreprocessor):
 def autograde_preprocessors() -> list:
     """nbgrader's autograde steps with Execute replaced and FlagForReview after SaveAutoGrades."""
     steps = [SandboxedExecute if step is Execute else step
-             for step in Autograde.class_traits()["autograde_preprocessors"].default_value]
+             for step in Autograde.class_traits()["autograde_preprocessors"].default()]
     at = steps.index(SaveAutoGrades) + 1
     return steps[:at] + [FlagForReview] + steps[at:]

@@ -149,7 +149,7 @@ def bwrap_command(argv: list[str], work: Path, limits: Limits,
     return ["bwrap", *namespace_options(), *system_mounts(), *python_mounts(),
             *data_mounts(data_dir, cache_dir), *ro_mount(SCRIPTS, INSIDE_SCRIPTS),
             "--proc", "/proc", "--dev", "/dev",
-            "--size", str(256 * 2**20), "--tmpfs", "/tmp",
+            "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/tmp",
             "--bind", str(work), INSIDE_WORK, "--chdir", INSIDE_WORK, *environment(),
             *user_switch(limits), *argv]
 

@@ -1,0 +1,143 @@
+"""A class of example submissions, honest and hostile, with the outcome each should get.
+
+``tests/test_coursework.py`` grades them all; an instructor can use them to try the
+grader on a new machine. Each submission is the student version with some solution
+cells replaced; ``solutions(reference, course)`` gives those cells' new sources from the
+reference solutions (``reference_solutions``) and the course folder's absolute path
+(which the hostile ones try to reach).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How a submission is made and what grading it should give."""
+
+    make: Callable[[dict, Path], dict]
+    score: float
+    status: str = "graded"                 # "graded", "flagged" or "failed"
+    reasons: tuple[str, ...] = field(default=())
+
+    def solutions(self, reference: dict, course: Path) -> dict:
+        """Solution cell sources by grade_id."""
+        return self.make(reference, course)
+
+
+def reference_solutions(source: Path) -> dict:
+    """The instructor's solution cells without their markers: what a perfect student writes."""
+    nb = nbformat.read(source, as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: MARKER.sub("", c.source)
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def with_cells(**cells: str) -> Callable[[dict, Path], dict]:
+    """The reference solutions with these cells replaced."""
+    return lambda reference, course: {**reference, **cells}
+
+
+def before_sigmoid(code: Callable[[Path], str]) -> Callable[[dict, Path], dict]:
+    """The reference solutions with top-level code put before the sigmoid solution."""
+    return lambda reference, course: {**reference,
+                                      "sigmoid": code(course) + "\n" + reference["sigmoid"]}
+
+
+HALF_RIGHT = with_cells(
+    one_hot="def one_hot(labels, n_classes=10):\n    return np.zeros((len(labels), n_classes))",
+    cost="def cost(outputs, labels):\n"
+         "    return np.sum((outputs - np.eye(outputs.shape[1])[labels]) ** 2, axis=1)",
+    accuracy="def accuracy(outputs, labels):\n"
+             "    return np.sum(np.argmax(outputs, axis=1) == labels)")
+RAISES = with_cells(feedforward="def feedforward(X, weights, biases):\n"
+                                "    raise RuntimeError('not finished')")
+LOOPS = with_cells(accuracy="def accuracy(outputs, labels):\n    while True:\n        pass")
+MEMORY_HOG = with_cells(
+    one_hot="def one_hot(labels, n_classes=10):\n"
+            "    spare = np.zeros(10**9)  # 8 GB\n"
+            "    return np.eye(n_classes)[labels] + spare[:1] * 0",
+    cost="def cost(outputs, labels):\n"
+         "    return np.mean(np.sum((outputs - np.eye(outputs.shape[1])[labels]) ** 2, axis=1))")
+KILLS_PARENT = before_sigmoid(lambda course: (
+    "import os, signal, subprocess\n"
+    "subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+    "os.kill(os.getppid(), signal.SIGKILL)"))
+READS_SOLUTIONS = before_sigmoid(lambda course: (
+    "import json\n"
+    f"for path in ['../../../source/a1_forward_cost/forward_cost.ipynb',\n"
+    f"             '{course}/source/a1_forward_cost/forward_cost.ipynb']:\n"
+    "    try:\n"
+    "        cells = json.load(open(path))['cells']\n"
+    "    except OSError as error:\n"
+    "        print(type(error).__name__, error)\n"
+    "        continue\n"
+    "    for cell in cells:\n"
+    "        print(''.join(cell['source']))\n"
+    "        if cell['cell_type'] == 'code' and 'BEGIN SOLUTION' in ''.join(cell['source']):\n"
+    "            exec(''.join(cell['source']))"))
+WRITES_GRADEBOOK = before_sigmoid(lambda course: (
+    "import sqlite3\n"
+    f"for path in ['../../../gradebook.db', '{course}/gradebook.db']:\n"
+    "    try:\n"
+    "        db = sqlite3.connect(path)\n"
+    "        db.execute('UPDATE grade SET manual_score = 100')\n"
+    "        db.commit()\n"
+    "    except sqlite3.Error as error:\n"
+    "        print('no gradebook at', path, error)"))
+MONKEYPATCHES = with_cells(
+    sigmoid="import ast\n"
+            "always = lambda *args, **kwargs: True\n"
+            "np.allclose = np.isclose = np.array_equal = np.all = always\n"
+            "class Swallow(ast.NodeTransformer):\n"
+            "    def visit_Module(self, node):\n"
+            "        handler = ast.ExceptHandler(type=None, name=None, body=[ast.Pass()])\n"
+            "        node.body = [ast.Try(body=node.body, handlers=[handler], orelse=[], finalbody=[])]\n"
+            "        return ast.fix_missing_locations(node)\n"
+            "get_ipython().ast_transformers.append(Swallow())\n"
+            "def sigmoid(z):\n    return z",
+    layer_forward="def layer_forward(A_prev, W, b):\n    return A_prev",
+    feedforward="def feedforward(X, weights, biases):\n    return X",
+    one_hot="def one_hot(labels, n_classes=10):\n    return labels",
+    cost="def cost(outputs, labels):\n    return 0.0",
+    accuracy="def accuracy(outputs, labels):\n    return 1.0")
+HARD_CODES = with_cells(
+    sigmoid="def sigmoid(z):\n    return np.full(np.shape(z), 0.5)",
+    layer_forward="def layer_forward(A_prev, W, b):\n    return np.full((len(A_prev), len(b)), 0.5)",
+    feedforward="def feedforward(X, weights, biases):\n    return np.full((len(X), 10), 0.5)",
+    one_hot="def one_hot(labels, n_classes=10):\n"
+            "    Y = np.zeros((2, 10))\n    Y[0, 3] = Y[1, 0] = 1\n    return Y",
+    cost="def cost(outputs, labels):\n    return 2.5 if np.allclose(outputs, 0.5) else 0.0",
+    accuracy="def accuracy(outputs, labels):\n    return 2 / 3")
+REDEFINES_TARGET = with_cells(
+    settings="EPOCHS = 1\nBATCH_SIZE = 10\nLEARNING_RATE = 0.001\nTARGET = 0.0")
+
+CLASS = {
+    "a1_forward_cost": {
+        "reference": Entry(with_cells(), 10),
+        "untouched": Entry(lambda reference, course: {}, 0),
+        "half_right": Entry(HALF_RIGHT, 6),
+        "raises": Entry(RAISES, 8),
+        "loops": Entry(LOOPS, 0, "failed", ("time limit",)),
+        "memory_hog": Entry(MEMORY_HOG, 9),
+        "kills_parent": Entry(KILLS_PARENT, 0, "failed", ("stopped abnormally",)),
+        "reads_solutions": Entry(READS_SOLUTIONS, 0, "flagged", ("imports json", "uses open")),
+        "writes_gradebook": Entry(WRITES_GRADEBOOK, 10, "flagged", ("imports sqlite3",)),
+        "monkeypatches": Entry(MONKEYPATCHES, 0, "flagged",
+                               ("changes np.allclose", "uses get_ipython",
+                                "passed in the notebook but fails")),
+        "hard_codes": Entry(HARD_CODES, 0),
+    },
+    "a2_backward": {"reference": Entry(with_cells(), 12)},
+    "a3_sgd": {
+        "reference": Entry(with_cells(), 10),
+        "redefines_target": Entry(REDEFINES_TARGET, 6, "flagged",
+                                  ("redefines the given name TARGET", "test_target_accuracy passed")),
+    },
+}
