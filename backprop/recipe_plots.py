@@ -60,12 +60,14 @@ def _limits(values: np.ndarray, margin: float = 0.1) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def draw_accuracy_bands(curves: dict, ax=None, percent: bool = True, colors=None) -> list:
+def draw_accuracy_bands(curves: dict, ax=None, percent: bool = True, colors=None,
+                        first_epoch: int = 1, legend: bool = True) -> list:
     """Accuracy after each epoch: every seed thin, the mean thick, a band of ±1 std.
 
     ``curves`` maps a label to an array (seeds x epochs), e.g. from
-    :func:`accuracy_curves`. The y-limits include every seed's every epoch, so no
-    run is cut off. Returns the artists made.
+    :func:`accuracy_curves`. Epochs from ``first_epoch`` on are drawn, and the
+    y-limits include every drawn epoch of every seed, so no run is cut off.
+    Returns the artists made.
     """
     if ax is None:
         ax = plt.subplots(figsize=(7, 4), layout="constrained")[1]
@@ -73,19 +75,20 @@ def draw_accuracy_bands(curves: dict, ax=None, percent: bool = True, colors=None
     scale = 100.0 if percent else 1.0
     artists, shown = [], []
     for (label, runs), color in zip(curves.items(), colors):
-        runs = scale * np.asarray(runs, dtype=np.float64)
-        epochs = np.arange(1, runs.shape[1] + 1)
+        runs = scale * np.asarray(runs, dtype=np.float64)[:, first_epoch - 1:]
+        epochs = np.arange(first_epoch, first_epoch + runs.shape[1])
         artists += ax.plot(epochs, runs.T, color=color, lw=0.6, alpha=0.35)
         mean = np.nanmean(runs, axis=0)
         std = np.nanstd(runs, axis=0, ddof=1) if runs.shape[0] > 1 else np.zeros_like(mean)
         artists.append(ax.fill_between(epochs, mean - std, mean + std, color=color,
                                        alpha=0.18, lw=0))
         artists += ax.plot(epochs, mean, color=color, lw=2,
-                           label=f"{label} (mean of {runs.shape[0]} seeds ± 1 std)")
+                           label=f"{label} (mean ± 1 std)")
         shown += [runs.ravel(), mean - std, mean + std]
     ax.set(xlabel="epoch", ylabel="accuracy (%)" if percent else "accuracy",
            ylim=_limits(np.concatenate(shown)))
-    ax.legend(fontsize=10)
+    if legend:
+        ax.legend(fontsize=10)
     return artists
 
 
@@ -113,7 +116,9 @@ def draw_final_accuracies(finals: dict, ax=None, percent: bool = True, colors=No
         artists.append(ax.errorbar(x + 0.18, s.mean, yerr=s.std, fmt="D", color=color,
                                    capsize=4, ms=6))
         artists.append(ax.annotate(f"{s.mean:.1f} ± {s.std:.1f}", (x + 0.26, s.mean),
-                                   va="center", fontsize=10, color=color))
+                                   va="center", fontsize=10, color=color, zorder=4,
+                                   bbox=dict(boxstyle="round,pad=0.15", fc="white",
+                                             ec="none")))
     ax.set(xticks=range(len(values)), xticklabels=list(finals), xlim=(-0.5, len(values) - 0.1),
            ylabel="final test accuracy (%)" if percent else "final test accuracy",
            ylim=_limits(np.concatenate(values), margin=0.15))

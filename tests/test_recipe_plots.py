@@ -46,6 +46,17 @@ def test_bands_keep_every_epoch_of_every_seed_inside_the_axes():
     plt.close(fig)
 
 
+def test_a_later_first_epoch_zooms_in_on_the_epochs_drawn():
+    runs = np.array([[0.60, 0.90, 0.94, 0.95], [0.70, 0.91, 0.93, 0.96]])
+    fig, ax = plt.subplots()
+    rp.draw_accuracy_bands({"a": runs}, ax, first_epoch=3, legend=False)
+    bottom, top = ax.get_ylim()
+    assert 90 < bottom < 93 and 96 < top < 97.5
+    mean = next(line for line in ax.lines if line.get_linewidth() == 2)
+    assert list(mean.get_xdata()) == [3, 4] and ax.get_legend() is None
+    plt.close(fig)
+
+
 def test_recipe_colours_are_never_blue_or_red():
     for color in rp.RECIPE_COLORS:
         r, g, b = mcolors.to_rgb(color)
