@@ -271,11 +271,13 @@ function plotAxes(ctx, box, [x0, x1], [y0, y1], { xName = "", yName = "", logX =
   const ticks = (lo, hi, log) => log
     ? Array.from({ length: Math.floor(hi) - Math.ceil(lo) + 1 }, (_, i) => 10 ** (Math.ceil(lo) + i))
     : [lo, (lo + hi) / 2, hi];
+  // Powers of ten read best as 1, 10, 100, 1000, 1e4, ... (and 0.1, 0.01, 1e-3, ...).
+  const power = (v) => (v >= 1e4 || v < 1e-2 ? `1e${Math.round(Math.log10(v))}` : String(+v.toPrecision(3)));
   for (const v of ticks(a0, a1, logX)) {
-    text(ctx, short(v), map.x(v), box.y + box.h + 10, { align: "center", size: 11, colour: "#444" });
+    text(ctx, logX ? power(v) : short(v), map.x(v), box.y + box.h + 10, { align: "center", size: 11, colour: "#444" });
   }
   for (const v of ticks(b0, b1, logY)) {
-    text(ctx, short(v), box.x - 4, map.y(v), { align: "right", size: 11, colour: "#444" });
+    text(ctx, logY ? power(v) : short(v), box.x - 4, map.y(v), { align: "right", size: 11, colour: "#444" });
   }
   text(ctx, xName, box.x + box.w / 2, box.y + box.h + 26, { align: "center", size: 12 });
   text(ctx, yName, box.x, box.y - 10, { size: 12 });
