@@ -26,6 +26,11 @@ DIVERGENCE_FACTOR = 1e3
 #: between 0 and 1, a single weight of 1,000 turns one pixel into a weighted input
 #: that saturates any sigmoid many times over.
 PARAMETER_LIMIT = 1e3
+#: SGD climbs instead of descending when the average cost of ``CHECK_EVERY`` steps
+#: exceeds COST_RISE times the first step's cost (taken as at least 1). Bounded
+#: costs (cross-entropy is clipped, too) can never grow by DIVERGENCE_FACTOR. At the
+#: start, such an average stays within 4 times even a single example's cost.
+COST_RISE = 10.0
 #: A network is stuck when a batch's average cost is above STUCK_COST while every
 #: output error term dC/dz is below STUCK_ERROR. Healthy sigmoid networks on MNIST
 #: show error terms around 0.3; stuck ones below 1e-4.
@@ -80,6 +85,16 @@ def check_cost(cost: float, first_cost: float, epoch: int, step: int, rate: floa
     """Raise :class:`Diverged` if the cost before ``step`` blew up (:func:`has_diverged`)."""
     if has_diverged(cost, first_cost):
         raise Diverged(_message(epoch, step, f"the cost jumped to {cost:.4g}", rate))
+
+
+def check_rising(recent_costs: list, first_cost: float, epoch: int, step: int,
+                 rate: float) -> None:
+    """Raise :class:`Diverged` if the average of ``recent_costs`` rose far above the start."""
+    average = sum(recent_costs) / len(recent_costs)
+    if average > COST_RISE * max(first_cost, 1.0):
+        raise Diverged(_message(
+            epoch, step, f"the cost rose to {average:.3g} on average over {len(recent_costs)} "
+            f"steps, from {first_cost:.3g} at the start", rate))
 
 
 def check_outputs(net: Network, fwd: Forward, T: np.ndarray, cost: float, epoch: int,

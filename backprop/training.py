@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .divergence import (CHECK_EVERY, DivergenceWarning, Diverged, check_cost, check_outputs,
-                         check_size, check_weight_decay)
+                         check_rising, check_size, check_weight_decay)
 from .divergence import has_diverged  # noqa: F401  (kept importable from here)
 from .fast_sgd import FlatParameters, StepCosts, per_example_change, vectorised_change
 from .network import Gradient, Network
@@ -129,13 +129,16 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
 
     Every argument is checked before the network is touched. Training stops with
     a :class:`DivergenceWarning` and ``history.diverged`` set when it goes wrong
-    (see :mod:`backprop.divergence`): a step's cost blows up, a parameter stops
+    (see :mod:`backprop.divergence`): the cost blows up or keeps far above where
+    it started, a parameter stops
     being finite or grows beyond ``PARAMETER_LIMIT``, the outputs are stuck
     (a sigmoid network's bounded cost cannot blow up: it saturates instead), or
     ``learning_rate * weight_decay >= 1`` (each step would push every weight past
     zero). The network then keeps the last good parameters, checked and saved
     every ``CHECK_EVERY`` steps; ``history.kept_steps`` says when they were saved.
     """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a backprop.Network; got {type(net).__name__}")
     run = _checked_settings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
                             seed=seed, lr_decay=lr_decay, weight_decay=weight_decay,
                             callback=callback)
@@ -247,9 +250,12 @@ def _check_and_save(net: Network, params: FlatParameters, batch: tuple, history:
     """Before a step whose cost is known: check its outputs and the parameters' size,
     then save the parameters as the last good ones. A step that fails is not taken,
     so its cost leaves the history again."""
-    step = len(history.step_costs) - 1
+    costs = history.step_costs
+    step = len(costs) - 1
     try:
-        check_outputs(net, *batch, history.step_costs[-1], epoch, step + 1, rate)
+        if len(costs) >= CHECK_EVERY:
+            check_rising(costs[-CHECK_EVERY:], costs[0], epoch, step + 1, rate)
+        check_outputs(net, *batch, costs[-1], epoch, step + 1, rate)
         check_size(params.largest(), epoch, step, rate)
     except Diverged:
         history.step_costs.pop()

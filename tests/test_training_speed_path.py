@@ -123,6 +123,17 @@ def test_huge_rate_on_the_courses_sigmoid_network_is_reported(cost, rng):
     np.testing.assert_array_equal(net.to_vector(), start)   # the last good parameters
 
 
+def test_a_bounded_cost_that_stays_far_above_its_start_is_reported(rng):
+    X, labels = rng.random((300, 784)), rng.integers(0, 10, 300)
+    net = bp.Network(cost="cross_entropy", seed=0)      # clipped: it cannot grow 1000x
+    with pytest.warns(bp.DivergenceWarning, match="the cost rose to"):
+        history = bp.train(net, X, labels, epochs=3, learning_rate=100.0, batch_size=10,
+                           progress=False)
+    assert history.diverged
+    recent = history.step_costs[-CHECK_EVERY:]
+    assert np.mean(recent) > 10 * history.step_costs[0]
+
+
 def test_a_network_saturated_by_a_large_rate_is_reported_as_stuck(mnist):
     (X, labels), _ = mnist
     net = bp.Network(seed=0, dtype=np.float32)
