@@ -94,11 +94,14 @@ function render({ model, el }) {
     text(ctx, "Outputs' desired nudges", OUT.x, 40, { bold: true });
     text(ctx, "bars: target - output; grey dots: outputs", OUT.x, OUT.y + OUT.h + 26, { size: 11, colour: "#444" });
     text(ctx, `Avenues 1, 2: neuron ${j} of layer ${l}`, AV12.x, 40, { bold: true });
-    barsOrPixels(ctx, scaled(buffer, before, p), AV12, limits[`update${l}`]);
-    text(ctx, `1. bias: ${short(p)}   2. weights: push x a(layer ${l - 1})`, AV12.x, AV12.y + AV12.h + 14, { size: 11 });
+    // Avenue 1, the bias (its nudge is the push itself), as one bar on the layer's push scale;
+    // avenue 2, the weights, beside it.
+    bars(ctx, [p], { x: AV12.x, y: AV12.y, w: 26, h: AV12.h }, limits[`push${l}`], { labels: ["bias"] });
+    barsOrPixels(ctx, scaled(buffer, before, p), { ...AV12, x: AV12.x + 40, w: AV12.w - 40 }, limits[`update${l}`]);
+    text(ctx, `1. bias: ${short(p)}   2. weights: push x a(layer ${l - 1})`, AV12.x, AV12.y + AV12.h + 26, { size: 11 });
     text(ctx, `Avenue 3: layer ${l - 1}`, AV3.x, 40, { bold: true });
     barsOrPixels(ctx, scaled(second, row(W, j), p), AV3, limits[`back${l}`]);
-    text(ctx, "3. push x neuron's weights", AV3.x, AV3.y + AV3.h + 14, { size: 11 });
+    text(ctx, "3. push x neuron's weights", AV3.x, AV3.y + AV3.h + 26, { size: 11 });
 
     // Row 2: backprop's update beside Hebb's, their row factors, where the push comes from.
     text(ctx, "Backprop: -dC/dw", BACK.x, 306, { bold: true });
