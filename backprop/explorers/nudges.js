@@ -64,7 +64,9 @@ function render({ model, el }) {
   const data = model.get("data"), limits = data.limits, sizes = data.sizes;
   const packed = {};
   for (const [name, value] of Object.entries(data)) if (value && value.shape) packed[name] = unpack(value);
-  const buffer = new Float32Array(16 * 784), second = new Float32Array(16 * 784);
+  // Scratch buffers for the products drawn, big enough for any layer's whole update.
+  const biggest = Math.max(...[1, 2, 3].map((l) => sizes[l] * sizes[l - 1]));
+  const buffer = new Float32Array(biggest), second = new Float32Array(biggest);
 
   const message = captionAndMessage(el, model);
   const bar = controlRow(el);

@@ -11,7 +11,6 @@ const HEAT = { x: 20, y: 66, w: 250, h: 250 };
 const CURVES = { x: 350, y: 66, w: 300, h: 250 };
 const BARS = { x: 720, y: 66, w: 240, h: 250 };
 const COLOUR_A = "#5e3c99", COLOUR_B = "#e08214";  // which parameter (not up / down)
-const MOSAIC = 4 * 29 - 1;  // layer 1: 16 neurons as 4 x 4 tiles of 28 x 28 pixels
 
 // |dC/dw| of one layer as an image: rows x cols, or for the pixels a mosaic of tiles.
 function layerImage(heat) {
@@ -19,19 +18,22 @@ function layerImage(heat) {
   let limit = 1e-30;
   for (const v of values) limit = Math.max(limit, v);
   const shade = (v) => inkRGB(Math.sqrt(v / limit));  // sqrt: small values stay visible
-  if (cols !== 784) return { image: gridImage(values, rows, cols, shade), rows, cols, tiles: false };
-  const mosaic = new Float32Array(MOSAIC * MOSAIC).fill(NaN);
+  if (cols !== 784) return { image: gridImage(values, rows, cols, shade), rows, cols, tiles: 0 };
+  // The pixels' weights: one 28 x 28 tile per neuron, `tiles` tiles a row (4 x 4 for 16 neurons).
+  const tiles = Math.ceil(Math.sqrt(rows));
+  const wide = tiles * 29 - 1, high = Math.ceil(rows / tiles) * 29 - 1;
+  const mosaic = new Float32Array(wide * high).fill(NaN);
   for (let j = 0; j < rows; j++) for (let k = 0; k < 784; k++) {
-    const [r, c] = tileCell(j, k);
-    mosaic[r * MOSAIC + c] = values[j * 784 + k];
+    const [r, c] = tileCell(j, k, tiles);
+    mosaic[r * wide + c] = values[j * 784 + k];
   }
   const paint = (v) => (Number.isNaN(v) ? [255, 255, 255] : shade(v));
-  return { image: gridImage(mosaic, MOSAIC, MOSAIC, paint), rows: MOSAIC, cols: MOSAIC, tiles: true };
+  return { image: gridImage(mosaic, high, wide, paint), rows: high, cols: wide, tiles };
 }
 
 // Row and column of weight k -> j of layer 1 in the mosaic.
-function tileCell(j, k) {
-  return [Math.floor(j / 4) * 29 + Math.floor(k / 28), (j % 4) * 29 + (k % 28)];
+function tileCell(j, k, tiles) {
+  return [Math.floor(j / tiles) * 29 + Math.floor(k / 28), (j % tiles) * 29 + (k % 28)];
 }
 
 // Outline A in its heatmap: the weight's cell, or the bias's whole neuron (row or tile).
@@ -39,7 +41,7 @@ function markA(ctx, layer, [j, k]) {
   const sx = HEAT.w / layer.cols, sy = HEAT.h / layer.rows;
   let r, c, h, w;
   if (layer.tiles) {
-    [r, c] = k >= 0 ? tileCell(j, k) : tileCell(j, 0);
+    [r, c] = tileCell(j, Math.max(k, 0), layer.tiles);
     [h, w] = k >= 0 ? [1, 1] : [28, 28];
   } else {
     [r, c, h, w] = k >= 0 ? [j, k, 1, 1] : [j, 0, 1, layer.cols];
