@@ -3,16 +3,18 @@
 The network keeps computing its own forward and backward passes. What changes is
 where its parameters live: while training, ``net.weights[l]`` and ``net.biases[l]``
 are views into one flat vector, and each step's change is written into a second
-flat vector of the same layout. Then one NumPy call updates every parameter, one
-saves them all and one checks their size, instead of one call per array.
-At batch 10 an epoch is about 60 small NumPy calls per step, so calls are what
-costs time, not arithmetic.
+flat vector of the same layout, the learning rate already applied. Then one NumPy
+call updates every parameter, one saves them all and one checks their size,
+instead of one or two calls per array. At batch 10 a step is a few dozen small
+NumPy calls, so the number of calls is what costs time, not the arithmetic; and
+each step's cost is worked out later, for many steps in one go (:class:`StepCosts`).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .network import Network
+
 
 def _views(flat: np.ndarray, shapes: list) -> list:
     """Cut ``flat`` into consecutive views of the given shapes (no copies)."""

@@ -210,6 +210,11 @@ def test_bad_arguments_raise_one_clear_error_and_change_nothing(settings, error,
     np.testing.assert_array_equal(net.to_vector(), before)
 
 
+def test_something_that_is_not_a_network_is_refused(rng):
+    with pytest.raises(TypeError, match="net must be a backprop.Network"):
+        bp.train([np.zeros((16, 784))], rng.random((5, 784)), np.arange(5), progress=False)
+
+
 def test_half_a_test_pair_is_refused_before_the_first_step(rng):
     X, labels = rng.random((20, 784)), rng.integers(0, 10, 20)
     steps = []
