@@ -271,6 +271,19 @@ def test_sgd_refuses_bad_problems_and_controls(sgd):
 
 
 # ----- all four: front-end contract and sizes as the chapters build them ---------------
+def test_changes_sent_by_the_page_are_checked_like_changes_made_in_python(nudges, sgd):
+    nudges.set_state({"layer": 2, "neuron": 15})
+    nudges.set_state({"layer": 3})  # as the page sends it when the reader picks the outputs
+    assert (nudges.layer, nudges.neuron) == (3, 9)
+    with pytest.raises(traitlets.TraitError, match="neuron"):
+        nudges.set_state({"neuron": 12})
+    usual = sgd.data["problems"][1]["usual"]
+    sgd.set_state({"problem": "line", "rate": 0})
+    sgd.set_state({"problem": "slice", "rate": usual})  # the page resets the rate with it
+    assert sgd.shown()["learning_rate"] == pytest.approx(30.0, **F32)
+
+
+# ----- all four: front-end contract and sizes as the chapters build them ---------------
 @pytest.mark.parametrize("name", ["sensitivity", "nudges", "stepper", "sgd"])
 def test_front_ends_use_only_the_model_calls_the_static_runtime_offers(name):
     source = (HERE / f"{name}.js").read_text()
