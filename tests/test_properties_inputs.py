@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from backprop import exercises as ex
 from backprop.checking import REPORT_CAP
 from backprop.data import FILES, MNISTNotFoundError, load_mnist
 from test_exercises import CHECKERS, NAMES
