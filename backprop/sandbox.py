@@ -19,6 +19,7 @@ import pickle
 import resource
 import select
 import signal
+import struct
 import sys
 import time
 import traceback
@@ -223,22 +224,29 @@ def _child(fn: Callable, args: tuple, write_end: int, deadline: float) -> None:
             reply = pickle.dumps(Outcome(problem="your function returned something too big to "
                                          f"check (over {MAX_REPLY >> 20} MB)"))
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(reply)
+            pipe.write(struct.pack(">Q", len(reply)) + reply)
     finally:
         os._exit(0)
 
 
 def _read_reply(read_end: int, deadline: float) -> bytes | None:
-    """Read the child's reply until it closes the pipe, or return None at the deadline."""
-    chunks, end = [], time.monotonic() + deadline
+    """Read the child's length-prefixed reply; None at the deadline, b"" if it never came.
+
+    The length prefix means a reply counts as complete even if a process the
+    learner started still holds the pipe open.
+    """
+    received, end, size = bytearray(), time.monotonic() + deadline, None
     while (left := end - time.monotonic()) > 0:
+        if size is None and len(received) >= 8:
+            size = struct.unpack(">Q", bytes(received[:8]))[0]
+        if size is not None and len(received) >= 8 + size:
+            return bytes(received[8:8 + size])
         ready, _, _ = select.select([read_end], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(read_end, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+        if ready:
+            chunk = os.read(read_end, 1 << 20)
+            if not chunk:
+                return b""
+            received += chunk
     return None
 
 

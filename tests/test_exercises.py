@@ -382,3 +382,15 @@ def test_without_fork_the_direct_call_still_reports(monkeypatch, capsys):
     assert ex.check_sigmoid(exits) is False
     assert ex.check_sigmoid(sigmoid) is True
     assert "called sys.exit()" in capsys.readouterr().out
+
+
+def test_a_process_that_keeps_the_answer_pipe_open_does_not_delay_the_answer(capsys):
+    def forks_and_lingers(z):
+        if os.fork() == 0:  # a grandchild that holds every inherited file open for a while
+            time.sleep(20)
+            os._exit(0)
+        return sigmoid(z)
+
+    started = time.monotonic()
+    assert ex.check_sigmoid(forks_and_lingers) is True
+    assert time.monotonic() - started < 2
