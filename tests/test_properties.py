@@ -62,7 +62,8 @@ def forward_by_hand(net: bp.Network, X: np.ndarray) -> np.ndarray:
             e = np.exp(z - z.max(axis=1, keepdims=True))
             a = e / e.sum(axis=1, keepdims=True)
         elif net.activation.name == "sigmoid":
-            a = 1 / (1 + np.exp(-z))
+            with np.errstate(over="ignore"):  # exp(-z) = inf gives the right limit 0
+                a = 1 / (1 + np.exp(-z))
         else:
             a = np.where(z > 0, z, 0.0)
     return a
@@ -239,3 +240,20 @@ def test_train_either_trains_or_refuses_before_changing_the_network(settings_, X
     assert time.monotonic() - started < 5
     assert all(np.all(np.isfinite(p)) for p in net.weights + net.biases)
     assert len(history.step_costs) <= settings_.get("epochs", 1) * 8
+
+
+@pytest.mark.xfail(reason="reported to the lead: train() (training.py, not this suite's owner) "
+                          "returns a saturated network with diverged=False for rates ~1e2-1e4",
+                   strict=False)
+@settings(BOUNDED, max_examples=12)
+@given(log_rate=st.floats(2.5, 7), seed=st.integers(0, 3))
+def test_a_learning_rate_that_saturates_the_network_is_reported_as_divergence(log_rate, seed):
+    rng = np.random.default_rng(seed)
+    X, labels = rng.random((30, 784)), np.arange(30) % 10
+    net = bp.Network(seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        history = bp.train(net, X, labels, learning_rate=10 ** log_rate, epochs=3, progress=False)
+    out = forward_by_hand(net, X)
+    saturated = np.mean(np.minimum(out, 1 - out)) < 1e-3  # every output pinned at 0 or 1
+    assert history.diverged or not saturated
