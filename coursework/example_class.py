@@ -15,7 +15,7 @@ from typing import Callable
 
 import nbformat
 
-MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.MULTILINE)
+MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -69,19 +69,19 @@ KILLS_PARENT = before_sigmoid(lambda course: (
     "import os, signal, subprocess\n"
     "subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
     "os.kill(os.getppid(), signal.SIGKILL)"))
-READS_SOLUTIONS = before_sigmoid(lambda course: (
+READS_SOLUTIONS = lambda reference, course: {**{grade_id: "" for grade_id in reference}, "sigmoid": (
     "import json\n"
     f"for path in ['../../../source/a1_forward_cost/forward_cost.ipynb',\n"
     f"             '{course}/source/a1_forward_cost/forward_cost.ipynb']:\n"
     "    try:\n"
     "        cells = json.load(open(path))['cells']\n"
     "    except OSError as error:\n"
-    "        print(type(error).__name__, error)\n"
+    "        print('cannot read', path, error)\n"
     "        continue\n"
     "    for cell in cells:\n"
     "        print(''.join(cell['source']))\n"
     "        if cell['cell_type'] == 'code' and 'BEGIN SOLUTION' in ''.join(cell['source']):\n"
-    "            exec(''.join(cell['source']))"))
+    "            exec(''.join(cell['source']))")}
 WRITES_GRADEBOOK = before_sigmoid(lambda course: (
     "import sqlite3\n"
     f"for path in ['../../../gradebook.db', '{course}/gradebook.db']:\n"
@@ -125,9 +125,10 @@ CLASS = {
         "half_right": Entry(HALF_RIGHT, 6),
         "raises": Entry(RAISES, 8),
         "loops": Entry(LOOPS, 0, "failed", ("time limit",)),
-        "memory_hog": Entry(MEMORY_HOG, 9),
+        "memory_hog": Entry(MEMORY_HOG, 7),  # one_hot, and test_cost that calls it
         "kills_parent": Entry(KILLS_PARENT, 0, "failed", ("stopped abnormally",)),
-        "reads_solutions": Entry(READS_SOLUTIONS, 0, "flagged", ("imports json", "uses open")),
+        "reads_solutions": Entry(READS_SOLUTIONS, 0, "flagged",
+                                 ("imports json", "uses open", "uses exec")),
         "writes_gradebook": Entry(WRITES_GRADEBOOK, 10, "flagged", ("imports sqlite3",)),
         "monkeypatches": Entry(MONKEYPATCHES, 0, "flagged",
                                ("changes np.allclose", "uses get_ipython",

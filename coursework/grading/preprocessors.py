@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -146,11 +147,18 @@ def checked_output(outcome: sandbox.Outcome, script: str, seconds: int) -> bytes
         raise GradingFailed(f"{stage} ran longer than the time limit of {seconds} s "
                             "(an endless loop or very slow code); it was stopped")
     if outcome.returncode != 0:
-        code = outcome.returncode
-        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-        last = (outcome.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise GradingFailed(f"{stage} stopped abnormally ({how}): {last}")
+        raise GradingFailed(f"{stage} stopped abnormally ({how_it_ended(outcome)})")
     return outcome.stdout
+
+
+def how_it_ended(outcome: sandbox.Outcome) -> str:
+    """'killed by SIGKILL', 'exit status 1: MemoryError...' and the like."""
+    code = outcome.returncode
+    number = -code if code < 0 else code - 128 if code > 128 else 0
+    if number in set(signal.Signals):
+        return f"killed by {signal.Signals(number).name}"
+    errors = re.findall(r"^\w*(?:Error|Exception)\b.*$", outcome.stderr, re.MULTILINE)
+    return f"exit status {code}" + (f": {errors[-1][:200]}" if errors else "")
 
 
 def copy_outputs(executed: NotebookNode, nb: NotebookNode) -> None:

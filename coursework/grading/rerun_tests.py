@@ -2,8 +2,9 @@
 
 The plan (JSON on stdin) lists the notebook's code cells in order: ``given`` cells (the
 instructor's locked code), ``solution`` cells (only the student's definitions, already
-extracted by the grader) and ``test`` cells (visible and hidden tests). For each test
-cell a child process is forked from this pristine one; it replays the given and solution
+extracted by the grader) and ``test`` cells (visible and hidden tests). This process
+runs the given cells that come before any student cell (imports, data) and nothing
+else; for each test cell a child is forked from it, which replays the given and solution
 cells before the test, restores every given name after each solution cell (so a
 submission cannot redefine ``TARGET`` or a handed-out helper), makes given arrays
 read-only, runs the test and then checks that no attribute of numpy, math, builtins or
@@ -62,8 +63,19 @@ def bound_names(code: str) -> set:
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+                names.update(assigned(target))
     return names
+
+
+def assigned(target: ast.AST) -> set:
+    """Names an assignment target binds: ``a`` and ``b`` in ``a, *b = ...``, none in ``np.x = ...``."""
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return set().union(*(assigned(t) for t in target.elts))
+    if isinstance(target, ast.Starred):
+        return assigned(target.value)
+    return set()
 
 
 def freeze(value) -> None:
@@ -81,9 +93,8 @@ def run_cell(step: dict, namespace: dict) -> None:
     exec(compile(step["code"], f"<cell {step['id']}>", "exec"), namespace)
 
 
-def replay(steps: list, namespace: dict) -> None:
+def replay(steps: list, namespace: dict, given: dict) -> None:
     """Run the given and solution cells in order, keeping every given name as given."""
-    given = {}
     for step in steps:
         if step["kind"] == "test":
             continue
@@ -99,11 +110,14 @@ def replay(steps: list, namespace: dict) -> None:
             namespace.update(given)
 
 
-def check(steps: list, index: int, modules: dict) -> dict:
-    """In this (child) process: replay the cells before test ``index`` and run it."""
+def check(steps: list, index: int, modules: dict, start: tuple) -> dict:
+    """In this (child) process: replay the cells from ``start`` up to test ``index``, run it.
+
+    ``start`` is (number of steps already run, namespace, given names) of the parent.
+    """
+    done, namespace, given = start
     before = snapshot(modules)
-    namespace = {"__name__": "__main__"}
-    replay(steps[:index], namespace)
+    replay(steps[done:index], namespace, given)
     try:
         run_cell(steps[index], namespace)
         verdict = {"passed": True, "error": ""}
@@ -115,7 +129,7 @@ def check(steps: list, index: int, modules: dict) -> dict:
     return verdict
 
 
-def in_child(steps: list, index: int, modules: dict, deadline: float) -> dict:
+def in_child(steps: list, index: int, modules: dict, start: tuple, deadline: float) -> dict:
     """Fork, run test ``index`` in the child, and read its verdict before the deadline."""
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -124,7 +138,7 @@ def in_child(steps: list, index: int, modules: dict, deadline: float) -> dict:
         silence = os.open(os.devnull, os.O_WRONLY)
         os.dup2(silence, 1)
         os.dup2(silence, 2)
-        verdict = check(steps, index, modules)
+        verdict = check(steps, index, modules, start)
         os.write(write_end, json.dumps(verdict).encode())
         os._exit(0)
     os.close(write_end)
@@ -153,6 +167,17 @@ def read_until(fd: int, deadline: float):
         chunks.append(chunk)
 
 
+def instructor_prefix(steps: list) -> tuple:
+    """Run the given cells before the first student cell here, once (they load the data).
+
+    Only the instructor's code runs in this process; every child starts from its state.
+    """
+    done = next((i for i, s in enumerate(steps) if s["kind"] != "given"), len(steps))
+    namespace, given = {"__name__": "__main__"}, {}
+    replay(steps[:done], namespace, given)
+    return done, namespace, given
+
+
 def main() -> None:
     """Read the plan, check every test cell, print the verdicts by grade_id."""
     result = os.fdopen(os.dup(1), "w")
@@ -161,7 +186,8 @@ def main() -> None:
     deadline = time.monotonic() + plan["seconds"]
     modules = guarded_modules()
     steps = plan["steps"]
-    verdicts = {step["id"]: in_child(steps, i, modules, deadline)
+    start = instructor_prefix(steps)
+    verdicts = {step["id"]: in_child(steps, i, modules, start, deadline)
                 for i, step in enumerate(steps) if step["kind"] == "test"}
     json.dump(verdicts, result)
     result.close()
