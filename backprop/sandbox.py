@@ -103,22 +103,25 @@ def safe_repr(value, cap: int = 80) -> str:
         return f"<a {type(value).__name__} whose repr fails: {type(err).__name__}>"
 
 
+class EndlessResult(ValueError):
+    """A returned iterator went on for more than ``MAX_ITEMS`` items."""
+
+
 def materialise(value, depth: int = 0):
     """Return ``value`` with every generator or iterator in it turned into a list.
 
-    A list, tuple or dict keeps its type, with its items materialised in turn;
-    an iterator yielding more than ``MAX_ITEMS`` items raises ``ValueError``.
+    Plain lists and tuples are rebuilt with their items materialised in turn; an
+    iterator yielding more than ``MAX_ITEMS`` items raises :class:`EndlessResult`.
     """
     if depth > 20:
         return value
     if isinstance(value, Iterator):
-        items = list(itertools.islice(value, MAX_ITEMS + 1))
-        if len(items) > MAX_ITEMS:
-            raise ValueError(f"your function returned an iterator with more than {MAX_ITEMS:,} items")
-        value = items
-    if isinstance(value, (list, tuple)):
-        return type(value)(materialise(v, depth + 1) for v in value) if type(value) in (list, tuple) \
-            else value
+        value = list(itertools.islice(value, MAX_ITEMS + 1))
+        if len(value) > MAX_ITEMS:
+            raise EndlessResult(f"your function returned an iterator with more than "
+                                f"{MAX_ITEMS:,} items (an endless generator?)")
+    if type(value) in (list, tuple):
+        return type(value)(materialise(v, depth + 1) for v in value)
     return value
 
 
@@ -151,6 +154,8 @@ def error_words(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return ("your function called sys.exit() or exit(): return the answer instead "
                 "(a checker needs a value back)")
+    if isinstance(exc, EndlessResult):
+        return str(exc)
     if isinstance(exc, MemoryError):
         return f"your function ran out of memory (it may use at most {MEMORY >> 20} MB more)"
     frames = traceback.extract_tb(exc.__traceback__)

@@ -360,7 +360,7 @@ def test_an_endless_generator_is_refused():
         while True:
             yield 0
 
-    with pytest.raises(ValueError, match="more than 1,000,000 items"):
+    with pytest.raises(sandbox.EndlessResult, match="more than 1,000,000 items"):
         sandbox.materialise(endless())
 
 
