@@ -1,7 +1,8 @@
 """The chapter notebooks follow the course's conventions (read as files, not executed).
 
 nbval executes them; these tests pin what a reader of the HTML book relies on:
-no stored outputs, no live widget left in a page, a static figure after every
+no stored outputs, every explorer live in the page and followed by a still figure
+(hidden once the explorer runs, kept for readers without JavaScript), no old-style
 widget, solutions collapsed, and the same shape for every chapter.
 """
 import re
@@ -15,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TOC_FILES = [entry["file"] for part in yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]
              for entry in part["chapters"] if entry["file"].startswith("chapters/")]
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
-MAKES_WIDGET = re.compile(r"\b(widgets|sgd_widget)\.\w+\(|\binteract(ive)?\(")
+MAKES_EXPLORER = re.compile(r"\bexplorers\.[A-Z]\w*\(")
+OLD_WIDGET = re.compile(r"\b(widgets|sgd_widget|ipywidgets)\b|\binteract(ive)?\(|frames_player")
 
 
 def cells(path):
@@ -51,28 +53,23 @@ def test_chapter_opens_with_goals_and_ends_with_summary_and_exercises(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_every_widget_is_hidden_in_the_book_and_followed_by_a_static_figure(path):
+def test_every_explorer_is_shown_live_and_followed_by_a_still_figure(path):
     notebook = cells(path)
     for i, cell in enumerate(notebook):
-        if cell.cell_type != "code" or not MAKES_WIDGET.search(cell.source):
+        if cell.cell_type != "code" or not MAKES_EXPLORER.search(cell.source):
             continue
-        if "remove-output" not in tags(cell):
-            # a cell that builds an explorer only to draw it still is a static figure
-            continue
-        note = next(c for c in reversed(notebook[:i]) if c.cell_type == "markdown")
-        assert re.search(r"\blive\b|\binteractive\b", note.source), note.source[-200:]
-        static = next(c for c in notebook[i + 1:] if c.cell_type == "code")
-        assert "remove-output" not in tags(static)
-        assert re.search(r"plt\.show\(\)|\.figure\b|display\(", static.source), static.source
+        assert "remove-output" not in tags(cell), "an explorer is live in the book: show it"
+        assert re.fullmatch(r"\w+", cell.source.splitlines()[-1].strip()), cell.source
+        still = notebook[i + 1]
+        assert still.cell_type == "code" and "explorer-still" in tags(still), still.source[:80]
+        assert "remove-input" in tags(still) and "plt.show()" in still.source
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_widgets_are_built_only_in_cells_whose_output_the_book_removes(path):
+def test_no_chapter_uses_the_old_png_widgets_or_the_film_player(path):
     for cell in cells(path):
-        if cell.cell_type == "code" and re.search(r"^\s*\w+\s*$", cell.source.splitlines()[-1] if
-                                                 cell.source else "") and MAKES_WIDGET.search(cell.source):
-            # a cell that ends by displaying an explorer shows a live widget
-            assert "remove-output" in tags(cell), cell.source
+        if cell.cell_type == "code":
+            assert not OLD_WIDGET.search(cell.source), cell.source[:120]
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
