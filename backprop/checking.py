@@ -32,7 +32,14 @@ class Case(NamedTuple):
 
 
 def show(value) -> str:
-    """A short, one-line description of a value for a report."""
+    """A short, one-line description of a value for a report (never raises)."""
+    try:
+        return _describe(value)
+    except Exception:  # an odd value (a 0-d boolean array, ...): its repr will do
+        return safe_repr(value)
+
+
+def _describe(value) -> str:
     if isinstance(value, Opaque):
         return value.text
     if callable(value):
