@@ -20,13 +20,12 @@ Each module imports only modules listed above it:
 ``descent``        chapters 5-6: averaged nudges, walks downhill on two parameters
 ``recipes``        chapter 7: the training recipes the book and benchmark share
 ``autodiff``       chapter 8: a tiny reverse-mode automatic differentiation engine
-``plots``,         drawings (plain values in, artists out), shared by static
-``descent_plots``  figures and widgets
+``plots``,         drawings (plain values in, artists out) for the figures and
+``descent_plots``  the explorers' still figures
 ``graph_plots``    chapter 8: the computational graph, traced and drawn
 ``recipe_plots``   chapter 7: runs of several seeds, as mean ± spread, drawn
-``explorer``,      ipywidgets explorers built on those drawings
-``widgets``,
-``sgd_widget``
+``explorers``      (a folder) the live explorers: Python classes computing what
+                   their front-end modules (``.js``) draw; see its own map
 ``sandbox``        runs a learner's function in a contained child process
 ``checking``,      the chapters' exercise checkers and their shared core
 ``exercises``

@@ -1,4 +1,4 @@
-"""Drawings for chapters 5-8 (chapter 6's explorer, in :mod:`backprop.sgd_widget`, uses them).
+"""Drawings for chapters 5-8 (and the still figures of chapter 6's explorer).
 
 Every drawing takes plain values and an optional matplotlib Axes and returns the
 artists it made.
@@ -6,20 +6,12 @@ artists it made.
 from __future__ import annotations
 
 import ast
-import base64
-import hashlib
 import html
 import inspect
-import io
-import json
 import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from .descent import first_steps
 
 GD_COLOR, SGD_COLOR = "black", "tab:red"
 
@@ -136,64 +128,6 @@ def draw_batch_sizes(problem, grid, xs, ys, trajectories, axes=None):
                                    transform=ax.transAxes, ha="center", va="center",
                                    color="white", backgroundcolor="tab:red"))
     return artists
-
-
-def walk_frames(trajectories, xs, ys, grid, names=("parameter 1", "parameter 2"),
-                labels=("gradient descent", "SGD"), colors=(GD_COLOR, SGD_COLOR),
-                dpi: int = 60) -> list[bytes]:
-    """Walks downhill on one cost surface, drawn after every step: one PNG per step.
-
-    The figure is made outside pyplot, so a notebook does not also show it.
-    """
-    figure = Figure(figsize=(5.5, 4.2), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(figure)
-    ax = figure.subplots()
-    draw_cost_surface(xs, ys, grid, ax, names)
-    lines = [draw_path(first_steps(t, 0), ax, color, label)
-             for t, label, color in zip(trajectories, labels, colors)]
-    ax.legend(loc="upper right", fontsize=8)
-    frames = []
-    for step in range(max(len(t.params) for t in trajectories)):
-        for line, walk in zip(lines, trajectories):
-            draw_path(first_steps(walk, step), line=line)
-        ax.set_title(f"after {step} steps", fontsize=10)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", metadata={"Software": None})
-        frames.append(buffer.getvalue())
-    return frames
-
-
-def frames_player(frames: list[bytes], interval_ms: int = 150) -> str:
-    """HTML that plays PNG frames in a web page with no Python behind it.
-
-    A play/pause button and a step slider; the frames are inside the page and the
-    script is inline, so nothing is fetched from elsewhere. The element's id comes
-    from the frames themselves, so the same frames give the same HTML.
-    """
-    key = "walk-" + hashlib.sha1(b"".join(frames)).hexdigest()[:12]
-    sources = json.dumps([f"data:image/png;base64,{base64.b64encode(f).decode()}" for f in frames])
-    last = len(frames) - 1
-    return f"""<div id="{key}" style="text-align:center">
-<img alt="walks downhill, step by step" src="{json.loads(sources)[0]}" style="max-width:100%">
-<div><button type="button">&#9654; play</button>
-<input type="range" min="0" max="{last}" value="0" style="width:60%" aria-label="step">
-<span>step 0 of {last}</span></div>
-<script>(function () {{
-  const box = document.getElementById("{key}"), frames = {sources};
-  const img = box.querySelector("img"), slider = box.querySelector("input"),
-        label = box.querySelector("span"), button = box.querySelector("button");
-  let timer = null;
-  function show(i) {{ img.src = frames[i]; slider.value = i; label.textContent = "step " + i + " of {last}"; }}
-  function stop() {{ clearInterval(timer); timer = null; button.innerHTML = "&#9654; play"; }}
-  slider.addEventListener("input", () => {{ stop(); show(+slider.value); }});
-  button.addEventListener("click", () => {{
-    if (timer) {{ stop(); return; }}
-    if (+slider.value === {last}) show(0);
-    button.innerHTML = "&#10074;&#10074; pause";
-    timer = setInterval(() => {{ const i = +slider.value + 1; if (i > {last}) stop(); else show(i); }}, {interval_ms});
-  }});
-}})();</script>
-</div>"""
 
 
 # ----- chapter 7 ---------------------------------------------------------------------

@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and epochs")
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["speed", "seeds", "chapters", "widgets"])
+                        choices=["speed", "seeds", "chapters", "explorers"])
     parser.add_argument("--chapters", nargs="*", default=None,
                         help="only these chapters, e.g. 06 07 (default: all)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per recipe")
@@ -78,13 +78,10 @@ def main() -> None:
     if "chapters" not in args.skip:
         from benchmarks.chapter_times import chapter_table
         chapter_table(args.chapters)
-    if "widgets" not in args.skip:
-        try:
-            from benchmarks.widget_latency import widget_table
-        except ImportError:
-            print("\n(no widget latency benchmark yet)")
-        else:
-            widget_table()
+    if "explorers" not in args.skip:
+        from benchmarks.explorer_latency import main as explorer_table
+        print("\nExplorers: build time, data size, trait change, browser redraw")
+        explorer_table()
 
 
 if __name__ == "__main__":

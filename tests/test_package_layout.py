@@ -1,5 +1,5 @@
-"""The package map in ``backprop.__doc__`` is true: every module is listed, and each
-imports only modules listed above it (data flows one way)."""
+"""The package map in ``backprop.__doc__`` is true: every module (and sub-package) is
+listed, and each imports only modules listed above it (data flows one way)."""
 import re
 from pathlib import Path
 
@@ -16,20 +16,31 @@ def listed_modules() -> list[str]:
     return [name for row in rows for name in re.findall(r"``(\w+)``", row.split("  ")[0])]
 
 
-def package_imports(source: str) -> set[str]:
-    direct = set(re.findall(r"^from \.(\w+) import", source, re.M))
-    grouped = re.findall(r"^from \. import ([\w, ]+)", source, re.M)
+def package_imports(source: str, dots: str = ".") -> set[str]:
+    """Modules of the package that ``source`` imports (``dots``: "." or ".." for a sub-package)."""
+    dots = re.escape(dots)
+    direct = set(re.findall(rf"^from {dots}(\w+)(?:\.\w+)* import", source, re.M))
+    grouped = re.findall(rf"^from {dots} import ([\w, ]+)", source, re.M)
     return direct | {name.strip() for group in grouped for name in group.split(",")}
+
+
+def sources(module: str) -> list[str]:
+    """The source of a module, or of every file of a sub-package (seen from the package)."""
+    if (PACKAGE / module).is_dir():
+        return [path.read_text() for path in (PACKAGE / module).glob("*.py")]
+    return [(PACKAGE / f"{module}.py").read_text()]
 
 
 def test_every_module_is_in_the_map():
     modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
-    assert sorted(listed_modules()) == sorted(modules)
+    folders = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert sorted(listed_modules()) == sorted(modules | folders)
 
 
 def test_each_module_imports_only_modules_listed_above_it():
     order = listed_modules()
     for position, module in enumerate(order):
         later = set(order[position:])
-        source = (PACKAGE / f"{module}.py").read_text()
-        assert not package_imports(source) & later, module
+        dots = ".." if (PACKAGE / module).is_dir() else "."
+        for source in sources(module):
+            assert not package_imports(source, dots) & later, module
