@@ -394,3 +394,9 @@ def test_a_process_that_keeps_the_answer_pipe_open_does_not_delay_the_answer(cap
     started = time.monotonic()
     assert ex.check_sigmoid(forks_and_lingers) is True
     assert time.monotonic() - started < 2
+
+
+def test_complex_results_are_refused_even_when_their_real_part_is_right(capsys):
+    assert ex.check_sigmoid(lambda z: sigmoid(z) + 1e-3j) is False
+    assert "your result has complex numbers" in capsys.readouterr().out
+    assert ex.check_sigmoid(lambda z: sigmoid(z) + 0j) is True  # no imaginary part: right
