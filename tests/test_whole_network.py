@@ -87,7 +87,7 @@ def test_drawing_pad_has_no_python_numbers(explorer):
     (dict(networks={"x": "not a network"}), "must be a backprop Network"),
     (dict(images=np.zeros((13, 784)), labels=np.zeros(13, int)), "1 to 12 rows"),
     (dict(images=np.zeros((2, 100))), "784 pixels"),
-    (dict(labels=np.array([1, 2, 10])), "digits 0-9"),
+    (dict(labels=np.array([1, 2, 10])), "whole numbers 0 to 9"),
     (dict(max_step=5), "max_step"),
 ])
 def test_bad_arguments_get_one_clear_error(kwargs, words):

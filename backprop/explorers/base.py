@@ -80,11 +80,3 @@ def checked_choice(name: str, value: int, count: int) -> int:
     if not 0 <= value < count:
         raise traitlets.TraitError(f"{name} must be 0 to {count - 1}; got {value}")
     return int(value)
-
-
-def check_network_shape(net, layers: int, what: str) -> None:
-    """Refuse a network this explorer cannot draw, saying which networks it shows."""
-    if len(net.sizes) != layers:
-        raise ValueError(f"the {what} shows networks with {layers} layers (input, "
-                         f"{layers - 2} hidden, output), like [784, 16, 16, 10]; "
-                         f"got sizes {net.sizes}")

@@ -9,7 +9,14 @@ import numpy as np
 
 from .. import descent
 from ..network import Network
-from .base import check_network_shape
+
+
+def check_network_shape(net, layers: int, what: str) -> None:
+    """Refuse a network this explorer cannot draw, saying which networks it shows."""
+    if len(net.sizes) != layers:
+        raise ValueError(f"the {what} shows networks with {layers} layers (input, "
+                         f"{layers - 2} hidden, output), like [784, 16, 16, 10]; "
+                         f"got sizes {net.sizes}")
 
 
 def check_digit_network(net: Network, what: str) -> None:

@@ -19,7 +19,8 @@ import traitlets
 
 from .. import lesson, plots
 from ..network import Network
-from .base import Explorer, check_network_shape, checked_choice, front_end, pack, unpack
+from .base import Explorer, checked_choice, front_end, pack, unpack
+from .inputs import check_digit_network, checked_examples
 
 #: What the step control shows: how far the nudges have been walked back.
 STEP_NAMES = ("the outputs' desired nudges", "weights into the outputs",
@@ -28,15 +29,10 @@ STEP_NAMES = ("the outputs' desired nudges", "weights into the outputs",
 
 def check_lesson_network(name: str, net: Network) -> None:
     """The browser mirrors the lesson's network only: sigmoid neurons, quadratic cost."""
-    if not isinstance(net, Network):
-        raise TypeError(f"networks[{name!r}] must be a backprop Network; got {type(net).__name__}")
-    check_network_shape(net, 4, "network explorer")
-    if net.sizes[0] != 784:
-        raise ValueError(f"networks[{name!r}] must take 784 pixels; its sizes are {net.sizes}")
-    if net.activation.name != "sigmoid" or net.cost_function.name != "quadratic":
-        raise ValueError(f"networks[{name!r}] must use the lesson's sigmoid neurons and "
-                         f"quadratic cost; it uses {net.activation.name} and "
-                         f"{net.cost_function.name}")
+    check_digit_network(net, f"network explorer (networks[{name!r}])")
+    if net.activation.name != "sigmoid":
+        raise ValueError(f"networks[{name!r}] must use the lesson's sigmoid neurons; "
+                         f"it uses {net.activation.name}")
 
 
 def example_nudges(net: Network, images: np.ndarray, labels: np.ndarray) -> dict:
@@ -101,11 +97,11 @@ class NetworkExplorer(Explorer):
 
     def __init__(self, networks: Mapping[str, Network], images, labels, max_step: int = 3,
                  average_over=None, pad: bool = True, **kwargs) -> None:
-        images, labels = _checked_examples(images, labels)
         if not isinstance(networks, Mapping) or not networks:
             raise ValueError("networks must be a non-empty dict of name -> Network")
         for name, net in networks.items():
             check_lesson_network(name, net)
+        images, labels = checked_examples(next(iter(networks.values())), images, labels, most=12)
         if max_step not in range(4):
             raise ValueError(f"max_step must be 0, 1, 2 or 3; got {max_step!r}")
         self._nets = dict(networks)
@@ -180,13 +176,3 @@ class NetworkExplorer(Explorer):
                                   net.weights, ax, nudges if self.step else None,
                                   title=f"{name} network, image {i} (a {digit}): "
                                         f"guess {shown['guess']}")
-
-
-
-def _checked_examples(images, labels, most: int = 12) -> tuple[np.ndarray, np.ndarray]:
-    images, labels = np.asarray(images, dtype=np.float64), np.asarray(labels)
-    if images.ndim != 2 or images.shape[1] != 784 or not 1 <= len(images) <= most:
-        raise ValueError(f"images must be 1 to {most} rows of 784 pixels; got shape {images.shape}")
-    if labels.shape != (len(images),) or not np.all((labels >= 0) & (labels <= 9)):
-        raise ValueError(f"labels must be {len(images)} digits 0-9; got {labels!r}")
-    return images, labels.astype(int)
