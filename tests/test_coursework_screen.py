@@ -1,0 +1,106 @@
+"""The grader's screening and fresh re-run, on small hand-made notebooks (no nbgrader run)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+pytest.importorskip("nbgrader", reason="nbgrader is not installed: pip install -r requirements-instructor.txt")
+
+COURSE = Path(__file__).resolve().parents[1] / "coursework"
+sys.path.insert(0, str(COURSE))
+
+from example_class import reference_solutions  # noqa: E402
+from grading.preprocessors import demote_unknown_graded_cells  # noqa: E402
+from grading.screen import definitions_only, layout, screen  # noqa: E402
+
+SOURCE = COURSE / "source" / "a1_forward_cost" / "forward_cost.ipynb"
+
+
+def submission(**solutions: str):
+    """The a1 source notebook with these solution cells' sources."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions:
+            cell.source = solutions[grade_id]
+    return nb
+
+
+def test_the_reference_solution_raises_no_flag():
+    nb = submission(**reference_solutions(SOURCE))
+    assert screen(nb, layout(nbformat.read(SOURCE, as_version=4))) == []
+
+
+@pytest.mark.parametrize("code, reason", [
+    ("import backprop\nsigmoid = backprop.sigmoid", "imports the course package backprop"),
+    ("from os import path", "imports os"),
+    ("x = open('/etc/passwd').read()", "uses open"),
+    ("%timeit np.ones(3)", "uses get_ipython"),
+    ("!ls ../../..", "uses get_ipython"),
+    ("def sigmoid(z):\n    np.isclose = lambda *a, **k: True\n    return z", "changes np.isclose"),
+    ("def sigmoid(z):\n    global X_test\n    return z", "declares global X_test"),
+    ("def sigmoid(z):\n    return z.__class__", "uses the special attribute .__class__"),
+    ("init_network = lambda sizes, seed=0: None", "redefines the given name init_network"),
+])
+def test_each_kind_of_tampering_is_flagged_with_its_reason(code, reason):
+    cells = layout(nbformat.read(SOURCE, as_version=4))
+    assert f"sigmoid: {reason}" in screen(submission(sigmoid=code), cells)
+
+
+def test_an_added_graded_cell_is_flagged_and_loses_its_grading_mark():
+    nb = submission(**reference_solutions(SOURCE))
+    extra = nbformat.v4.new_code_cell("assert True")
+    extra.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "points": 50, "locked": True,
+                                  "solution": False, "schema_version": 3}
+    nb.cells.append(extra)
+    cells = layout(nbformat.read(SOURCE, as_version=4))
+    assert "an extra graded cell bonus was added" in screen(nb, cells)
+    demote_unknown_graded_cells(nb, cells)
+    assert "nbgrader" not in nb.cells[-1].metadata
+
+
+def test_a_deleted_test_cell_is_flagged():
+    nb = submission(**reference_solutions(SOURCE))
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_cost"]
+    assert "the test cell test_cost was deleted" in screen(nb, layout(nbformat.read(SOURCE, as_version=4)))
+
+
+def test_the_fresh_run_keeps_only_definitions_and_constants():
+    code = ("import numpy as np\nimport os\nEPOCHS = 3\nTARGET = 0\nnp.allclose = print\n"
+            "print('hello')\ndef f(x):\n    return x\nclass Helper:\n    pass")
+    kept = definitions_only(code, given={"TARGET", "np"})
+    assert kept == "import numpy as np\nEPOCHS = 3\n\ndef f(x):\n    return x\n\nclass Helper:\n    pass"
+
+
+def rerun(steps: list) -> dict:
+    """Run the re-run script directly (no sandbox) on a plan; its verdicts."""
+    plan = json.dumps({"seconds": 60, "steps": steps})
+    done = subprocess.run([sys.executable, str(COURSE / "grading" / "rerun_tests.py")], input=plan,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def step(kind: str, grade_id: str, code: str) -> dict:
+    return {"kind": kind, "id": grade_id, "code": code}
+
+
+def test_fresh_rerun_restores_given_names_and_catches_patched_modules():
+    verdicts = rerun([
+        step("given", "setup", "import numpy as np\nTARGET = 0.9\nDATA = np.arange(3.0)"),
+        step("solution", "settings", "TARGET = 0.0\ndef double(x):\n    return 2 * x"),
+        step("test", "uses_target", "assert TARGET == 0.9"),
+        step("solution", "patch", "def sneaky(x):\n    np.allclose = lambda *a, **k: True\n    return x"),
+        step("test", "patched", "sneaky(1)\nassert np.allclose(1, 2)"),
+        step("test", "mutates_data", "DATA[0] = 5"),
+        step("test", "prints_and_exits", "print('{\"passed\": true}')\nraise SystemExit(0)"),
+        step("test", "fine", "assert np.allclose(double(DATA), [0, 2, 4])"),
+    ])
+    assert verdicts["uses_target"]["passed"]
+    assert not verdicts["patched"]["passed"] and "numpy.allclose" in verdicts["patched"]["error"]
+    assert not verdicts["mutates_data"]["passed"] and "read-only" in verdicts["mutates_data"]["error"]
+    assert not verdicts["prints_and_exits"]["passed"]
+    assert verdicts["fine"] == {"passed": True, "error": ""}
