@@ -195,7 +195,8 @@ def checker_cases(Case) -> list:
                      "not a function": 0.5}
     cases = []
     for name, (check, correct, mistake, _) in CHECKERS.items():
-        runs = {**misbehaviours, "typical mistake": mistake}
+        runs = {**misbehaviours, "typical mistake": mistake,
+                "right real part, imaginary noise": lambda *a, c=correct: np.asarray(c(*a)) + 1e-3j}
         if name in ("sigmoid", "mini_batches"):
             runs.update({"loops forever": loops, "sleeps": lambda *a: time.sleep(60)})
         for label, fn in runs.items():
