@@ -9,6 +9,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .validation import real_array
+
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Squash any real number into (0, 1): ``1 / (1 + exp(-z))``.
@@ -16,7 +18,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     Written so that ``exp`` only ever sees non-positive numbers, so huge
     inputs such as ``+-1e4`` give 1 and 0 without an overflow warning.
     """
-    z = np.asarray(z)
+    z = real_array(z, "z")
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
@@ -29,16 +31,18 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
 def relu(z: np.ndarray) -> np.ndarray:
     """Rectified linear unit: ``max(0, z)``."""
-    return np.maximum(z, 0.0)
+    return np.maximum(real_array(z, "z"), 0.0)
 
 
 def relu_prime(z: np.ndarray) -> np.ndarray:
     """Slope of ReLU: 1 where ``z > 0``, else 0."""
-    return (np.asarray(z) > 0).astype(np.result_type(z, np.float32))
+    z = real_array(z, "z")
+    return (z > 0).astype(np.result_type(z, np.float32))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
     """Turn each row of scores into probabilities that add up to 1 (stable form)."""
+    z = real_array(z, "z")
     shifted = z - np.max(z, axis=-1, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=-1, keepdims=True)

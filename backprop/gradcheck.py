@@ -32,9 +32,9 @@ def _checked_setup(net: Network, X, Y, eps, dtype) -> tuple[np.ndarray, np.ndarr
     if float_dtype(dtype) not in PRECISE_DTYPES:
         raise ValueError(f"dtype must be np.longdouble or np.float64; got {dtype!r}")
     eps = float(eps) if isinstance(eps, (int, float, np.floating, np.integer)) else np.nan
-    if not 0 < eps < 1:
+    if not 1e-12 <= eps < 1:
         raise ValueError("eps must be a small positive number such as 3e-5 (the size of each "
-                         "wiggle)")
+                         "wiggle), between 1e-12 (smaller wiggles are lost in rounding) and 1")
     X, T = net._inputs_and_targets(X, Y)
     work = 2 * net.n_params * X.shape[0] * net.n_params
     if work > WORK_LIMIT:

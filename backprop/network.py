@@ -15,7 +15,7 @@ import numpy as np
 from .activations import get_activation
 from .costs import get_cost
 from .validation import (as_inputs, as_targets, fits_in_memory, layer_sizes, parameter_dtype,
-                         seed_value)
+                         real_numbers, seed_value)
 
 
 class Forward(NamedTuple):
@@ -66,6 +66,7 @@ def unflatten(vector: np.ndarray, sizes: Sequence[int]) -> tuple[list, list]:
 
 def count_parameters(sizes: Sequence[int]) -> int:
     """Weights plus biases of a fully connected network with these layer sizes."""
+    sizes = layer_sizes(sizes)
     return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
@@ -117,10 +118,7 @@ class Network:
 
     def load_vector(self, vector: np.ndarray) -> "Network":
         """Set all parameters from a flat vector made by :meth:`to_vector`."""
-        vector = np.asarray(vector)
-        if not np.all(np.isfinite(vector)):
-            raise ValueError("parameter vector contains NaN or inf values")
-        weights, biases = unflatten(vector, self.sizes)
+        weights, biases = unflatten(real_numbers(vector, "vector"), self.sizes)
         self.weights = [w.astype(self.dtype) for w in weights]
         self.biases = [b.astype(self.dtype) for b in biases]
         return self

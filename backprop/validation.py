@@ -77,6 +77,23 @@ def _warn_if_raw_pixels(X: np.ndarray, name: str) -> None:
                       "(load_mnist already does).", PixelScaleWarning, stacklevel=3)
 
 
+def real_array(values, name: str) -> np.ndarray:
+    """``values`` as an array of real numbers (not booleans, text or objects), or raise naming it."""
+    array = _as_array(values, name)
+    if not _is_real(array):
+        raise ValueError(f"{name} must hold real numbers; got {type(values).__name__} "
+                         f"of dtype {array.dtype}")
+    return array
+
+
+def real_numbers(values, name: str) -> np.ndarray:
+    """``values`` as an array of finite real numbers, or raise naming it."""
+    array = real_array(values, name)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or inf values")
+    return array
+
+
 def as_labels(labels, n_classes: int = 10, name: str = "labels") -> np.ndarray:
     """Return integer labels as a 1-D int array, each in ``0 .. n_classes-1``."""
     labels = _as_array(labels, name)

@@ -62,7 +62,7 @@ def test_a_check_that_would_run_for_hours_is_refused(rng):
         bp.check_gradient(net, rng.random((60, 784)), np.arange(60) % 10)
 
 
-@pytest.mark.parametrize("eps", [0, -1e-5, 2.0, float("nan"), "small"])
+@pytest.mark.parametrize("eps", [0, -1e-5, 1e-30, 2.0, float("nan"), "small"])
 def test_bad_eps_is_named(eps, rng):
     with pytest.raises(ValueError, match="eps must be a small positive number"):
         bp.numerical_gradient(bp.Network([3, 2]), rng.random((2, 3)), [0, 1], eps=eps)

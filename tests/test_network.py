@@ -270,3 +270,28 @@ def test_one_hot_matches_the_identity_matrix_and_refuses_bad_labels():
             bp.one_hot(labels)
     with pytest.raises(ValueError, match="n_classes must be a positive whole number"):
         bp.one_hot([0], 0)
+
+
+@pytest.mark.parametrize("vector, words", [
+    ("abc", "vector must hold real numbers"), (None, "vector must hold real numbers"),
+    (np.ones(8) * (1 + 1j), "vector must hold real numbers"), (np.ones(8, bool), "real numbers"),
+    (np.full(8, np.nan), "vector contains NaN or inf"), (np.ones((1, 8)), "has 8 parameters")])
+def test_load_vector_refuses_what_is_not_a_parameter_vector(vector, words):
+    net = bp.Network([3, 2], seed=0)
+    before = net.to_vector()
+    with pytest.raises(ValueError, match=words):
+        net.load_vector(vector)
+    np.testing.assert_array_equal(net.to_vector(), before)
+
+
+@pytest.mark.parametrize("call", [bp.sigmoid, bp.sigmoid_prime, bp.relu, bp.relu_prime, bp.softmax])
+@pytest.mark.parametrize("z", ["a", None, [1, "b"], np.array([1 + 1j])])
+def test_activations_name_inputs_that_are_not_real_numbers(call, z):
+    with pytest.raises(ValueError, match="z must hold real numbers"):
+        call(z)
+
+
+def test_count_parameters_names_sizes_that_are_not_a_list():
+    with pytest.raises(TypeError, match="sizes must be a list of layer widths"):
+        bp.count_parameters(784)
+    assert bp.count_parameters([784, 16, 16, 10]) == 784 * 16 + 16 + 16 * 16 + 16 + 16 * 10 + 10
