@@ -78,6 +78,20 @@ def network_cases(Case) -> list:
     for dtype in [int, np.float16, "x", None, np.int8]:
         cases.append(Case("Network(...)", f"astype({dtype!r:.20})",
                           lambda s, d=dtype: unchanged(SMALL, lambda: SMALL.astype(d)), ("dtype",)))
+    n = SMALL.n_params
+    for label, vector in {"text": "abc", "None": None, "complex": np.ones(n) * (1 + 1j),
+                          "booleans": np.ones(n, bool), "NaN": np.full(n, np.nan),
+                          "one too few": np.ones(n - 1), "2-D": np.ones((1, n))}.items():
+        cases.append(Case("Network(...)", f"load_vector({label})",
+                          lambda s, v=vector: unchanged(SMALL, lambda: SMALL.load_vector(v)),
+                          ("vector", "parameters")))
+    for call in (bp.sigmoid, bp.sigmoid_prime, bp.relu, bp.relu_prime, bp.softmax):
+        for label, z in {"text": "a", "None": None, "mixed list": [1, "b"], "complex": [1j]}.items():
+            cases.append(Case("Network(...)", f"{call.__name__}({label})",
+                              lambda s, c=call, v=z: c(v), ("z",)))
+    for sizes in (784, "ab", [3], None):
+        cases.append(Case("Network(...)", f"unflatten(v, {sizes!r})",
+                          lambda s, z=sizes: bp.unflatten(np.ones(8), z), ("sizes",)))
     return cases
 
 
