@@ -135,4 +135,5 @@ def checked_arguments(data_dir, dtype, mirrors, progress, checksums) -> tuple:
     dtype = float_dtype(dtype, "dtype")
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be True or False; got {progress!r}")
+    cache_dir()  # a blank or unusable $BACKPROP_CACHE_DIR is named now, not after a download
     return dtype, checked_mirrors(mirrors), checked_checksums(checksums), data_folder(data_dir)

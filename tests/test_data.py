@@ -582,10 +582,12 @@ def test_a_file_given_as_data_dir_is_named(tmp_path):
         load_mnist(tmp_path / "notes.txt")
 
 
-def test_blank_environment_variable_is_named(tmp_path, monkeypatch):
-    monkeypatch.setenv("BACKPROP_DATA_DIR", "  ")
-    with pytest.raises(ValueError, match=re.escape("$BACKPROP_DATA_DIR must name a folder")):
-        load_mnist(mirrors=[])
+@pytest.mark.parametrize("variable", ["BACKPROP_DATA_DIR", "BACKPROP_CACHE_DIR"])
+def test_blank_environment_variable_is_named_before_any_work(tmp_path, monkeypatch, variable):
+    monkeypatch.setenv(variable, "  ")
+    with pytest.raises(ValueError, match=re.escape(f"${variable} must name a folder")):
+        load_mnist(tmp_path / "new" if variable.endswith("CACHE_DIR") else None, mirrors=[])
+    assert not (tmp_path / "new").exists()
 
 
 def test_checksums_for_the_uncompressed_names_only_need_those_files(tmp_path):
