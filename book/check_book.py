@@ -36,6 +36,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # book/ is a folder of scripts
 from check_explorers import check_explorers, mnist_test_images  # noqa: E402
+from check_figures import configured_hosts, external_link_problems, figure_problems  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -205,7 +206,8 @@ def check_math(name: str, page, has_mathjax: bool) -> list[Problem]:
 
 
 def check_page(context, base_url: str, name: str, links: LinkChecker,
-               screenshot: Path | None, site: Path, test_images=None) -> list[Problem]:
+               screenshot: Path | None, site: Path, test_images=None,
+               outside: set | None = None, allowed: set = frozenset()) -> list[Problem]:
     """Open one page and return its problems (printing its size and redraw times)."""
     problems: list[Problem] = []
     page = context.new_page()
@@ -243,6 +245,9 @@ def check_page(context, base_url: str, name: str, links: LinkChecker,
         if name.startswith("chapters/") and not page.evaluate(JS_CELL_FIGURES):
             record("no figures", "no cell drew a figure (was the book built with MPLBACKEND=Agg?)")
         found, stats = check_explorers(page, site / name, test_images)
+        found += figure_problems(page, site / name)
+        found += external_link_problems(page.evaluate(JS_LINKS), outside if outside is not None
+                                        else set(), allowed)
         for kind, detail in found:
             record(kind, detail)
         has_mathjax = page.evaluate(JS_WAIT_FOR_MATHJAX)
@@ -305,6 +310,8 @@ def check_site(site: Path, pages: list[str] | None = None,
         context.route("**/*", block_outside)
         links = LinkChecker()
         test_images = mnist_test_images()
+        outside: set[str] = set()
+        allowed = configured_hosts(site.parent.parent / "_config.yml")
         for name in pages:
             current["page"] = name
             start = time.perf_counter()
@@ -315,9 +322,11 @@ def check_site(site: Path, pages: list[str] | None = None,
                 continue
             shot = screenshots / (Path(name).with_suffix(".png").as_posix()
                                   .replace("/", "__")) if screenshots else None
-            problems += check_page(context, base_url, name, links, shot, site, test_images)
+            problems += check_page(context, base_url, name, links, shot, site, test_images,
+                                   outside, allowed)
             print(f"checked {name} in {time.perf_counter() - start:.1f} s", flush=True)
         browser.close()
+    print(f"links to other sites ({len(outside)}): " + ", ".join(sorted(outside)))
     return problems
 
 

@@ -5,6 +5,7 @@ chromium and the playwright package (CI installs both through .ci/book).
 """
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"the book check n
 
 PAGES = ["clean.html", "missing_image.html", "outside_request.html", "raw_latex.html",
          "broken_link.html", "script_error.html", "frozen_widget.html",
-         "chapters/no_figures.html"]
+         "chapters/no_figures.html", "chapters/small_figure.html", "unexpected_link.html"]
 
 
 def load_check_book():
@@ -81,7 +82,7 @@ def test_request_to_outside_address_fails_and_is_blocked(problems_by_page):
 
 
 def test_link_to_another_site_is_not_a_request(problems_by_page):
-    # clean.html links to https://example.org/ and passes: only requests count.
+    # clean.html links to creativecommons.org and passes: only requests count.
     assert "outside request" not in kinds(problems_by_page["clean.html"])
 
 
@@ -103,6 +104,32 @@ def test_frozen_widget_fails(problems_by_page):
 
 def test_chapter_page_without_figures_fails(problems_by_page):
     assert kinds(problems_by_page["chapters/no_figures.html"]) == {"no figures"}
+
+
+def test_figure_without_alt_text_or_with_tiny_text_fails(problems_by_page):
+    problems = problems_by_page["chapters/small_figure.html"]
+    assert kinds(problems) == {"no alt text", "text too small"}
+    small = [p.detail for p in problems if p.kind == "text too small"]
+    assert len(small) == 1 and "300 px" in small[0]  # the 600 px copy is readable
+
+
+def test_link_to_an_unconfigured_site_fails(problems_by_page):
+    problems = problems_by_page["unexpected_link.html"]
+    assert [(p.kind, p.detail) for p in problems] == [
+        ("unexpected external link", "https://github.com/your-account/backprop-nudge")]
+
+
+def test_configured_repository_is_an_expected_link(tmp_path):
+    import check_figures
+
+    (tmp_path / "_config.yml").write_text("repository:\n  url: https://git.example.edu/c/b\n"
+                                         "launch_buttons:\n  binderhub_url: ''\n")
+    assert check_figures.configured_hosts(tmp_path / "_config.yml") == {"git.example.edu"}
+    links = ["https://git.example.edu/c/b", "https://other.example/x", "http://127.0.0.1:8/a"]
+    seen = set()
+    problems = check_figures.external_link_problems(links, seen, {"git.example.edu"})
+    assert problems == [("unexpected external link", "https://other.example/x")]
+    assert seen == set(links[:2])
 
 
 def test_script_error_fails(problems_by_page):
@@ -135,6 +162,8 @@ def small_network_explorer(**kwargs):
 @pytest.fixture(scope="module")
 def explorer_problems(check_book, tmp_path_factory):
     """Pages with a live explorer, one whose control draws nothing new, one that fails."""
+    if not os.environ.get("BACKPROP_DATA_DIR"):
+        pytest.skip("the mirror check needs MNIST: set BACKPROP_DATA_DIR")
     import traitlets
     from backprop.explorers import Explorer, save_html
     from backprop.explorers.base import front_end
