@@ -5,8 +5,8 @@
 1. it screens the submission without running it (``screen.py``);
 2. it executes the whole notebook in one sandbox within one time limit and takes back
    only the outputs of the executed notebook (``run_notebook.py``);
-3. it runs every test cell again in a second, fresh sandbox, each in a fresh process
-   that imports only the student's definitions (``rerun_tests.py``); a test that fails
+3. at the same time, it runs every test cell again in a second, fresh sandbox, each in
+   a fresh process that has only the student's definitions (``rerun_tests.py``); a test that fails
    there gets the failure appended to its outputs, so nbgrader scores it 0, and the
    submission is flagged;
 4. if the notebook cannot be graded (time limit, crash, killed process), it marks the
@@ -24,6 +24,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -87,10 +88,14 @@ class SandboxedExecute(NbGraderPreprocessor):
         sandboxed = self.sandboxed()
         reasons = screen(nb, cells)
         demote_unknown_graded_cells(nb, cells)
+        folder = resources.get("metadata", {}).get("path")
+        notebook, plan = nbformat.writes(nb).encode(), self.plan(nb, cells)
         try:
-            folder = resources.get("metadata", {}).get("path")
-            copy_outputs(self.execute(nb, folder, sandboxed), nb)
-            reasons += apply_verdicts(nb, self.rerun(nb, cells, sandboxed))
+            with ThreadPoolExecutor(max_workers=2) as pool:  # two sandboxes side by side
+                executed = pool.submit(self.execute, notebook, len(nb.cells), folder, sandboxed)
+                verdicts = pool.submit(self.rerun, plan, sandboxed)
+                copy_outputs(executed.result(), nb)
+                reasons += apply_verdicts(nb, verdicts.result())
         except GradingFailed as failure:
             mark_failed(info["db_url"], ids, info["first_solution"], str(failure))
             raise
@@ -115,24 +120,27 @@ class SandboxedExecute(NbGraderPreprocessor):
                                   data_dir=data_folder(None), cache_dir=cache_dir())
         return checked_output(outcome, script, self.notebook_timeout)
 
-    def execute(self, nb: NotebookNode, folder: str | None, sandboxed: bool) -> NotebookNode:
+    def execute(self, notebook: bytes, n_cells: int, folder: str | None, sandboxed: bool) -> NotebookNode:
         """The notebook executed from the top in one fresh kernel."""
-        out = self.in_sandbox("run_notebook.py", nbformat.writes(nb).encode(), folder, sandboxed)
+        out = self.in_sandbox("run_notebook.py", notebook, folder, sandboxed)
         try:
             executed = nbformat.reads(out.decode(), as_version=4)
         except Exception as error:  # noqa: BLE001 (any unreadable result is the same failure)
             raise GradingFailed(f"the executed notebook came back unreadable ({error})") from None
-        if len(executed.cells) != len(nb.cells):
+        if len(executed.cells) != n_cells:
             raise GradingFailed("the executed notebook came back with different cells")
         return executed
 
-    def rerun(self, nb: NotebookNode, cells: list[Cell], sandboxed: bool) -> dict:
-        """Verdict per test cell of the fresh re-run."""
+    def plan(self, nb: NotebookNode, cells: list[Cell]) -> bytes:
+        """What the fresh re-run runs: given and test cells from source/, student definitions."""
         given, code = given_names(cells), student_code(nb, cells)
         steps = [{"kind": c.kind, "id": c.grade_id,
                   "code": definitions_only(code.get(c.grade_id, ""), given)
                   if c.kind == "solution" else c.code} for c in cells]
-        plan = json.dumps({"seconds": self.notebook_timeout, "steps": steps}).encode()
+        return json.dumps({"seconds": self.notebook_timeout, "steps": steps}).encode()
+
+    def rerun(self, plan: bytes, sandboxed: bool) -> dict:
+        """Verdict per test cell of the fresh re-run."""
         out = self.in_sandbox("rerun_tests.py", plan, None, sandboxed)
         try:
             return json.loads(out)
