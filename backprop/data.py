@@ -80,7 +80,7 @@ def find_or_download(name: str, folder: Path, mirrors: Sequence[str] = MIRRORS,
         raise ValueError(f"checksums has no SHA-256 for {name}, so it cannot be downloaded; "
                          f"put the file in {folder} or add its checksum")
     created = make_folder(folder)
-    remove_stale_parts(folder)
+    remove_stale_parts(folder, prefixes=list(FILES.values()))
     answers = []
     for mirror in mirrors:
         try:
@@ -109,7 +109,7 @@ def write_cache(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     """Save the uint8 arrays as an uncompressed ``.npz``; skip silently if that fails."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_parts(path.parent)
+        remove_stale_parts(path.parent, prefixes=["mnist-"])
         with temporary_beside(path) as part:
             with open(part, "wb") as out:
                 np.savez(out, **arrays)

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, Sequence
 
 from tqdm import tqdm
 
@@ -65,15 +65,19 @@ def _writer_alive(part: Path) -> bool:
     return True
 
 
-def remove_stale_parts(folder: Path, now: float | None = None) -> list[Path]:
+def remove_stale_parts(folder: Path, prefixes: Sequence[str] = ("",),
+                       now: float | None = None) -> list[Path]:
     """Delete ``.part`` files in ``folder`` whose writer is gone or which sat untouched an hour.
 
-    Returns the files removed; a missing or unreadable folder is left alone.
+    Only parts of targets whose names start with one of ``prefixes`` are looked at
+    (another program's ``.part`` files are not ours to remove). Returns the files
+    removed; a missing or unreadable folder is left alone.
     """
     now = time.time() if now is None else now
     removed = []
     try:
-        parts = [p for p in folder.glob(".*.part") if p.is_file()]
+        parts = [p for p in folder.glob(".*.part") if p.is_file()
+                 and any(p.name.startswith(f".{prefix}") for prefix in prefixes)]
     except OSError:
         return removed
     for part in parts:

@@ -493,17 +493,20 @@ def test_stale_part_files_are_removed_on_the_next_load(tmp_path, serve):
     left_by_dead_process = folder / f".{LABELS}.{dead}-0a1b2c3d.part"
     old_style = folder / f".{LABELS}.k3j2h1.part"
     ours = folder / f".{LABELS}.{os.getpid()}-00000000.part"  # a live writer: kept
-    for part in (left_by_dead_process, old_style, ours):
+    someone_elses = folder / ".holiday.mp4.part"  # not a part of ours: kept
+    for part in (left_by_dead_process, old_style, ours, someone_elses):
         part.write_bytes(b"half a file")
     load_mnist(folder, mirrors=[serve(tmp_path / "site")], progress=False, checksums=checksums)
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES.values(), ours.name])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES.values(), ours.name,
+                                                               someone_elses.name])
 
 
 def test_a_live_writers_part_file_is_removed_once_it_is_an_hour_old(tmp_path):
     part = tmp_path / f".{LABELS}.{os.getpid()}-00000000.part"
     part.write_bytes(b"")
-    assert remove_stale_parts(tmp_path) == []
-    assert remove_stale_parts(tmp_path, now=time.time() + 3601) == [part]
+    assert remove_stale_parts(tmp_path, [LABELS]) == []
+    assert remove_stale_parts(tmp_path, ["other"], now=time.time() + 3601) == []
+    assert remove_stale_parts(tmp_path, [LABELS], now=time.time() + 3601) == [part]
 
 
 # ------------------------------------------------- a cache that is not MNIST
