@@ -62,10 +62,15 @@ def test_an_added_graded_cell_is_flagged_and_loses_its_grading_mark():
     assert "nbgrader" not in nb.cells[-1].metadata
 
 
-def test_a_deleted_test_cell_is_flagged():
+def test_a_deleted_test_cell_and_an_unlocked_given_cell_are_flagged():
     nb = submission(**reference_solutions(SOURCE))
     nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_cost"]
-    assert "the test cell test_cost was deleted" in screen(nb, layout(nbformat.read(SOURCE, as_version=4)))
+    init = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "a1_init")
+    del init.metadata["nbgrader"]  # no longer restored by nbgrader: now the student's code
+    reasons = screen(nb, layout(nbformat.read(SOURCE, as_version=4)))
+    assert "the test cell test_cost was deleted" in reasons
+    assert "the given cell a1_init was deleted" in reasons
+    assert any(r.endswith("redefines the given name init_network") for r in reasons)
 
 
 def test_the_fresh_run_keeps_only_definitions_and_constants():

@@ -142,15 +142,15 @@ def code_reasons(label: str, code: str, given: set[str]) -> list[str]:
 
 
 def structure_reasons(submission, cells: list[Cell]) -> list[str]:
-    """Graded cells added, deleted or duplicated; solution cells the source does not have."""
+    """Graded cells added or duplicated; test or given cells deleted (or stripped of their id)."""
     ids = Counter(nbgrader_meta(c).get("grade_id") for c in submission.cells if nbgrader_meta(c))
-    tests = {c.grade_id for c in cells if c.kind == "test"}
     known = {c.grade_id for c in cells}
     graded = {nbgrader_meta(c).get("grade_id") for c in submission.cells
               if nbgrader_meta(c).get("grade") or nbgrader_meta(c).get("solution")}
     reasons = [f"the cell id {i} appears {n} times" for i, n in ids.items() if n > 1]
     reasons += [f"an extra graded cell {i} was added" for i in sorted(graded - known, key=str)]
-    reasons += [f"the test cell {i} was deleted" for i in sorted(tests - ids.keys())]
+    locked = {c.grade_id: c.kind for c in cells if c.kind != "solution" and not c.grade_id.startswith("cell-")}
+    reasons += [f"the {locked[i]} cell {i} was deleted" for i in sorted(locked.keys() - ids.keys())]
     return reasons
 
 
