@@ -13,7 +13,7 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 
-GD_COLOR, SGD_COLOR = "black", "tab:red"
+GD_COLOR, SGD_COLOR = "black", "#e08214"  # which walk, never up or down (blue/red)
 
 
 def _axes(ax, figsize=(6, 4)):
@@ -25,7 +25,7 @@ def draw_prediction_counts(predictions, ax=None, title: str = "", highlight: int
     """Bars: how many examples the network calls each digit."""
     ax = _axes(ax)
     counts = np.bincount(np.asarray(predictions), minlength=10)
-    colors = ["tab:orange" if d == highlight else "tab:blue" for d in range(10)]
+    colors = [SGD_COLOR if d == highlight else "0.6" for d in range(10)]
     bars = ax.bar(np.arange(10), counts, color=colors)
     ax.set(xticks=range(10), xlabel="digit the network answers", ylabel="number of test images",
            title=title)
@@ -36,20 +36,20 @@ def draw_nudges(nudges, labels, digit: int, ax=None, title: str = ""):
     """Each example's wished-for nudge of one parameter, and their average.
 
     ``nudges`` holds one number per example; examples showing ``digit`` are
-    drawn in orange, the others in blue.
+    drawn in orange, the others in grey.
     """
     ax = _axes(ax)
     nudges, labels = np.asarray(nudges), np.asarray(labels)
     jitter = np.random.default_rng(0).uniform(-0.3, 0.3, nudges.size)
     is_digit = labels == digit
     dots = [ax.scatter(nudges[mask], jitter[mask], s=12, alpha=0.7, color=color, label=text)
-            for mask, color, text in [(is_digit, "tab:orange", f"images of a {digit}"),
-                                      (~is_digit, "tab:blue", "other digits")]]
+            for mask, color, text in [(is_digit, SGD_COLOR, f"images of a {digit}"),
+                                      (~is_digit, "0.5", "other digits")]]
     mean = ax.axvline(nudges.mean(), color="black", lw=2, label="average nudge")
     zero = ax.axvline(0.0, color="grey", lw=0.8, ls=":")
     ax.set(yticks=[], xlabel="wished-for nudge (minus the example's partial derivative)",
            title=title)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
     return dots + [mean, zero]
 
 
@@ -75,10 +75,22 @@ def draw_path(trajectory, ax=None, color=SGD_COLOR, label="", line=None):
 
 
 def divergence_note(trajectory, name: str) -> str:
-    """``"<name> diverged after k steps"``, or an empty string if it did not."""
+    """``"<name> diverged at step k"``, or an empty string if it did not.
+
+    ``k`` is ``trajectory.diverged_at``, the step that blew up: the walk drawn
+    is the start and the ``k - 1`` steps before it. Titles, insets and printed
+    notes all give this one count.
+    """
     if trajectory.diverged_at is None:
         return ""
-    return f"{name} diverged after {trajectory.diverged_at} steps"
+    return f"{name} diverged at step {trajectory.diverged_at}"
+
+
+def walk_summary(trajectory) -> str:
+    """``"cost c after n steps"``, or ``"diverged at step k"`` for a walk that blew up."""
+    if trajectory.diverged_at is not None:
+        return divergence_note(trajectory, "").strip()
+    return f"cost {trajectory.costs[-1]:.3g} after {len(trajectory.costs) - 1} steps"
 
 
 def batch_name(trajectory, n_examples: int, short: bool = False) -> str:
@@ -115,18 +127,17 @@ def draw_batch_sizes(problem, grid, xs, ys, trajectories, axes=None):
     full = [t for t in trajectories if t.batch_size == problem.n_examples]
     artists = []
     for ax, tr in zip(np.ravel(axes), trajectories):
-        title = f"{batch_name(tr, problem.n_examples, short=True)}, {len(tr.costs) - 1} steps\n" \
-                f"cost {tr.costs[-1]:.3g}"
+        title = f"{batch_name(tr, problem.n_examples, short=True)}\n{walk_summary(tr)}"
         artists += draw_cost_surface(xs, ys, grid, ax, problem.names)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
         if full and tr is not full[0]:
             artists.append(draw_path(full[0], ax, "white"))
             artists[-1].set_alpha(0.6)
         artists.append(draw_path(tr, ax, SGD_COLOR if tr.batch_size < problem.n_examples else GD_COLOR))
         if tr.diverged_at is not None:
-            artists.append(ax.text(0.5, 0.5, f"diverged after\n{tr.diverged_at} steps",
+            artists.append(ax.text(0.5, 0.5, walk_summary(tr).replace(" at ", "\nat "),
                                    transform=ax.transAxes, ha="center", va="center",
-                                   color="white", backgroundcolor="tab:red"))
+                                   color="white", backgroundcolor="black"))
     return artists
 
 
@@ -178,7 +189,7 @@ def draw_line_fit(x, y, lines, ax=None, labels=None):
         label = labels[i] if labels else f"y = {m:.2f} x + {c:.2f}"
         artists += ax.plot(grid, m * grid + c, lw=2, label=label)
     ax.set(xlabel="x", ylabel="y")
-    ax.legend(fontsize=8)
+    ax.legend()
     return artists
 
 

@@ -53,16 +53,25 @@ def draw_digit(pixels, ax=None, title: str | None = None, cmap: str = "gray_r", 
     return artist
 
 
-def draw_activation_functions(ax=None, z_range: float = 6.0):
-    """The two squashing functions: sigmoid (the lesson's) and ReLU."""
+def draw_activation_functions(ax=None, z_range: float = 6.0, top: float = 2.0):
+    """The two squashing functions on one scale: sigmoid (the lesson's) and ReLU.
+
+    Both are drawn unscaled. The sigmoid stays below its ceiling of 1 (dotted);
+    ReLU has no ceiling, so it leaves the axes at ``top`` and an arrow says that
+    it keeps rising. Returns the two lines (sigmoid, ReLU).
+    """
     from .activations import relu, sigmoid
     ax = _axes(ax)
     z = np.linspace(-z_range, z_range, 241)
-    lines = ax.plot(z, sigmoid(z), label="sigmoid", color=UP)
-    lines += ax.plot(z, relu(z) / z_range, "--", color="0.4",
-                     label=f"ReLU (divided by {z_range:g})")
+    lines = ax.plot(z, sigmoid(z), label="sigmoid", color="black", lw=2)
+    lines += ax.plot(z, relu(z), "--", color="0.45", lw=2, label="ReLU")
+    ax.axhline(1, color="black", lw=0.8, ls=":")
+    ax.text(-z_range, 1.04, "sigmoid's ceiling: 1", va="bottom")
+    ax.annotate("ReLU keeps rising:\nno ceiling", xy=(top, top), xytext=(top + 0.4, top - 0.75),
+                arrowprops={"arrowstyle": "->", "color": "0.3"}, va="center")
     ax.axhline(0, color="0.8", lw=0.8)
-    ax.set(xlabel="weighted input z", ylabel="activation", title="Squashing the weighted sum")
+    ax.set(xlabel="weighted input z", ylabel="activation", title="Squashing the weighted sum",
+           xlim=(-z_range, z_range), ylim=(-0.15, top))
     ax.legend(loc="upper left")
     return lines
 
@@ -76,7 +85,7 @@ def draw_outputs(output, label: int, ax=None, title: str | None = None):
     bars = ax.bar(digits, output, color="0.55", width=0.6, label="network's output")
     ax.set(xticks=digits, ylim=(0, 1.05), xlabel="output neuron (digit)", ylabel="activation")
     ax.set_title(title or f"Outputs for an image of a {label}")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.legend(loc="upper right")
     return bars
 
 
@@ -141,7 +150,7 @@ def draw_sensitivity_heatmap(values, layer: int, ax=None, colorbar: bool = True)
 
 
 def draw_wiggle_curve(wiggles, measured, slope: float, wiggle: float, ax=None,
-                      name: str = "parameter", color: str = UP):
+                      name: str = "parameter", color: str = "black"):
     """Measured cost change against wiggle size, beside the gradient's straight-line prediction.
 
     Returns ``(curve, tangent, point)``; ``point`` marks the current ``wiggle``.
@@ -156,7 +165,7 @@ def draw_wiggle_curve(wiggles, measured, slope: float, wiggle: float, ax=None,
     ax.axvline(0, color="0.8", lw=0.8)
     ax.set(xlabel="wiggle added to the parameter", ylabel="change in cost",
            title="Wiggle a parameter, watch the cost")
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="best")
     return curve, tangent, point
 
 
@@ -171,7 +180,7 @@ def draw_change_bars(names, measured, predicted, ax=None, limit: float | None = 
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set(xticks=x, xticklabels=names, ylim=(-limit, limit), ylabel="change in cost",
            title="Same wiggle, different effects")
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="best")
     return got, guess
 
 
@@ -224,7 +233,7 @@ def draw_update_factors(hebbian, backprop, ax=None, limit: float | None = None):
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set(xticks=x, ylim=(-limit, limit), xlabel="output neuron j",
            ylabel="row factor", title="Each row = factor x previous activations")
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc="lower left")
     return hebb, back
 
 
@@ -268,7 +277,7 @@ def draw_network(sizes, activations, weights, ax=None, nudges=None, nudge_scale=
     ax.plot([0.45, 0.75], [0, 0], color="0.5", lw=6, alpha=0.4, solid_capstyle="butt")
     ax.text(0, -0.5 - 0.42 * squash, f"{sizes[0]} pixels\n({sizes[0] * sizes[1]} weights\n"
             "to layer 1,\nnot drawn)",
-            ha="center", va="top", fontsize="small")
+            ha="center", va="top")
     for layer in range(1, len(sizes)):
         xy = where[layer]
         art["neurons"].append(ax.scatter(xy[:, 0], xy[:, 1], c=activations[layer], cmap="Greys",
@@ -285,7 +294,7 @@ def draw_network(sizes, activations, weights, ax=None, nudges=None, nudge_scale=
                                                   zorder=0, transform=ax.get_xaxis_transform()))
     show_network_step(art, len(sizes) - 1 if current is None else current)
     ax.set(xlim=xlim, ylim=ylim, xticks=[], yticks=[])
-    ax.set_title(title or NETWORK_KEY, fontsize="medium" if title else "small")
+    ax.set_title(title or NETWORK_KEY, fontsize="medium")
     ax.set_frame_on(False)
     return art
 
@@ -317,5 +326,53 @@ def draw_wish_check(input_nudges, minus_delta, ax=None, layer: int = 0, limit=No
     ax.set(ylim=(-limit, limit), xlabel=f"neuron of layer {layer}", ylabel="wished push on z",
            title=f"Layer {layer}: wishes = -delta")
     if legend:
-        ax.legend(loc="lower left", fontsize="x-small")
+        ax.legend(loc="lower left")
     return bars, dots
+
+
+# ----- chapter 1: the notation --------------------------------------------------------
+def draw_notation(sizes=(784, 16, 16, 10), ax=None, layer: int = 2, j: int = 1, k: int = 2,
+                  shown: int = 4):
+    """The network as a labelled sketch: layer numbers and the names w, b, z, a.
+
+    Every layer is drawn with ``shown`` circles (the rest stand behind the dots);
+    layer 0 is the pixels. The connection from neuron ``k`` of layer ``layer - 1``
+    to neuron ``j`` of ``layer`` is drawn bold and named :math:`w^{(l)}_{jk}`, and
+    neuron ``j`` carries the names of its bias, weighted input and activation.
+    Returns a dict: ``neurons`` (one scatter per layer), ``weight`` (the bold line),
+    ``names`` (the texts naming w, b, z and a), ``layers`` (the layer titles).
+    """
+    ax = _axes(ax)
+    ys = [np.linspace(1.5, -1.5, shown) for _ in sizes]
+    art = {"neurons": [], "layers": [], "names": {}}
+    for l in range(1, len(sizes)):
+        for y0 in ys[l - 1]:
+            ax.add_collection(LineCollection([[(l - 1, y0), (l, y1)] for y1 in ys[l]],
+                                             colors="0.8", linewidths=0.6, zorder=1))
+    roles = ["input: the pixels"] + ["hidden"] * (len(sizes) - 2) + ["output: one per digit"]
+    for l, (n, role) in enumerate(zip(sizes, roles)):
+        art["neurons"].append(ax.scatter(np.full(shown, l), ys[l], s=260, c="white",
+                                         edgecolors="black", marker="s" if l == 0 else "o",
+                                         zorder=3))
+        ax.text(l, -1.85, "⋮", ha="center", va="top")
+        art["layers"].append(ax.text(l, 2.0, f"layer {l}\n{n} neurons\n{role}",
+                                     ha="center", va="bottom"))
+    start, end = (layer - 1, ys[layer - 1][k]), (layer, ys[layer][j])
+    (art["weight"],) = ax.plot(*zip(start, end), color="black", lw=2.5, zorder=2)
+    ax.scatter(*end, s=260, c="0.6", edgecolors="black", zorder=4)
+    mid = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+    names = {
+        "w": (mid, rf"$w^{{({layer})}}_{{jk}}$: weight from $k$ to $j$", (0.95, -3.6)),
+        "a_prev": (start, rf"$a^{{({layer - 1})}}_k$: activation of neuron $k$", (-0.45, -2.9)),
+        "b": (end, rf"$b^{{({layer})}}_j$: bias of neuron $j$", (2.15, -2.9)),
+        "z": (end, rf"$z^{{({layer})}}_j = \sum_k w^{{({layer})}}_{{jk}}\, a^{{({layer - 1})}}_k"
+                   rf" + b^{{({layer})}}_j$", (2.15, -3.6)),
+        "a": (end, rf"$a^{{({layer})}}_j = \sigma(z^{{({layer})}}_j)$", (2.15, -4.3)),
+    }
+    for key, (target, text, where) in names.items():
+        arrow = {"arrowstyle": "->", "color": "0.35"} if key in ("w", "a_prev", "b") else None
+        art["names"][key] = ax.annotate(text, xy=target, xytext=where, arrowprops=arrow,
+                                        va="center", zorder=5)
+    ax.set(xlim=(-0.5, len(sizes) - 0.5), ylim=(-4.7, 3.4))
+    ax.set_axis_off()
+    return art

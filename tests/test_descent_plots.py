@@ -29,11 +29,18 @@ def test_path_and_cost_curve_show_the_walk():
         dp.draw_cost_curve(walk, "epochs")
 
 
-def test_divergence_is_said_in_words():
+def test_divergence_is_said_in_words_with_the_step_that_blew_up():
     line = descent.LineFit(n_examples=50)
     assert dp.divergence_note(descent.descend(line, 0.1, 5), "GD") == ""
     walk = descent.descend(line, 5.0, 100)
-    assert dp.divergence_note(walk, "GD") == f"GD diverged after {walk.diverged_at} steps"
+    k = walk.diverged_at
+    assert dp.divergence_note(walk, "GD") == f"GD diverged at step {k}"
+    assert dp.walk_summary(walk) == f"diverged at step {k}"
+    # independently: the first k - 1 steps stay finite, step k does not
+    assert len(walk.params) == k and descent.descend(line, 5.0, k - 1).diverged_at is None
+    assert descent.descend(line, 5.0, k).diverged_at == k
+    done = descent.descend(line, 0.1, 5)
+    assert dp.walk_summary(done) == f"cost {done.costs[-1]:.3g} after 5 steps"
 
 
 def test_batch_size_panel_draws_one_surface_per_walk_and_names_divergence():
@@ -42,10 +49,39 @@ def test_batch_size_panel_draws_one_surface_per_walk_and_names_divergence():
     walks = [descent.descend(line, 1.3, 20, b, seed=0) for b in (1, 10, None)]
     fig, axes = plt.subplots(1, 3)
     dp.draw_batch_sizes(line, descent.cost_grid(line, xs, ys), xs, ys, walks, axes)
-    assert [ax.get_title().split(",")[0] for ax in axes] == \
+    assert [ax.get_title().split("\n")[0] for ax in axes] == \
         ["batch 1", "batch 10", "all examples"]
     texts = [t.get_text() for ax in axes for t in ax.texts]
-    assert any("diverged after" in t for t in texts)
+    assert any("diverged" in t for t in texts)
+
+
+def test_batch_size_panels_give_one_count_in_title_and_inset():
+    """Title, inset and printed note name the same step: the one that blew up."""
+    import re
+    line = descent.LineFit(n_examples=100)
+    xs, ys = np.linspace(-3, 4, 9), np.linspace(-3, 3, 9)
+    walks = [descent.descend(line, 1.1, 50, b, seed=0) for b in (1, 10, 100, None)]
+    fig, axes = plt.subplots(1, 4)
+    dp.draw_batch_sizes(line, descent.cost_grid(line, xs, ys), xs, ys, walks, axes)
+    diverged = [(ax, w) for ax, w in zip(axes, walks) if w.diverged_at is not None]
+    assert diverged
+    for ax, walk in diverged:
+        counts = {int(n) for t in [ax.get_title(), *(t.get_text() for t in ax.texts),
+                                   dp.divergence_note(walk, "GD")]
+                  for n in re.findall(r"step (\d+)", t)}
+        assert counts == {walk.diverged_at}
+        assert len(walk.costs) == walk.diverged_at      # the drawn walk: start + k - 1 steps
+    for ax, walk in zip(axes, walks):
+        if walk.diverged_at is None:
+            assert ax.get_title().endswith("after 50 steps") and not ax.texts
+
+
+def test_walk_colours_are_neither_blue_nor_red():
+    """Blue and red mean up and down in this book; the two walks are black and orange."""
+    from matplotlib.colors import to_rgb
+    for colour in (dp.GD_COLOR, dp.SGD_COLOR):
+        r, g, b = to_rgb(colour)
+        assert not (b > r + 0.2 or (r > 0.6 and g < 0.3 and b < 0.3))
 
 
 def test_code_beside_ideas_pairs_every_line_and_catches_drift():

@@ -52,12 +52,15 @@ def test_draw_outputs_marks_the_desired_digit(ax):
     assert "3" in ax.get_title()
 
 
-def test_activation_functions_draw_sigmoid_and_scaled_relu(ax):
-    sigmoid_line, relu_line = plots.draw_activation_functions(ax, z_range=4.0)
+def test_activation_functions_draw_both_unscaled_and_relu_leaves_the_top(ax):
+    sigmoid_line, relu_line = plots.draw_activation_functions(ax, z_range=4.0, top=2.0)
     z, a = sigmoid_line.get_data()
     assert np.allclose(a, bp.sigmoid(z))
     z, r = relu_line.get_data()
-    assert np.allclose(r, np.maximum(z, 0) / 4.0)
+    assert np.allclose(r, np.maximum(z, 0))  # not divided by anything
+    bottom, top = ax.get_ylim()
+    assert top == 2.0 and r.max() > top      # ReLU runs off the axes: no ceiling drawn
+    assert a.max() < 1 < top                 # the sigmoid's ceiling is inside
 
 
 def test_weights_mosaic_puts_each_neurons_weights_in_its_own_tile():
@@ -150,3 +153,51 @@ def test_wish_check_draws_pushes_as_bars_and_minus_delta_as_dots(ax):
     bars, dots = plots.draw_wish_check([0.1, -0.2], [0.1, -0.2], ax, layer=2)
     assert np.allclose(heights(bars), [0.1, -0.2]) and np.allclose(dots.get_ydata(), [0.1, -0.2])
     assert "Layer 2" in ax.get_title()
+
+
+def test_notation_names_the_layers_and_draws_w_from_k_to_j(ax):
+    art = plots.draw_notation((784, 16, 16, 10), ax, layer=2, j=1, k=2)
+    titles = [t.get_text() for t in art["layers"]]
+    assert [t.split("\n")[0] for t in titles] == ["layer 0", "layer 1", "layer 2", "layer 3"]
+    assert "784" in titles[0] and "pixels" in titles[0] and "10" in titles[3]
+    start = art["neurons"][1].get_offsets()[2]   # neuron k = 2 of layer 1
+    end = art["neurons"][2].get_offsets()[1]     # neuron j = 1 of layer 2
+    assert np.allclose(np.transpose(art["weight"].get_data()), [start, end])
+    names = {key: text.get_text() for key, text in art["names"].items()}
+    assert names["w"].startswith("$w^{(2)}_{jk}$") and "from $k$ to $j$" in names["w"]
+    assert names["b"].startswith("$b^{(2)}_j$") and names["a"].startswith("$a^{(2)}_j")
+    assert "a^{(1)}_k" in names["z"] and "b^{(2)}_j" in names["z"]
+    assert np.allclose(art["names"]["w"].xy, (start + end) / 2)   # arrows point at what
+    assert np.allclose(art["names"]["b"].xy, end)                 # they name
+    assert np.allclose(art["names"]["a_prev"].xy, start)
+
+
+def every_text(fig):
+    """Every piece of text a figure would draw (titles, labels, ticks, legends, notes)."""
+    fig.canvas.draw()
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+
+
+def test_no_drawing_uses_text_smaller_than_the_base_font():
+    """The book's check assumes no text below 10 pt: no 'small' or fixed small sizes."""
+    net = bp.Network(seed=0)
+    x = np.random.default_rng(1).random(784)
+    steps = lesson.backward_steps(net, x, 2)
+    with plt.rc_context({"font.size": 10.5}):
+        fig, axes = plt.subplots(3, 4, figsize=(16, 12))
+        a = axes.flat
+        plots.draw_digit(x, next(a), "digit")
+        plots.draw_activation_functions(next(a))
+        plots.draw_outputs(np.linspace(0, 1, 10), 2, next(a))
+        plots.draw_nudges(np.linspace(-1, 1, 10), next(a))
+        plots.draw_sensitivity_heatmap(np.ones((16, 784)), 1, next(a))
+        plots.draw_wiggle_curve(np.linspace(-1, 1, 5), np.zeros(5), 0.1, 0.5, next(a))
+        plots.draw_change_bars(["A", "B"], [0.1, 0.2], [0.1, 0.2], next(a))
+        plots.draw_update_heatmap(np.ones((3, 4)), next(a), "update", row=1)
+        plots.draw_update_factors([0.2, 0.9], [0.1, -0.3], next(a))
+        plots.draw_wish_check([0.1, -0.2], [0.1, -0.2], next(a))
+        plots.draw_network(net.sizes, [s.activations for s in steps[::-1]], net.weights, next(a))
+        plots.draw_notation(ax=next(a))
+        sizes = [t.get_fontsize() for t in every_text(fig)]
+        plt.close(fig)
+    assert len(sizes) > 50 and min(sizes) >= 10.5
