@@ -12,6 +12,7 @@ was not right or clean. Usage::
 """
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import time
@@ -47,6 +48,11 @@ class Case(NamedTuple):
     leaves: tuple = ()  # paths, relative to the scratch folder, the call may create
 
 
+def names_one_of(message: str, names: tuple) -> bool:
+    """True if ``message`` holds one of ``names`` as a whole word (``X``, not the X of "XOR")."""
+    return any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", message) for name in names)
+
+
 def classify(case: Case, scratch: Path) -> tuple[str, str]:
     """Run one case (in the child) and sort its outcome; returns (category, detail)."""
     from backprop.data import MNISTNotFoundError
@@ -60,10 +66,10 @@ def classify(case: Case, scratch: Path) -> tuple[str, str]:
                 return "silent wrong result", str(err)
             if not isinstance(err, (ValueError, TypeError, MNISTNotFoundError)):
                 return "unhelpful error", f"{type(err).__name__}: {err}"
-            clean = any(name in str(err) for name in case.names)
+            clean = names_one_of(str(err), case.names)
             return ("clean error" if clean else "unhelpful error"), f"{type(err).__name__}: {err}"
     if case.check is None:
-        hint = [str(w.message) for w in caught if any(n in str(w.message) for n in case.names)]
+        hint = [str(w.message) for w in caught if names_one_of(str(w.message), case.names)]
         if hint:
             return "clean error", f"warning: {hint[0]}"
         return "silent wrong result", f"returned {result!r:.120}"
