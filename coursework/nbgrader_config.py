@@ -31,7 +31,7 @@ c.SandboxedExecute.notebook_timeout = 300
 c.SandboxedExecute.memory_mb = 3072       # address space of each process in the sandbox
 c.SandboxedExecute.max_processes = 64     # processes and threads of the sandbox user
 c.SandboxedExecute.max_open_files = 256
-# c.SandboxedExecute.sandbox_uid = 65534  # user inside the sandbox when grading as root
+# c.SandboxedExecute.sandbox_uid = 0      # as root: 0 = an unused user id per sandbox
 # Only where bubblewrap cannot run, and only for submissions you trust:
 # c.SandboxedExecute.allow_unsandboxed = True
 

@@ -25,12 +25,11 @@ COURSE = REPO / "coursework"
 sys.path.insert(0, str(COURSE))
 
 from example_class import CLASS, reference_solutions  # noqa: E402
-from grading.sandbox import sandbox_problem  # noqa: E402
+from grading.sandbox import FRESH_UIDS, sandbox_problem  # noqa: E402
 
 NOTEBOOKS = {"a1_forward_cost": "forward_cost", "a2_backward": "backward", "a3_sgd": "sgd"}
 POINTS = {"a1_forward_cost": 10, "a2_backward": 12, "a3_sgd": 10}
 TIME_LIMIT = {"a1_forward_cost": 25, "a2_backward": 60, "a3_sgd": 90}  # seconds per notebook
-SANDBOX_UID = 65534
 
 
 @dataclass
@@ -75,7 +74,7 @@ def write_submission(release: Path, solutions: dict, destination: Path) -> None:
 
 
 def sandbox_processes() -> list[str]:
-    """Processes of the sandbox user, or running the sandbox's scripts, right now."""
+    """Processes of a sandbox's user id, or running the sandbox's scripts, right now."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
@@ -83,7 +82,7 @@ def sandbox_processes() -> list[str]:
             owner = proc.stat().st_uid
         except OSError:
             continue
-        if (owner == SANDBOX_UID and os.geteuid() == 0) or re.search(
+        if (owner in FRESH_UIDS and os.geteuid() == 0) or re.search(
                 r"run_notebook\.py|rerun_tests\.py|sleep 600", command):
             found.append(f"{proc.name}: {command}")
     return found

@@ -53,7 +53,8 @@ class SandboxedExecute(NbGraderPreprocessor):
     memory_mb = Integer(3072, help="Address space of each sandboxed process, MB.").tag(config=True)
     max_processes = Integer(64, help="Processes and threads of the sandbox user.").tag(config=True)
     max_open_files = Integer(256, help="Open files of each sandboxed process.").tag(config=True)
-    sandbox_uid = Integer(65534, help="User (and group) inside the sandbox when grading as root."
+    sandbox_uid = Integer(0, help="User (and group) id inside the sandbox when grading as root; "
+                          "0: an unused id per sandbox, so its process limit counts it alone."
                           ).tag(config=True)
     allow_unsandboxed = Bool(False, help="Run student code WITHOUT the sandbox where bubblewrap "
                              "is missing. Only for submissions you trust.").tag(config=True)

@@ -6,13 +6,15 @@ folder's two scripts at ``/grading``, and one writable working folder mounted at
 ``/submission``. It has no network, its own process tree (every process in it dies when
 the command ends or is killed) and limits on memory, CPU time, processes, open files and
 file size. When the grader runs as root, everything inside runs as an unprivileged user
-(``nobody`` by default), so the process limit is enforced by the kernel.
+id that no other process has (a fresh one per sandbox, from ``FRESH_UIDS``), so the
+kernel enforces the process limit for that sandbox alone.
 """
 from __future__ import annotations
 
 import importlib.util
 import os
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
@@ -25,6 +27,7 @@ INSIDE_SCRIPTS = "/grading"
 INSIDE_DATA = "/data/mnist"
 INSIDE_CACHE = "/data/cache"
 SCRIPTS = Path(__file__).resolve().parent
+FRESH_UIDS = range(1_000_000, 1_060_000)  # user ids no account uses
 
 
 class SandboxUnavailable(RuntimeError):
@@ -40,7 +43,7 @@ class Limits:
     processes: int = 64       # processes and threads of the sandbox user
     open_files: int = 256     # file descriptors of each process
     file_mb: int = 64         # largest file a process may write
-    uid: int = 65534          # user inside the sandbox when the grader is root
+    uid: int = 0              # user inside the sandbox when the grader is root; 0: a fresh one
 
 
 @dataclass(frozen=True)
@@ -135,15 +138,15 @@ def environment() -> list[str]:
     return ["--clearenv"] + [arg for k, v in values.items() for arg in ("--setenv", k, v)]
 
 
-def user_switch(limits: Limits) -> list[str]:
-    """As root, drop to the sandbox user with no capabilities; otherwise nothing to do."""
+def user_switch(uid: int) -> list[str]:
+    """As root, drop to the sandbox's user id with no capabilities; otherwise nothing to do."""
     if os.geteuid() != 0:
         return []
-    return ["setpriv", f"--reuid={limits.uid}", f"--regid={limits.uid}", "--clear-groups",
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
 
 
-def bwrap_command(argv: list[str], work: Path, limits: Limits,
+def bwrap_command(argv: list[str], work: Path, uid: int,
                   data_dir: Path | None, cache_dir: Path | None) -> list[str]:
     """The full ``bwrap`` command line that runs ``argv`` in ``work`` (mounted writable)."""
     return ["bwrap", *namespace_options(), *system_mounts(), *python_mounts(),
@@ -151,7 +154,7 @@ def bwrap_command(argv: list[str], work: Path, limits: Limits,
             "--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/tmp",
             "--bind", str(work), INSIDE_WORK, "--chdir", INSIDE_WORK, *environment(),
-            *user_switch(limits), *argv]
+            *user_switch(uid), *argv]
 
 
 def process_allowance(limits: Limits) -> int:
@@ -180,12 +183,23 @@ def limit_resources(limits: Limits, processes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def prepare_work(work: Path, limits: Limits) -> None:
-    """Make the writable folder (and its home) belong to the sandbox user."""
+def sandbox_uid(limits: Limits) -> int:
+    """The configured user id, or an unused one picked at random from FRESH_UIDS."""
+    if limits.uid:
+        return limits.uid
+    taken = {_owner(p) for p in Path("/proc").iterdir() if p.name.isdigit()}
+    while True:
+        uid = secrets.choice(FRESH_UIDS)
+        if uid not in taken:
+            return uid
+
+
+def prepare_work(work: Path, uid: int) -> None:
+    """Make the writable folder (and its home) belong to the sandbox's user."""
     (work / ".home").mkdir(exist_ok=True)
     if os.geteuid() == 0:
         for path in [work, *work.rglob("*")]:
-            os.chown(path, limits.uid, limits.uid, follow_symlinks=False)
+            os.chown(path, uid, uid, follow_symlinks=False)
 
 
 def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed: bool = True,
@@ -196,8 +210,9 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
     with the same limits and deadline, but sees the whole machine.
     """
     if sandboxed:
-        prepare_work(work, limits)
-        command = bwrap_command(argv, work, limits, data_dir, cache_dir)
+        uid = sandbox_uid(limits)
+        prepare_work(work, uid)
+        command = bwrap_command(argv, work, uid, data_dir, cache_dir)
     else:
         command = [a.replace(INSIDE_SCRIPTS, str(SCRIPTS)) for a in argv]
     processes = process_allowance(limits)
