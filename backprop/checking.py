@@ -10,13 +10,15 @@ that failed. Nothing the learner's function does makes a checker raise or hang.
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from .sandbox import Opaque, Outcome, contained_call, safe_repr, safe_text
+from .sandbox import DEADLINE, Opaque, Outcome, contained_call, safe_repr, safe_text
 
 REPORT_CAP = 4000  # characters of a checker's report, at most
+BUDGET = 10.0      # seconds all of a checker's cases may take together
 
 
 class Case(NamedTuple):
@@ -132,21 +134,28 @@ def capped(text: str, cap: int = REPORT_CAP) -> str:
 def judge_cases(fn: Callable, cases: Sequence[Case], judge: Callable) -> tuple | str:
     """Run ``fn`` on the cases in turn; return ``(passed, failure)`` or a not-written message.
 
-    After a case that runs out of time the remaining cases are skipped, so the
-    checker answers within a few seconds whatever ``fn`` does.
+    Each case may take ``DEADLINE`` seconds and all of them ``BUDGET``; after a case
+    that runs out of time the rest are skipped, so a checker answers within seconds.
     """
-    passed, failure = [], None
+    passed, failure, end = [], None, time.monotonic() + BUDGET
+    too_slow = f"not finished: your function took over {BUDGET:g} seconds on the cases so far; make it faster"
     for case in cases:
-        outcome = contained_call(fn, case.args)
+        left = end - time.monotonic()
+        if left < 0.1:
+            failure = failure or (case, too_slow)
+            break
+        outcome = contained_call(fn, case.args, deadline=min(DEADLINE, left))
         if outcome.not_written:
             return ("not written yet (your function raises NotImplementedError). "
                     "Replace the `raise` line with your code and run the cell again.")
         problem = problem_with(outcome, case.expected, judge)
+        if outcome.timed_out and left < DEADLINE:
+            problem = too_slow
         if problem is None:
             passed.append(case.name)
         elif failure is None:
             failure = (case, problem + printed_words(outcome))
-        if problem is not None and "did not finish within" in problem:
+        if outcome.timed_out:
             break
     return passed, failure
 

@@ -63,6 +63,7 @@ class Outcome(NamedTuple):
     not_written: bool = False
     printed: str = ""
     printed_chars: int = 0
+    timed_out: bool = False
 
 
 class CappedText(io.TextIOBase):
@@ -268,8 +269,8 @@ def _end_child(pid: int) -> int:
 def _outcome_from(reply: bytes | None, status: int, deadline: float) -> Outcome:
     """Turn what the child sent (or did not send) into an :class:`Outcome`."""
     if reply is None:
-        return Outcome(problem=f"your function did not finish within {deadline:g} seconds "
-                               "(an endless loop? a sleep? waiting for input?)")
+        return Outcome(problem=f"your function did not finish within {deadline:.2g} seconds "
+                               "(an endless loop? a sleep? waiting for input?)", timed_out=True)
     if reply:
         try:
             return pickle.loads(reply)

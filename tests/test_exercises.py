@@ -400,3 +400,19 @@ def test_complex_results_are_refused_even_when_their_real_part_is_right(capsys):
     assert ex.check_sigmoid(lambda z: sigmoid(z) + 1e-3j) is False
     assert "your result has complex numbers" in capsys.readouterr().out
     assert ex.check_sigmoid(lambda z: sigmoid(z) + 0j) is True  # no imaginary part: right
+
+
+def test_a_slow_function_is_stopped_by_the_checkers_overall_budget(monkeypatch, capsys):
+    from backprop import checking
+    monkeypatch.setattr(checking, "BUDGET", 2.0)
+
+    def slow_but_right(z):
+        time.sleep(0.8)
+        return sigmoid(z)
+
+    started = time.monotonic()
+    assert ex.check_sigmoid(slow_but_right) is False
+    assert time.monotonic() - started < 3
+    out = capsys.readouterr().out
+    assert "2 of 4 cases passed" in out
+    assert "not finished: your function took over 2 seconds on the cases so far" in out
