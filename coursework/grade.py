@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     args = arguments(argv)
     os.chdir(COURSE)
     if args.report:
-        print_summary(reviews(DB, args.assignment), {}, 0.0)
+        print_summary(reviews(DB, args.assignment), None)
         return 0
     broken = check_configuration(COURSE)
     if broken:

@@ -137,14 +137,17 @@ def write_report(course: Path, assignment: str, rows: list[Review], seconds: dic
     return path
 
 
-def print_summary(rows: list[Review], seconds: dict, wall: float) -> None:
-    """Every score, then the failed and the flagged submissions with their reasons."""
-    print(f"\n{'student':<24} {'score':>11}  {'status':<8} seconds")
+def print_summary(rows: list[Review], seconds: dict | None, wall: float = 0.0) -> None:
+    """Every score, then the failed and the flagged submissions with their reasons.
+
+    ``seconds`` (per student) and ``wall`` come from a batch just run; None for a report.
+    """
+    print(f"\n{'student':<24} {'score':>11}  {'status':<8}" + (" seconds" if seconds else ""))
     for r in rows:
-        print(f"{r.student:<24} {r.score:>5g} / {r.max_score:<3g}  {r.status:<8} "
-              f"{seconds.get(r.student, 0):6.1f}")
-    graded = len(seconds)
-    print(f"\n{graded} graded in {wall:.0f} s ({wall / max(graded, 1):.1f} s per student)")
+        timing = f" {seconds.get(r.student, 0):6.1f}" if seconds else ""
+        print(f"{r.student:<24} {r.score:>5g} / {r.max_score:<3g}  {r.status:<8}{timing}")
+    if seconds:
+        print(f"\n{len(seconds)} graded in {wall:.0f} s ({wall / len(seconds):.1f} s per student)")
     for status in ("failed", "flagged"):
         listed = [r for r in rows if r.status == status]
         print(f"\n{status.upper()} ({len(listed)}):" + ("" if listed else " none"))
