@@ -291,9 +291,14 @@ def contained_call(fn: Callable, args: tuple, deadline: float = DEADLINE) -> Out
     if not CAN_FORK:
         return direct_call(fn, args)
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads running
-        pid = os.fork()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads running
+            pid = os.fork()
+    except OSError:  # no room for another process: run it here, uncontained
+        os.close(read_end)
+        os.close(write_end)
+        return direct_call(fn, args)
     if pid == 0:
         os.close(read_end)
         _child(fn, args, write_end, deadline)
