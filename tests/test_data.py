@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -598,3 +599,17 @@ def test_checksums_for_the_uncompressed_names_only_need_those_files(tmp_path):
     renamed = {name.removesuffix(".gz"): digest for name, digest in checksums.items()}
     with pytest.raises(ValueError, match="no SHA-256 for train-images-idx3-ubyte.gz .found at"):
         load_mnist(tmp_path / "gz", checksums=renamed, mirrors=[])
+
+
+def test_two_loaders_racing_for_an_empty_folder_both_succeed_and_leave_no_parts(tmp_path, serve):
+    checksums, arrays = write_fake_mnist(tmp_path / "site")
+    folder = tmp_path / "data"
+    script = ("import sys, json; from backprop import load_mnist; "
+              "(X, y), _ = load_mnist(sys.argv[1], mirrors=[sys.argv[2]], progress=False, "
+              "checksums=json.loads(sys.argv[3])); print(y.tolist())")
+    args = [sys.executable, "-c", script, str(folder), serve(tmp_path / "site"), json.dumps(checksums)]
+    racers = [subprocess.Popen(args, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [racer.communicate(timeout=60)[0] for racer in racers]
+    assert [racer.returncode for racer in racers] == [0, 0]
+    assert all(out.strip() == str(arrays["train_labels"].tolist()) for out in outputs)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES.values())
