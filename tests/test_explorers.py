@@ -303,3 +303,8 @@ def test_explorers_as_the_chapters_build_them_stay_small(mnist):
     print({name: f"{size / 1000:.0f} KB" for name, size in sizes.items()})
     assert sizes["sgd"] <= 600_000
     assert max(sizes["nudges"], sizes["stepper"], sizes["sensitivity"]) <= 200_000
+
+
+def test_sgd_problems_say_which_networks_they_slice():
+    with pytest.raises(ValueError, match="networks with 4 layers"):
+        sgd_problems(bp.Network([784, 10]), np.zeros((5, 784)), np.zeros(5, int))

@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import descent
 from .base import Explorer, checked_choice, front_end, pack, unpack
-from .inputs import check_sgd_problems, check_whole_numbers
+from .inputs import check_digit_network, check_sgd_problems, check_whole_numbers
 
 BATCH_SIZES = (1, 10, 100, 0)  # 0 = all the examples: gradient descent
 SHADES = 12  # bands of the cost surface, like contour lines
@@ -31,6 +31,7 @@ def sgd_problems(net, X, Y) -> dict:
     A line fitted to 1,000 noisy points (a bowl), and the slice of ``net``'s cost
     through two weights into neuron 3 of its second hidden layer, over ``X, Y``.
     """
+    check_digit_network(net, "network slice of chapter 6")
     piece = descent.NetworkSlice(net, X, Y, first=(1, 3, 0), second=(1, 3, 1))
     return {"line fit: a bowl": (descent.LineFit(n_examples=1000, seed=0), (0.01, 3.0, 0.3)),
             "network: two weights": (piece, (3.0, 3000.0, 100.0))}
