@@ -44,7 +44,9 @@ def share_mnist_cache() -> None:
     from backprop import load_mnist
     from backprop.data import cache_dir
     load_mnist(progress=False)
-    for cached in cache_dir().glob("mnist-*.npz"):  # backprop writes it readable by its owner only
+    folder = cache_dir()  # public data; the folder may be private (mktemp) and backprop
+    folder.chmod(folder.stat().st_mode | 0o055)  # writes the file readable by its owner only
+    for cached in folder.glob("mnist-*.npz"):
         cached.chmod(0o644)
 
 
