@@ -216,7 +216,7 @@ def draw_update_heatmap(update, ax=None, title: str = "", limit: float | None = 
                           edgecolor="k", lw=2, visible=row is not None)
     ax.add_patch(frame)
     ax.set(title=title, xlabel="from neuron k (previous layer)", ylabel="to output neuron j",
-           yticks=range(update.shape[0]))
+           yticks=range(update.shape[0]), xticks=range(0, update.shape[1], 3))
     if colorbar:
         ax.figure.colorbar(image, ax=ax, shrink=0.8)
     return image, frame
