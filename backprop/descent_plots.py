@@ -49,7 +49,7 @@ def draw_nudges(nudges, labels, digit: int, ax=None, title: str = ""):
     zero = ax.axvline(0.0, color="grey", lw=0.8, ls=":")
     ax.set(yticks=[], xlabel="wished-for nudge (minus the example's partial derivative)",
            title=title)
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper center")
     return dots + [mean, zero]
 
 
