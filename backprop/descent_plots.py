@@ -90,7 +90,7 @@ def walk_summary(trajectory) -> str:
     """``"cost c after n steps"``, or ``"diverged at step k"`` for a walk that blew up."""
     if trajectory.diverged_at is not None:
         return divergence_note(trajectory, "").strip()
-    return f"cost {trajectory.costs[-1]:.3g} after {len(trajectory.costs) - 1} steps"
+    return f"cost {trajectory.costs[-1]:.4g} after {len(trajectory.costs) - 1} steps"
 
 
 def batch_name(trajectory, n_examples: int, short: bool = False) -> str:

@@ -40,7 +40,7 @@ def test_divergence_is_said_in_words_with_the_step_that_blew_up():
     assert len(walk.params) == k and descent.descend(line, 5.0, k - 1).diverged_at is None
     assert descent.descend(line, 5.0, k).diverged_at == k
     done = descent.descend(line, 0.1, 5)
-    assert dp.walk_summary(done) == f"cost {done.costs[-1]:.3g} after 5 steps"
+    assert dp.walk_summary(done) == f"cost {done.costs[-1]:.4g} after 5 steps"
 
 
 def test_batch_size_panel_draws_one_surface_per_walk_and_names_divergence():
@@ -105,3 +105,22 @@ def test_chapter_drawings_return_their_artists():
     assert len(dp.draw_line_fit([0, 1], [1, 2], [(1.0, 1.0), (0.5, 0.0)])) == 3
     history = bp.History(train_accuracy=[0.5, 0.7], test_accuracy=[0.4, 0.6])
     assert len(dp.draw_learning_curve(history)) == 2
+
+
+def test_no_drawing_uses_text_smaller_than_the_base_font():
+    """The book's check assumes no text below 10 pt: no 'small' or fixed small sizes."""
+    from matplotlib.text import Text
+    line = descent.LineFit(n_examples=100)
+    xs, ys = np.linspace(-3, 4, 9), np.linspace(-3, 3, 9)
+    walks = [descent.descend(line, 1.1, 30, b, seed=0) for b in (1, None)]
+    with plt.rc_context({"font.size": 10.5}):
+        fig, axes = plt.subplots(2, 3, figsize=(12, 8))
+        dp.draw_prediction_counts(np.arange(100) % 10, axes[0, 0], "answers", highlight=2)
+        dp.draw_nudges(np.linspace(-1, 1, 50), np.arange(50) % 10, 2, axes[0, 1], "wishes")
+        dp.draw_batch_sizes(line, descent.cost_grid(line, xs, ys), xs, ys, walks, axes[1, :2])
+        dp.draw_accuracy_vs_size([100, 1000], [0.5, 0.8], axes[0, 2])
+        dp.draw_line_fit(line.x, line.y, [(2.0, -1.0)], axes[1, 2])
+        fig.canvas.draw()
+        sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+        plt.close(fig)
+    assert len(sizes) > 30 and min(sizes) >= 10.5
