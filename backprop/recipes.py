@@ -110,36 +110,82 @@ def train_seeds(recipe: str, seeds: Sequence[int], train_data: tuple | None = No
     if "seed" in changes:
         raise ValueError("train_seeds takes its seeds from the seeds argument; "
                          "do not also pass seed=...")
-    recipe_settings(recipe, **changes)
-    workers = min(len(seeds), _cores() if workers is None else positive_int(workers, "workers"))
+    runs = [dict(recipe=recipe, seed=seed, **changes) for seed in seeds]
+    return train_runs(runs, train_data, test_data, workers)
+
+
+def train_runs(runs: Sequence[dict], train_data: tuple | None = None,
+               test_data: tuple | None = None,
+               workers: int | None = None) -> list[tuple[Network, History]]:
+    """Train many runs of any recipes at once, spread over the available cores.
+
+    Parameters
+    ----------
+    runs : one dict per run: ``"recipe"`` (a name in :data:`RECIPES`), any settings
+        that override the recipe's (``seed``, ``epochs``, ...), and optionally
+        ``"examples"``: train on only the first that many training images.
+    train_data, test_data, workers : as for :func:`train_seeds`.
+
+    Returns
+    -------
+    ``[(net, history), ...]`` in the order of ``runs``, each identical to the run
+    trained alone with :func:`train_digit_recogniser`. Handing every run of a
+    chapter to one call keeps all cores busy to the end: separate calls of five
+    runs each leave a core idle while the fifth run trains.
+    """
+    jobs = [_checked_run(run) for run in _checked_list(runs, "runs")]
     data = _float32_data(train_data, test_data)
-    jobs = [(recipe, seed, changes) for seed in seeds]
+    for recipe, examples, changes in jobs:
+        if examples is not None and examples > len(data[0][0]):
+            raise ValueError(f"runs: asked for {examples} training examples; only "
+                             f"{len(data[0][0])} available")
+    workers = min(len(jobs), _cores() if workers is None else positive_int(workers, "workers"))
     if workers == 1:
-        results = [_train_seed(job, data) for job in jobs]
+        results = [_train_job(job, data) for job in jobs]
     else:
         with ProcessPoolExecutor(workers, mp_context=_process_context(),
                                  initializer=_start_worker, initargs=(data,)) as pool:
             trained = list(pool.map(_train_in_worker, jobs))
         # a Network holds functions that do not travel between processes: its
         # parameters do, and go into the same fresh network the worker started from
-        results = [(_fresh_network(recipe_settings(recipe, seed=seed, **changes))
-                    .load_vector(vector), history)
-                   for seed, (vector, history) in zip(seeds, trained)]
-    for seed, (_, history) in zip(seeds, results):
+        results = [(_fresh_network(recipe_settings(recipe, **changes)).load_vector(vector),
+                    history) for (recipe, _, changes), (vector, history) in zip(jobs, trained)]
+    for (recipe, _, changes), (_, history) in zip(jobs, results):
         if history.diverged:
-            warnings.warn(f"recipe {recipe!r} with seed {seed} diverged; see its history",
-                          DivergenceWarning, stacklevel=2)
+            warnings.warn(f"recipe {recipe!r} with {changes} diverged; see its history",
+                          DivergenceWarning, stacklevel=3)
     return results
+
+
+def _checked_list(values, name: str) -> list:
+    if isinstance(values, (str, bytes, dict)) or not np.iterable(values):
+        raise TypeError(f"{name} must be a list; got {values!r}")
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} is empty: give at least one")
+    return values
+
+
+def _checked_run(run) -> tuple:
+    """``(recipe, examples, changes)`` from one run's dict, or a clear error."""
+    if not isinstance(run, dict) or "recipe" not in run:
+        raise TypeError(f"runs: each run must be a dict with a 'recipe' key, such as "
+                        f"{{'recipe': 'best', 'seed': 1}}; got {run!r}")
+    changes = {k: v for k, v in run.items() if k not in ("recipe", "examples")}
+    if "seed" in changes:
+        changes["seed"] = seed_value(changes["seed"], "seed")
+    recipe_settings(run["recipe"], **changes)
+    examples = run.get("examples")
+    if examples is not None:
+        examples = positive_int(examples, "examples")
+    return run["recipe"], examples, changes
 
 
 def _checked_seeds(seeds) -> list[int]:
     if isinstance(seeds, (str, bytes)) or not np.iterable(seeds):
         raise TypeError(f"seeds must be a list of whole numbers >= 0, e.g. range(5); "
                         f"got {seeds!r}")
-    seeds = [seed_value(s, "seeds") for s in seeds]
-    if not seeds:
-        raise ValueError("seeds is empty: give at least one seed")
-    return seeds
+    return [seed_value(s, "seeds") for s in _checked_list(seeds, "seeds")]
 
 
 def _cores() -> int:
@@ -180,13 +226,16 @@ def _start_worker(data: tuple) -> None:
 
 
 def _train_in_worker(job: tuple) -> tuple[np.ndarray, History]:
-    net, history = _train_seed(job, _WORKER_DATA)
+    net, history = _train_job(job, _WORKER_DATA)
     return net.to_vector(), history
 
 
-def _train_seed(job: tuple, data: tuple) -> tuple[Network, History]:
-    recipe, seed, changes = job
-    return train_digit_recogniser(recipe, data[0], data[1], seed=seed, **changes)
+def _train_job(job: tuple, data: tuple) -> tuple[Network, History]:
+    recipe, examples, changes = job
+    (X, labels), test = data
+    if examples is not None:
+        X, labels = X[:examples], labels[:examples]
+    return train_digit_recogniser(recipe, (X, labels), test, **changes)
 
 
 def _fresh_network(settings: dict) -> Network:
@@ -204,15 +253,14 @@ def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str
     """
     settings = recipe_settings(recipe)
     steps = positive_int(steps, "steps")
-    results = []
-    for n in sizes:
-        n = positive_int(n, "training-set size")
-        if n > len(X):
-            raise ValueError(f"asked for {n} training examples; only {len(X)} available")
-        epochs = max(1, round(steps * settings["batch_size"] / n))
-        net, _ = train_digit_recogniser(recipe, (X[:n], labels[:n]), **shortened(recipe, epochs))
-        results.append(accuracy(net, X_test, labels_test))
-    return np.array(results)
+    sizes = [positive_int(n, "training-set size") for n in _checked_list(sizes, "sizes")]
+    if max(sizes) > len(X):
+        raise ValueError(f"asked for {max(sizes)} training examples; only {len(X)} available")
+    runs = [dict(recipe=recipe, examples=n,
+                 **shortened(recipe, max(1, round(steps * settings["batch_size"] / n))))
+            for n in sizes]
+    trained = train_runs(runs, (X, labels), None)     # the sizes train side by side
+    return np.array([accuracy(net, X_test, labels_test) for net, _ in trained])
 
 
 def misclassified(net: Network, X, labels) -> tuple[np.ndarray, np.ndarray]:

@@ -51,3 +51,32 @@ def test_shortened_recipe_keeps_how_far_the_rate_shrinks():
     assert changes["lr_decay"] * 10 == pytest.approx(full["lr_decay"] * full["epochs"])
     with pytest.raises(ValueError, match="epochs must be a positive whole number"):
         recipes.shortened("best", 0)
+
+
+def test_runs_of_several_recipes_and_sizes_equal_runs_trained_alone(small_data):
+    train_data, test_data = small_data
+    runs = [dict(recipe="lesson", seed=1, epochs=1),
+            dict(recipe="best", seed=2, epochs=2, weight_decay=0.0),
+            dict(recipe="best", seed=0, epochs=3, examples=50)]
+    results = recipes.train_runs(runs, train_data, test_data, workers=2)
+    for run, (net, history) in zip(runs, results):
+        settings = {k: v for k, v in run.items() if k not in ("recipe", "examples")}
+        n = run.get("examples", len(train_data[0]))
+        alone, alone_history = recipes.train_digit_recogniser(
+            run["recipe"], (train_data[0][:n], train_data[1][:n]), test_data, **settings)
+        np.testing.assert_array_equal(net.to_vector(), alone.to_vector())
+        assert history.step_costs == alone_history.step_costs
+        assert history.n_examples == n
+
+
+@pytest.mark.parametrize("runs, error, message", [
+    ([{"seed": 1}], TypeError, "each run must be a dict with a 'recipe' key"),
+    ([{"recipe": "best", "examples": 0}], ValueError, "examples must be a positive"),
+    ([{"recipe": "best", "examples": 10_000}], ValueError, "only 240 available"),
+    ([{"recipe": "best", "seed": -2}], ValueError, "seed must be a whole number"),
+    ({"recipe": "best"}, TypeError, "runs must be a list"),
+    ([], ValueError, "runs is empty"),
+])
+def test_bad_runs_are_refused_before_any_training(runs, error, message, small_data):
+    with pytest.raises(error, match=message):
+        recipes.train_runs(runs, *small_data)
