@@ -3,7 +3,8 @@
 Each chapter runs from scratch in a fresh kernel with nbclient (no execution
 cache: every cell is executed), as a fresh book build does. After the last cell
 the kernel reports its peak resident memory, and that of the largest process it
-started (the worker processes of ``recipes.train_seeds``).
+started (the worker processes of ``recipes.train_runs``, or a checker's sandbox; a
+forked child counts the memory it shares with the kernel, too).
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def chapter_table(names: list[str] | None = None) -> dict:
     if names:
         paths = [p for p in paths if any(p.name.startswith(n) for n in names)]
     print("\n== Chapter execution (fresh kernel, every cell, no cache) ==")
-    print(f"{'chapter':<40}{'seconds':>9}{'kernel peak MB':>16}{'workers peak MB':>17}")
+    print(f"{'chapter':<40}{'seconds':>9}{'kernel peak MB':>16}{'largest child MB':>18}")
     results = {}
     for path in paths:
         try:
@@ -50,7 +51,7 @@ def chapter_table(names: list[str] | None = None) -> dict:
             print(f"{path.name:<40}  failed: {type(err).__name__}: {str(err)[:200]}")
             continue
         seconds, kernel_mb, child_mb = results[path.name]
-        print(f"{path.name:<40}{seconds:>9.1f}{kernel_mb:>16.0f}{child_mb:>17.0f}")
+        print(f"{path.name:<40}{seconds:>9.1f}{kernel_mb:>16.0f}{child_mb:>18.0f}")
     total = sum(r[0] for r in results.values())
     print(f"{'total':<40}{total:>9.1f}")
     return results
