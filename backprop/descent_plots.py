@@ -146,9 +146,11 @@ def draw_learning_curve(history, ax=None):
     """Training and test accuracy after each epoch."""
     ax = _axes(ax)
     epochs = np.arange(1, len(history.train_accuracy) + 1)
-    lines = ax.plot(epochs, 100 * np.asarray(history.train_accuracy), label="training images")
+    lines = ax.plot(epochs, 100 * np.asarray(history.train_accuracy), color="0.55",
+                    label="training images")
     if history.test_accuracy:
-        lines += ax.plot(epochs, 100 * np.asarray(history.test_accuracy), label="test images")
+        lines += ax.plot(epochs, 100 * np.asarray(history.test_accuracy), color="black",
+                         label="test images")
     ax.set(xlabel="epoch (one pass through the training images)", ylabel="accuracy (%)",
            title="learning curve")
     ax.legend()
@@ -170,7 +172,7 @@ def draw_digits(images, captions, axes=None):
 def draw_accuracy_vs_size(sizes, accuracies, ax=None):
     """Test accuracy against the number of labeled training examples (log scale)."""
     ax = _axes(ax)
-    line, = ax.plot(sizes, 100 * np.asarray(accuracies), "o-")
+    line, = ax.plot(sizes, 100 * np.asarray(accuracies), "o-", color="black")
     for n, a in zip(sizes, accuracies):
         ax.annotate(f"{100 * a:.1f}%", (n, 100 * a), textcoords="offset points", xytext=(0, 8),
                     ha="center")
@@ -185,9 +187,10 @@ def draw_line_fit(x, y, lines, ax=None, labels=None):
     ax = _axes(ax)
     artists = [ax.scatter(x, y, s=8, alpha=0.4, color="grey", label="data")]
     grid = np.linspace(np.min(x), np.max(x), 2)
-    for i, (m, c) in enumerate(lines):
+    shades = np.linspace(0.7, 0.0, len(lines)) if len(lines) > 1 else [0.0]
+    for i, (m, c) in enumerate(lines):       # light to dark grey: earlier to later
         label = labels[i] if labels else f"y = {m:.2f} x + {c:.2f}"
-        artists += ax.plot(grid, m * grid + c, lw=2, label=label)
+        artists += ax.plot(grid, m * grid + c, lw=2, label=label, color=str(shades[i]))
     ax.set(xlabel="x", ylabel="y")
     ax.legend()
     return artists

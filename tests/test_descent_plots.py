@@ -124,3 +124,19 @@ def test_no_drawing_uses_text_smaller_than_the_base_font():
         sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
         plt.close(fig)
     assert len(sizes) > 30 and min(sizes) >= 10.5
+
+
+def test_default_colours_of_lines_and_bars_are_neither_blue_nor_red():
+    """Blue and red mean up and down in this book; other drawings use greys and orange."""
+    from matplotlib.colors import to_rgb
+    line = descent.LineFit(n_examples=20)
+    history = bp.train(bp.Network(sizes=(784, 4, 10), seed=0), np.zeros((4, 784)), [0, 1, 2, 3],
+                       epochs=2, learning_rate=0.1, progress=False,
+                       test_data=(np.zeros((2, 784)), [0, 1]))
+    artists = [*dp.draw_learning_curve(history), *dp.draw_accuracy_vs_size([10, 100], [0.5, 0.7]),
+               *dp.draw_line_fit(line.x, line.y, [(1.0, 0.0), (2.0, -1.0)])[1:],
+               *dp.draw_prediction_counts([0, 1, 2, 2], highlight=2)]
+    for artist in artists:
+        colour = artist.get_color() if hasattr(artist, "get_color") else artist.get_facecolor()
+        r, g, b = to_rgb(colour)
+        assert not (b > r + 0.2 or (r > 0.6 and g < 0.3 and b < 0.3)), colour
