@@ -203,8 +203,8 @@ def _run_epochs(net: Network, params: FlatParameters, data: tuple, run: dict,
     size, callback, costs, step = run["batch_size"], run["callback"], StepCosts(net, len(X)), 0
     for epoch in range(run["epochs"]):
         rate = learning_rate_at(epoch, run["learning_rate"], run["lr_decay"])
-        history.learning_rates.append(rate)
         check_weight_decay(rate, run["weight_decay"], epoch)
+        history.learning_rates.append(rate)
         weight_factor = 1.0 - rate * run["weight_decay"]
         started = time.perf_counter()
         order = rng.permutation(X.shape[0])      # the same order as shuffled_batches
