@@ -20,8 +20,9 @@ Each module imports only modules listed above it:
 ``descent``        chapters 5-6: averaged nudges, walks downhill on two parameters
 ``recipes``        chapter 7: the training recipes the book and benchmark share
 ``autodiff``       chapter 8: a tiny reverse-mode automatic differentiation engine
-``plots``,         drawings (plain values in, artists out) for the figures and
-``descent_plots``  the explorers' still figures
+``plots``          drawings (plain values in, artists out) for the figures and
+``network_plots``  the explorers' still figures; network_plots draws the whole
+``descent_plots``  network and chapter 1's notation sketch
 ``graph_plots``    chapter 8: the computational graph, traced and drawn
 ``recipe_plots``   chapter 7: runs of several seeds, as mean ± spread, drawn
 ``explorers``      (a folder) the live explorers: Python classes computing what

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 #: The smallest font size (points) the book's figures use.
-SMALLEST_FONT_PT = 10.0
+SMALLEST_FONT_PT = 10.5
 #: The smallest readable text on the page, in CSS pixels.
 SMALLEST_TEXT_PX = 10.0
 #: Other sites the book links to on purpose (licences, credits, tools it names).

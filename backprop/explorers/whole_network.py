@@ -17,7 +17,7 @@ from typing import Mapping
 import numpy as np
 import traitlets
 
-from .. import lesson, plots
+from .. import lesson, network_plots
 from ..network import Network
 from .base import Explorer, checked_choice, front_end, pack, unpack
 from .inputs import check_digit_network, checked_examples
@@ -164,7 +164,7 @@ class NetworkExplorer(Explorer):
         """The current state drawn with matplotlib: the figure readers without JavaScript see.
 
         Neurons shaded by activation; beside each layer the walk back has reached,
-        its wishes as bars. Returns the artists of :func:`~backprop.plots.draw_network`.
+        its wishes as bars. Returns the artists of :func:`~backprop.network_plots.draw_network`.
         """
         i = max(self.example, 0)
         shown, net = self._fields(i), list(self._nets.values())[self.network]
@@ -172,7 +172,7 @@ class NetworkExplorer(Explorer):
         reached = [l >= 4 - self.step for l in range(4)]
         nudges = [None] + [shown[f"wish{l}"] if reached[l] else None for l in (1, 2, 3)]
         name, digit = self.data["names"][self.network], self.data["labels"][i]
-        return plots.draw_network(net.sizes, [image, shown["a1"], shown["a2"], shown["a3"]],
+        return network_plots.draw_network(net.sizes, [image, shown["a1"], shown["a2"], shown["a3"]],
                                   net.weights, ax, nudges if self.step else None,
                                   title=f"{name} network, image {i} (a {digit}): "
                                         f"guess {shown['guess']}")
