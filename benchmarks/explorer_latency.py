@@ -64,8 +64,8 @@ def python_side(build) -> tuple[object, float, float]:
     start = time.perf_counter()
     explorer = build()
     built = time.perf_counter() - start
-    name = next(n for n in ("example", "a", "problem", "step") if explorer.has_trait(n))
-    values = [getattr(explorer, name)] * 50
+    name = next(n for n in ("example", "a", "seed") if explorer.has_trait(n))
+    values = [0, 1] * 25  # a real change every time (the first two choices of the control)
     start = time.perf_counter()
     for value in values:
         setattr(explorer, name, value)
