@@ -33,8 +33,8 @@ mini-batch SGD whose learning rate decays as ``rate / (1 + lr_decay * epoch)``.
 ``"best"`` adds weight decay, a gentle pull of every weight towards zero that keeps
 neurons away from the flat ends of the sigmoid. Measured on MNIST test images, five
 seeds each at full length: ``"lesson"`` 94.7% +- 0.5%, ``"best"`` 95.8% +- 0.2%. One
-run takes about 25 s (``"lesson"``, batch 10) or 20 s (``"best"``) of one core, so five
-seeds of both take over two minutes on 2 cores; the book trains them shortened
+run takes about 28 s (``"lesson"``, batch 10) or 25 s (``"best"``) of one core, so five
+seeds of both take about 160 s on 2 cores; the book trains them shortened
 (:func:`shortened`), several seeds at once (:func:`train_seeds`).
 """
 
