@@ -131,8 +131,9 @@ def test_divergent_learning_rate_stops_with_warning_and_keeps_last_good_paramete
                            progress=False, callback=lambda s, c, n: snapshots.append(n.to_vector()))
     assert history.diverged
     assert len(history.step_costs) < 5 * 20
-    # kept: the parameters from before the step whose result blew the cost up
-    expected = snapshots[-2] if len(snapshots) > 1 else start
+    # kept: the parameters last checked and saved, after history.kept_steps steps
+    assert history.kept_steps % bp.training.CHECK_EVERY == 0
+    expected = snapshots[history.kept_steps - 1] if history.kept_steps else start
     np.testing.assert_array_equal(net.to_vector(), expected)
     assert np.isfinite(net.cost(X, labels))
 
