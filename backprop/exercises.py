@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .activations import sigmoid, sigmoid_prime
-from .lesson import desired_nudges, propagate_back
+from .lesson import desired_nudges, wishes_from_pushes
 from .checking import Case, run_checks, show
 from .sandbox import Opaque, materialise
 from .costs import one_hot, quadratic_cost_per_example
@@ -102,21 +102,21 @@ def check_desired_nudges(fn: Callable) -> bool:
                       _label_cases(desired_nudges),
                       arg_names=["output", "label"],
                       hint="desired minus actual: the target is 1 at the label and 0 elsewhere; "
-                           "a positive nudge means 'turn this output up'.")
+                           "a positive desired nudge means 'turn this output up'.")
 
 
 def check_weight_nudges(fn: Callable) -> bool:
-    """Check ``fn(prev_activations, nudge)``: each weight's nudge, ``activation * nudge``."""
+    """Check ``fn(prev_activations, push)``: each incoming weight's nudge, ``activation * push``."""
     hidden = Network(seed=0).forward(_rng(1).random(784)).activations[2][0]
-    trials = [("a positive nudge", np.array([0.0, 0.5, 1.0]), 0.2),
-              ("a negative nudge", np.array([0.9, 0.1, 0.4, 0.7]), -0.3),
-              ("a zero nudge", np.array([0.2, 0.8]), 0.0),
+    trials = [("a positive push", np.array([0.0, 0.5, 1.0]), 0.2),
+              ("a negative push", np.array([0.9, 0.1, 0.4, 0.7]), -0.3),
+              ("a zero push", np.array([0.2, 0.8]), 0.0),
               ("16 hidden activations", hidden, 0.45)]
     return run_checks("check_weight_nudges", fn,
-                      [Case(name, (a, nudge), a * nudge) for name, a, nudge in trials],
-                      arg_names=["prev_activations", "nudge"],
-                      hint="each weight moves in proportion to the activation it carries: "
-                           "bright neurons give the most bang for the buck.")
+                      [Case(name, (a, push), a * push) for name, a, push in trials],
+                      arg_names=["prev_activations", "push"],
+                      hint="each weight's nudge is the neuron's push times the activation the "
+                           "weight carries: bright neurons give the most bang for the buck.")
 
 
 def _backward_case(name: str, sizes: tuple, layer: int, seed: int) -> Case:
@@ -133,22 +133,22 @@ def check_layer_backward(fn: Callable) -> bool:
              _backward_case("the output layer back to hidden layer 2", (784, 16, 16, 10), 1, 1),
              _backward_case("hidden layer 2 back to hidden layer 1", (784, 16, 16, 10), 0, 2)]
     return run_checks("check_layer_backward", fn, cases, arg_names=["delta_next", "W_next", "z"],
-                      hint="carry the nudges back through the weights with W_next.T @ delta_next "
+                      hint="carry the error terms back through the weights with W_next.T @ delta_next "
                            "(W_next has one row per neuron of the next layer), then multiply by "
                            "each neuron's slope sigmoid'(z).")
 
 
 def check_sum_of_wishes(fn: Callable) -> bool:
-    """Check ``fn(W_next, nudges_next)``: every next-layer neuron's wishes, added up."""
+    """Check ``fn(W_next, pushes_next)``: this layer's wishes, every next-layer neuron's part added up."""
     W = Network(seed=0).weights[-1]
     trials = [("one output neuron", np.array([[0.5, -1.0, 2.0]]), np.array([0.3])),
               ("two outputs that disagree", np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1.0, -1.0])),
               ("the digit network's last layer", W, _rng(4).normal(size=10)),
-              ("no nudges at all", W, np.zeros(10))]
-    cases = [Case(name, (w, v), propagate_back(w, v)) for name, w, v in trials]
-    return run_checks("check_sum_of_wishes", fn, cases, arg_names=["W_next", "nudges_next"],
-                      hint="neuron k receives W_next[j, k] * nudges_next[j] from every neuron j "
-                           "of the next layer; add them up (W_next.T @ nudges_next does it at once).")
+              ("no pushes at all", W, np.zeros(10))]
+    cases = [Case(name, (w, v), wishes_from_pushes(w, v)) for name, w, v in trials]
+    return run_checks("check_sum_of_wishes", fn, cases, arg_names=["W_next", "pushes_next"],
+                      hint="neuron k's wish gets W_next[j, k] * pushes_next[j] from every neuron j "
+                           "of the next layer; add them up (W_next.T @ pushes_next does it at once).")
 
 
 def check_average_gradient(fn: Callable) -> bool:

@@ -1,6 +1,13 @@
 """The lesson's intuitive quantities, computed on a real :class:`~backprop.network.Network`.
 
-Chapters 1-4 build backpropagation from wishes and nudges before any formula.
+Chapters 1-4 build backpropagation from desired nudges, wishes, pushes and nudges
+before any formula. The words, one per quantity (``C`` is one example's cost):
+
+* **desired nudge** of an output: target minus activation;
+* **wish** of any neuron: ``-dC/da`` (at the output, twice the desired nudge);
+* **push** of a neuron: ``-dC/dz = f'(z) * wish``, minus backprop's error term ``delta``;
+* **nudge** of a weight or bias: minus the cost's derivative with respect to it.
+
 Every function here names one idea of the lesson and is built on the network's
 own forward pass, error terms and gradient, so the intuition and the real
 algorithm can be compared number by number.
@@ -65,7 +72,7 @@ def desired_nudges(output, label: int) -> np.ndarray:
     """How each output should move for this example: target minus value.
 
     Up for the right digit, down for the others, bigger the further off it is.
-    (The cost's own slope is ``-dC/da = 2 * desired_nudges``.)
+    (The outputs' wishes are ``-dC/da = 2 * desired_nudges``.)
     """
     output = np.asarray(output, dtype=np.float64)
     return _desired(label, output.shape[-1]) - output
@@ -74,9 +81,10 @@ def desired_nudges(output, label: int) -> np.ndarray:
 class Avenues(NamedTuple):
     """Three ways to raise one neuron's activation, each as the change one example asks for.
 
-    ``push`` is the wished change of the neuron's weighted input ``z`` (``-dC/dz``);
-    ``bias = push``, ``weights = push * previous activations`` and
-    ``previous_activations = push * the neuron's weights``.
+    ``push`` is the neuron's push ``-dC/dz``. ``bias = push`` is the bias nudge,
+    ``weights = push * previous activations`` the weight nudges, and
+    ``previous_activations = push * the neuron's weights`` this neuron's part of
+    the previous layer's wishes.
     """
 
     push: float
@@ -86,10 +94,10 @@ class Avenues(NamedTuple):
 
 
 def three_avenues(net: Network, x, label: int, neuron: int, layer: int | None = None) -> Avenues:
-    """Bias, weight and previous-activation nudges one example wishes for one neuron.
+    """One neuron's push, its bias and weight nudges, and its part of the previous wishes.
 
-    Read off backprop's error term ``delta = dC/dz`` of that neuron: the nudges
-    are minus the matching terms of the example's gradient.
+    Read off backprop's error term ``delta = dC/dz`` of that neuron (the push is
+    ``-delta``): the nudges are minus the matching terms of the example's gradient.
     """
     layer = len(net.weights) if layer is None else layer
     layer, neuron = _checked_neuron(net, layer, neuron)
@@ -135,7 +143,7 @@ class HebbianComparison(NamedTuple):
     """One example's output-layer weight update beside the pure Hebbian one.
 
     Both have rows ``factor_j * previous activations``: backprop's factor is the
-    wished push ``-delta_j``, Hebb's the neuron's own activity ``a_j``.
+    neuron's push ``-delta_j``, Hebb's the neuron's own activity ``a_j``.
     """
 
     backprop: np.ndarray
@@ -155,40 +163,45 @@ def compare_with_hebbian(net: Network, x, label: int) -> HebbianComparison:
 
 
 # ----- chapter 4: propagating backwards -----------------------------------------------
-def wishes_for_previous_layer(weights, nudges) -> np.ndarray:
-    """Each next-layer neuron's wishes for the previous layer, one row per wishing neuron.
+def wish_parts(weights, pushes) -> np.ndarray:
+    """What each next-layer neuron's push asks of the previous layer, one row per neuron.
 
-    Row ``j`` is ``nudges[j] * weights[j]``: neuron ``j`` wants the previous
-    neurons moved in proportion to the weights connecting them to it.
+    Row ``j`` is ``pushes[j] * weights[j]``: neuron ``j`` wants the previous
+    neurons moved in proportion to the weights connecting them to it. Each
+    column adds up to one previous neuron's wish (see :func:`wishes_from_pushes`).
     """
     weights = np.asarray(weights, dtype=np.float64)
-    nudges = np.asarray(nudges, dtype=np.float64)
-    if weights.ndim != 2 or nudges.shape != (weights.shape[0],):
-        raise ValueError(f"need weights (m, n) and m nudges; "
-                         f"got {weights.shape} and {nudges.shape}")
-    return nudges[:, np.newaxis] * weights
+    pushes = np.asarray(pushes, dtype=np.float64)
+    if weights.ndim != 2 or pushes.shape != (weights.shape[0],):
+        raise ValueError(f"need weights (m, n) and m pushes; "
+                         f"got {weights.shape} and {pushes.shape}")
+    return pushes[:, np.newaxis] * weights
 
 
-def propagate_back(weights, nudges) -> np.ndarray:
-    """Add up every next-layer neuron's wishes: one nudge per previous-layer neuron."""
-    return wishes_for_previous_layer(weights, nudges).sum(axis=0)
+def wishes_from_pushes(weights, pushes) -> np.ndarray:
+    """The previous layer's wishes ``-dC/da``: every next-layer neuron's part, added up.
+
+    Equal to ``weights.T @ pushes``. The sum is linear, so given the error terms
+    ``delta = -pushes`` it returns ``dC/da``, minus the wishes.
+    """
+    return wish_parts(weights, pushes).sum(axis=0)
 
 
 class BackwardStep(NamedTuple):
     """What one layer is asked to do for one example, found walking backwards.
 
-    ``activation_nudges`` is ``-dC/da`` (for the output: twice the desired
-    nudges; further back: the summed ``wishes``). ``input_nudges`` is
-    ``-dC/dz = f'(z) * activation_nudges``; backprop's error term ``delta`` is
-    minus it. The input layer has no ``z``, so its ``input_nudges`` and ``delta``
-    are None.
+    ``wishes`` is ``-dC/da`` (for the output: twice the desired nudges; further
+    back: the columns of ``wish_parts`` added up). ``wish_parts`` has one row per
+    neuron of the next layer (None for the output layer). ``pushes`` is
+    ``-dC/dz = f'(z) * wishes``; backprop's error term ``delta`` is minus it.
+    The input layer has no ``z``, so its ``pushes`` and ``delta`` are None.
     """
 
     layer: int
     activations: np.ndarray
-    wishes: np.ndarray | None
-    activation_nudges: np.ndarray
-    input_nudges: np.ndarray | None
+    wish_parts: np.ndarray | None
+    wishes: np.ndarray
+    pushes: np.ndarray | None
     delta: np.ndarray | None
 
 
@@ -206,14 +219,14 @@ def backward_steps(net: Network, x, label: int) -> list[BackwardStep]:
     fwd = net.forward(x)
     deltas = [d[0] for d in net.errors(x, [label])]
     last = len(net.weights)
-    nudges = 2.0 * desired_nudges(fwd.activations[-1][0], label)
-    wishes, steps = None, []
+    wishes = 2.0 * desired_nudges(fwd.activations[-1][0], label)
+    parts, steps = None, []
     for layer in range(last, -1, -1):
         if layer < last:
-            wishes = wishes_for_previous_layer(net.weights[layer], steps[-1].input_nudges)
-            nudges = wishes.sum(axis=0)
-        pushes = net.activation.prime(fwd.zs[layer - 1][0]) * nudges if layer else None
-        steps.append(BackwardStep(layer, fwd.activations[layer][0], wishes, nudges, pushes,
+            parts = wish_parts(net.weights[layer], steps[-1].pushes)
+            wishes = parts.sum(axis=0)
+        pushes = net.activation.prime(fwd.zs[layer - 1][0]) * wishes if layer else None
+        steps.append(BackwardStep(layer, fwd.activations[layer][0], parts, wishes, pushes,
                                   deltas[layer - 1] if layer else None))
     return steps
 

@@ -182,7 +182,7 @@ def draw_change_bars(names, measured, predicted, ax=None, limit: float | None = 
 
 # ----- chapter 3: one example's wishes ------------------------------------------------
 def draw_avenues(avenues, ax_params=None, ax_previous=None, limits=(None, None)):
-    """The three avenues for one neuron: bias and weight nudges, previous-activation nudges.
+    """The three avenues for one neuron: bias and weight nudges, its parts of the previous wishes.
 
     ``avenues`` is a :class:`~backprop.lesson.Avenues`. Returns the two bar containers
     (bias first, then one bar per weight; one bar per previous neuron).
@@ -192,12 +192,12 @@ def draw_avenues(avenues, ax_params=None, ax_previous=None, limits=(None, None))
     heights = np.r_[avenues.bias, avenues.weights]
     params = draw_nudges(heights, ax_params, "Avenues 1, 2: bias, weights",
                          limits[0], xlabel="bias (b), then weight from neuron k",
-                         ylabel="wished change")
+                         ylabel="nudge")
     ax_params.set_xticks([0, *range(1, len(heights), 3)],
                          ["b", *[str(k) for k in range(0, len(heights) - 1, 3)]])
     previous = draw_nudges(avenues.previous_activations, ax_previous,
                            "Avenue 3: previous neurons", limits[1],
-                           xlabel="neuron k of the previous layer", ylabel="wished change")
+                           xlabel="neuron k of the previous layer", ylabel="part of k's wish")
     return params, previous
 
 
@@ -234,18 +234,18 @@ def draw_update_factors(hebbian, backprop, ax=None, limit: float | None = None):
 
 
 # ----- chapter 4: the backward steps ------------------------------------------------
-def draw_wish_check(input_nudges, minus_delta, ax=None, layer: int = 0, limit=None,
-                    label: str = "f'(z) x sum of weighted wishes", legend: bool = True):
-    """Bars: the wished push on each neuron's z; dots: minus backprop's error term (equal)."""
+def draw_wish_check(pushes, minus_delta, ax=None, layer: int = 0, limit=None,
+                    label: str = "push = f'(z) x wish", legend: bool = True):
+    """Bars: each neuron's push (-dC/dz, found from its wish); dots: minus backprop's error term (equal)."""
     ax = _axes(ax)
-    x = np.arange(len(input_nudges))
-    bars = ax.bar(x, input_nudges, color=signed_colors(input_nudges), label=label)
+    x = np.arange(len(pushes))
+    bars = ax.bar(x, pushes, color=signed_colors(pushes), label=label)
     (dots,) = ax.plot(x, minus_delta, "ko", ms=4, label="-delta (net.errors)")
-    limit = 1.15 * symmetric_limit(np.r_[input_nudges, minus_delta]) if limit is None else limit
+    limit = 1.15 * symmetric_limit(np.r_[pushes, minus_delta]) if limit is None else limit
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_xticks(x[::1 if len(x) <= 10 else 3])
-    ax.set(ylim=(-limit, limit), xlabel=f"neuron of layer {layer}", ylabel="wished push on z",
-           title=f"Layer {layer}: wishes = -delta")
+    ax.set(ylim=(-limit, limit), xlabel=f"neuron of layer {layer}", ylabel="push on z",
+           title=f"Layer {layer}: pushes = -delta")
     if legend:
         ax.legend(loc="lower left")
     return bars, dots

@@ -60,8 +60,8 @@ CHECKERS = {
                         lambda f, p, eps: (f(p + eps) - f(p)) / eps, "a cube with a big eps"),
     "desired_nudges": (ex.check_desired_nudges, lambda out, label: np.eye(10)[label] - out,
                        lambda out, label: out - np.eye(10)[label], "all outputs 0.5"),
-    "weight_nudges": (ex.check_weight_nudges, lambda a, nudge: a * nudge,
-                      lambda a, nudge: a + nudge, "a positive nudge"),
+    "weight_nudges": (ex.check_weight_nudges, lambda a, push: a * push,
+                      lambda a, push: a + push, "a positive push"),
     "layer_backward": (ex.check_layer_backward,
                        lambda d, W, z: (W.T @ d) * sigmoid(z) * (1 - sigmoid(z)),
                        lambda d, W, z: W.T @ d, "3 neurons back to 3"),
@@ -347,7 +347,7 @@ def test_generator_results_are_materialised_before_judging(capsys):
 
 def test_map_objects_and_lists_of_numbers_count_as_numbers(capsys):
     assert ex.check_sigmoid(lambda z: map(float, np.ravel(sigmoid(z)))) is False  # flattened
-    assert ex.check_weight_nudges(lambda a, nudge: map(lambda v: v * nudge, a)) is True
+    assert ex.check_weight_nudges(lambda a, push: map(lambda v: v * push, a)) is True
 
 
 def test_materialise_turns_nested_iterators_into_lists():

@@ -133,8 +133,8 @@ def test_nudges_of_a_hidden_neuron_come_back_through_the_forward_weights(nudges,
     assert shown["similarity"] == pytest.approx(
         lesson.hebbian_similarity(lesson.example_update(net, x, label, layer), hebb), rel=1e-6)
     pushes_after = -net.errors(x, [label])[layer][0]
-    from_next = lesson.wishes_for_previous_layer(net.weights[layer], pushes_after)[:, 5]
-    assert close(shown["wishes_from_next_layer"], from_next)
+    from_next = lesson.wish_parts(net.weights[layer], pushes_after)[:, 5]
+    assert close(shown["wish_parts"], from_next)
     assert shown["wish"] == pytest.approx(from_next.sum(), **F32)
     assert shown["slope"] * shown["wish"] == pytest.approx(avenues.push, rel=1e-5)
 
@@ -175,7 +175,7 @@ def test_stepper_starts_at_the_outputs_and_checks_against_delta(stepper, net, da
     out = shown["layers"][3]
     assert close(out["wishes"], 2 * lesson.desired_nudges(net.output(x)[0], label))
     assert close(out["minus_delta"], -net.errors(x, [label])[2][0])
-    assert close(out["input_nudges"], out["minus_delta"]) and out["gap"] < 1e-12
+    assert close(out["pushes"], out["minus_delta"]) and out["gap"] < 1e-12
 
 
 def test_each_step_back_adds_up_the_wishes_of_the_layer_after(stepper, net, data):
@@ -184,9 +184,9 @@ def test_each_step_back_adds_up_the_wishes_of_the_layer_after(stepper, net, data
     assert shown["reached"] == [3, 2, 1, 0]
     deltas = net.errors(x, [label])
     for layer in (2, 1, 0):
-        summed = lesson.propagate_back(net.weights[layer], -deltas[layer][0])
+        summed = lesson.wishes_from_pushes(net.weights[layer], -deltas[layer][0])
         assert close(shown["layers"][layer]["wishes"], summed)
-    pixels = lesson.backward_steps(net, x, label)[-1].activation_nudges
+    pixels = lesson.backward_steps(net, x, label)[-1].wishes
     assert close(shown["pixel_wishes"], pixels.reshape(28, 28))
     with pytest.raises(traitlets.TraitError, match="step must be 0 to 3"):
         stepper.step = 4

@@ -217,13 +217,14 @@ def test_compare_with_hebbian_rows_are_factors_times_previous_activations(net, e
 
 
 # ----- chapter 4 ---------------------------------------------------------------------
-def test_wishes_for_previous_layer_weight_each_wish_by_its_connection():
+def test_wish_parts_weight_each_push_by_its_connection_and_add_up_to_the_wishes():
     weights = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
-    wishes = lesson.wishes_for_previous_layer(weights, [2.0, -1.0])
-    assert np.array_equal(wishes, [[2.0, -4.0, 1.0], [-3.0, 0.0, 1.0]])
-    assert np.array_equal(lesson.propagate_back(weights, [2.0, -1.0]), [-1.0, -4.0, 2.0])
-    with pytest.raises(ValueError, match="nudges"):
-        lesson.propagate_back(weights, [1.0, 2.0, 3.0])
+    parts = lesson.wish_parts(weights, [2.0, -1.0])
+    assert np.array_equal(parts, [[2.0, -4.0, 1.0], [-3.0, 0.0, 1.0]])
+    assert np.array_equal(lesson.wishes_from_pushes(weights, [2.0, -1.0]), [-1.0, -4.0, 2.0])
+    assert np.array_equal(lesson.wishes_from_pushes(weights, [2.0, -1.0]), parts.sum(axis=0))
+    with pytest.raises(ValueError, match="pushes"):
+        lesson.wishes_from_pushes(weights, [1.0, 2.0, 3.0])
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "relu"])
@@ -234,26 +235,28 @@ def test_slope_times_summed_wishes_is_minus_backprops_error_term(activation, exa
     assert [s.layer for s in steps] == [3, 2, 1, 0]
     errors = net.errors(x, [label])
     for s in steps[:-1]:
-        assert np.allclose(s.input_nudges, -errors[s.layer - 1][0], atol=1e-15)
+        assert np.allclose(s.pushes, -errors[s.layer - 1][0], atol=1e-15)
         assert np.array_equal(s.delta, errors[s.layer - 1][0])
     for s, after in zip(steps[1:], steps):
-        assert np.allclose(s.activation_nudges, net.weights[s.layer].T @ after.input_nudges)
-    assert steps[-1].input_nudges is None and steps[-1].delta is None
+        assert np.allclose(s.wishes, net.weights[s.layer].T @ after.pushes)
+        assert np.array_equal(s.wish_parts.sum(axis=0), s.wishes)
+    assert steps[0].wish_parts is None
+    assert steps[-1].pushes is None and steps[-1].delta is None
 
 
 def test_summed_wishes_are_minus_dcost_by_dactivation_by_finite_differences(net, example):
     x, label = example
     steps = lesson.backward_steps(net, x, label)
     wished = 2 * lesson.desired_nudges(steps[0].activations, label)
-    assert np.allclose(steps[0].activation_nudges, wished)
+    assert np.allclose(steps[0].wishes, wished)
     for s in steps[1:3]:
         slopes = central_slopes(lambda a: cost_from_layer(net, a, s.layer, label), s.activations)
-        assert np.allclose(s.activation_nudges, -slopes, atol=1e-8)
+        assert np.allclose(s.wishes, -slopes, atol=1e-8)
 
 
 def test_first_layer_weight_nudges_follow_from_layer_one_pushes(net, example):
     x, label = example
-    pushes = lesson.backward_steps(net, x, label)[2].input_nudges
+    pushes = lesson.backward_steps(net, x, label)[2].pushes
     assert np.allclose(np.outer(pushes, x), -net.example_gradient(x, label).weights[0])
 
 

@@ -131,7 +131,7 @@ def test_network_drawing_has_every_connection_neuron_and_nudge(ax):
     x = np.random.default_rng(1).random(784)
     steps = lesson.backward_steps(net, x, 2)
     activations = [s.activations for s in steps[::-1]]
-    nudges = [s.activation_nudges for s in steps[::-1]]
+    nudges = [s.wishes for s in steps[::-1]]
     art = network_plots.draw_network(net.sizes, activations, net.weights, ax, nudges, current=2)
     assert [len(c.get_segments()) for c in art["connections"]] == [16 * 16, 10 * 16]
     assert np.allclose(art["connections"][1].get_array(),

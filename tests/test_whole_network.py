@@ -27,7 +27,7 @@ def test_shown_numbers_follow_the_controls_and_match_the_backward_walk(explorer)
             np.testing.assert_allclose(shown["a3"], walk[0].activations, atol=1e-6)
             np.testing.assert_allclose(shown["push3"], -walk[0].delta, atol=1e-6)
             np.testing.assert_allclose(shown["push1"], -walk[2].delta, atol=1e-6)
-            np.testing.assert_allclose(shown["wish0"], walk[3].activation_nudges, atol=1e-6)
+            np.testing.assert_allclose(shown["wish0"], walk[3].wishes, atol=1e-6)
             np.testing.assert_allclose(shown["desired_nudges"],
                                        lesson.desired_nudges(walk[0].activations, LABELS[example]),
                                        atol=1e-6)

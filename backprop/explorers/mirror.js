@@ -59,7 +59,7 @@ function backward(net, fwd, label) {
   return deltas;
 }
 
-// backprop.lesson.propagate_back: each previous neuron k gets sum_j W[j, k] * push[j].
+// backprop.lesson.wishes_from_pushes: each previous neuron k gets sum_j W[j, k] * push[j].
 function propagateBack(W, push, cols) {
   const wish = new Float64Array(cols);
   for (let j = 0; j < push.length; j++) {

@@ -42,9 +42,9 @@ def layer_fields(net: Network, images, labels) -> dict:
     fields = {}
     for l in range(len(net.sizes)):
         fields[f"a{l}"] = np.array([w[-1 - l].activations for w in walks])
-        fields[f"wish{l}"] = np.array([w[-1 - l].activation_nudges for w in walks])
+        fields[f"wish{l}"] = np.array([w[-1 - l].wishes for w in walks])
         if l:
-            fields[f"push{l}"] = np.array([w[-1 - l].input_nudges for w in walks])
+            fields[f"push{l}"] = np.array([w[-1 - l].pushes for w in walks])
             fields[f"minus_delta{l}"] = -np.array([w[-1 - l].delta for w in walks])
             fields[f"slope{l}"] = net.activation.prime(zs[l - 1])
     return fields
@@ -155,6 +155,6 @@ class NudgeExplorer(Explorer):
                  "wish": float(self._field(f"wish{l}")[j]),
                  "slope": float(self._field(f"slope{l}")[j])}
         if l < 3:  # a hidden neuron's wish: the next layer's pushes sent back through its weights
-            shown["wishes_from_next_layer"] = (self._field(f"push{l + 1}")
+            shown["wish_parts"] = (self._field(f"push{l + 1}")
                                               * unpack(self.data[f"W{l + 1}"])[:, j])
         return shown

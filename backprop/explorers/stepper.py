@@ -78,7 +78,7 @@ class StepperExplorer(Explorer):
         """The layers reached so far and, for each, its wishes and the check against delta.
 
         ``layers[l]`` holds ``wishes`` (-dC/da) and, for ``l >= 1``,
-        ``input_nudges`` (the bars: f'(z) x wishes), ``minus_delta`` (the dots)
+        ``pushes`` (the bars: f'(z) x wishes), ``minus_delta`` (the dots)
         and ``gap`` (the largest difference between the two).
         """
         reached = list(range(self._depth, self._depth - self.step - 1, -1))
@@ -86,7 +86,7 @@ class StepperExplorer(Explorer):
         for l in reached:
             layers[l] = {"wishes": self._field(f"wish{l}")}
             if l:
-                layers[l].update(input_nudges=self._field(f"push{l}"),
+                layers[l].update(pushes=self._field(f"push{l}"),
                                  minus_delta=self._field(f"minus_delta{l}"),
                                  gap=float(self._field("gaps")[l - 1]))
         return {"example": self.example, "label": self.data["labels"][self.example],

@@ -47,9 +47,9 @@ def example_nudges(net: Network, images: np.ndarray, labels: np.ndarray) -> dict
     for step in walks[0]:
         l = step.layer
         fields[f"a{l}"] = np.array([w[-1 - l].activations for w in walks])
-        fields[f"wish{l}"] = np.array([w[-1 - l].activation_nudges for w in walks])
+        fields[f"wish{l}"] = np.array([w[-1 - l].wishes for w in walks])
         if l:
-            fields[f"push{l}"] = np.array([w[-1 - l].input_nudges for w in walks])
+            fields[f"push{l}"] = np.array([w[-1 - l].pushes for w in walks])
     return fields
 
 
