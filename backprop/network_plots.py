@@ -13,8 +13,8 @@ from matplotlib.colors import Normalize
 
 from .plots import SIGNED, _axes, signed_colors, symmetric_limit
 
-NUDGE_BAR = 0.2  # longest nudge bar beside a neuron, in units of the layer spacing
-NETWORK_KEY = ("Shade: activation. Bars: wished nudge (blue up, red down; each layer\n"
+WISH_BAR = 0.2  # longest wish bar beside a neuron, in units of the layer spacing
+NETWORK_KEY = ("Shade: activation. Bars: wishes (blue up, red down; each layer\n"
                "scaled to its largest). Lines: weights (blue positive, red negative)")
 
 
@@ -72,18 +72,18 @@ def neuron_positions(sizes) -> list[np.ndarray]:
     return [np.c_[np.full(n, l), (n - 1) / 2 - np.arange(n)] for l, n in enumerate(sizes)]
 
 
-def draw_network(sizes, activations, weights, ax=None, nudges=None, nudge_scale=None,
+def draw_network(sizes, activations, weights, ax=None, wishes=None, wish_scale=None,
                  current: int | None = None, title: str | None = None):
     """The network: neurons shaded by activation, connections coloured by weight.
 
-    The input layer is drawn as its 28x28 image. ``nudges`` (optional, one array
+    The input layer is drawn as its 28x28 image. ``wishes`` (optional, one array
     or None per layer) become small bars beside the neurons, blue up, red down,
-    each layer scaled by ``nudge_scale[l]`` (default: its largest nudge).
+    each layer scaled by ``wish_scale[l]`` (default: its largest wish).
     ``current`` (default: the output layer) is the layer being visited: it is
     shaded and the connections to the layer after it stand out. Without a
     ``title`` the axes are titled with the colour key :data:`NETWORK_KEY`.
     Returns a dict of artists: ``image``, ``neurons`` (one per non-input layer),
-    ``connections``, ``nudges`` (bar containers; the input's is None), ``highlight``.
+    ``connections``, ``wishes`` (bar containers; the input's is None), ``highlight``.
     """
     ax = _axes(ax)
     where = neuron_positions(sizes)
@@ -94,7 +94,7 @@ def draw_network(sizes, activations, weights, ax=None, nudges=None, nudge_scale=
               / ((xlim[1] - xlim[0]) / (box.width * ax.figure.get_figwidth())))
     image = ax.imshow(np.reshape(activations[0], (28, 28)), cmap="gray_r", vmin=0, vmax=1,
                       extent=(-0.42, 0.42, -0.42 * squash, 0.42 * squash), aspect="auto", zorder=2)
-    art = {"image": image, "neurons": [], "connections": [], "nudges": [None]}
+    art = {"image": image, "neurons": [], "connections": [], "wishes": [None]}
     for layer, w in enumerate(weights[1:], start=1):
         start, end = where[layer], where[layer + 1]
         segments = [(start[k], end[j]) for j in range(w.shape[0]) for k in range(w.shape[1])]
@@ -111,10 +111,10 @@ def draw_network(sizes, activations, weights, ax=None, nudges=None, nudge_scale=
         xy = where[layer]
         art["neurons"].append(ax.scatter(xy[:, 0], xy[:, 1], c=activations[layer], cmap="Greys",
                                          vmin=0, vmax=1, s=70, edgecolors="k", zorder=3))
-        missing = nudges is None or nudges[layer] is None
-        values = np.zeros(sizes[layer]) if missing else nudges[layer]
-        scale = (nudge_scale[layer] if nudge_scale is not None else symmetric_limit(values))
-        art["nudges"].append(ax.barh(xy[:, 1], NUDGE_BAR * np.asarray(values) / scale,
+        missing = wishes is None or wishes[layer] is None
+        values = np.zeros(sizes[layer]) if missing else wishes[layer]
+        scale = (wish_scale[layer] if wish_scale is not None else symmetric_limit(values))
+        art["wishes"].append(ax.barh(xy[:, 1], WISH_BAR * np.asarray(values) / scale,
                                      left=layer + 0.32, height=0.6, color=signed_colors(values),
                                      zorder=4))
         ax.text(layer, top, f"layer {layer}", ha="center", va="bottom")

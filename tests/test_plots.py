@@ -126,20 +126,20 @@ def test_neuron_positions_centre_each_layer():
     assert np.array_equal(where[1], [[1, 0.5], [1, -0.5]])
 
 
-def test_network_drawing_has_every_connection_neuron_and_nudge(ax):
+def test_network_drawing_has_every_connection_neuron_and_wish(ax):
     net = bp.Network(seed=0)
     x = np.random.default_rng(1).random(784)
     steps = lesson.backward_steps(net, x, 2)
     activations = [s.activations for s in steps[::-1]]
-    nudges = [s.wishes for s in steps[::-1]]
-    art = network_plots.draw_network(net.sizes, activations, net.weights, ax, nudges, current=2)
+    wishes = [s.wishes for s in steps[::-1]]
+    art = network_plots.draw_network(net.sizes, activations, net.weights, ax, wishes, current=2)
     assert [len(c.get_segments()) for c in art["connections"]] == [16 * 16, 10 * 16]
     assert np.allclose(art["connections"][1].get_array(),
                        net.weights[2].ravel() / np.abs(net.weights[2]).max())
     assert [len(n.get_offsets()) for n in art["neurons"]] == [16, 16, 10]
     assert np.allclose(art["neurons"][2].get_array(), activations[3])
-    widths = np.array([b.get_width() for b in art["nudges"][3]])
-    assert np.allclose(widths, network_plots.NUDGE_BAR * nudges[3] / np.abs(nudges[3]).max())
+    widths = np.array([b.get_width() for b in art["wishes"][3]])
+    assert np.allclose(widths, network_plots.WISH_BAR * wishes[3] / np.abs(wishes[3]).max())
     assert art["highlight"].get_x() == 1.5
     assert art["connections"][1].get_alpha() == 0.9 and art["connections"][0].get_alpha() == 0.15
     network_plots.show_network_step(art, 1)

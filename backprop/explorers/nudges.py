@@ -10,8 +10,8 @@ backprop's row factor is the push ``-dC/dz`` each neuron gets, Hebb's is the
 neuron's own activity. So this explorer sends only those factors (and the
 weights, for the avenues) and lets the front end multiply them as it draws,
 instead of sending a 16 x 784 array per example and layer. For a hidden layer it
-also shows where a neuron's push comes from: the wishes of the next layer sent
-back through the forward weights, not the neuron's own activity. That is where
+also shows where a neuron's push comes from: the pushes of the next layer sent
+back through the forward weights (the parts of its wish), not the neuron's own activity. That is where
 the Hebbian analogy breaks.
 """
 from __future__ import annotations

@@ -41,7 +41,7 @@ function render({ model, el }) {
     const x = COL_X[l], n = data.sizes[l];
     text(ctx, l === depth ? `layer ${l}: outputs` : `layer ${l}`, x, 40, { bold: true });
     text(ctx, "wishes (-dC/da)", x, WISHES_Y - 16, { size: 12 });
-    text(ctx, "f'(z) x wishes (bars), -delta (dots)", x, CHECK_Y - 16, { size: 12 });
+    text(ctx, "pushes f'(z) x wishes (bars), -delta (dots)", x, CHECK_Y - 16, { size: 12 });
     if (!reached) {
       for (const y of [WISHES_Y, CHECK_Y]) text(ctx, "not reached yet", x + COL_W / 2, y + PANEL_H / 2, { align: "center", colour: FAINT });
       return;
@@ -77,7 +77,7 @@ function render({ model, el }) {
   // What the reached layer did, in words, with the check's largest gap (from Python).
   function note(l, gaps) {
     if (l === 0) return "Layer 0: the wishes reach the pixels. Pixels are data, not parameters, so the walk stops here.";
-    const what = l === depth ? "Output layer: each neuron wishes for 2 x (target - activation)."
+    const what = l === depth ? "Output layer: each neuron's wish is 2 x (target - activation)."
       : `Layer ${l}: each neuron adds up layer ${l + 1}'s pushes, weighted by its connections.`;
     return `${what} Largest gap between bars and dots: ${gaps[l - 1].toExponential(1)}.`;
   }

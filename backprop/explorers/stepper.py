@@ -1,10 +1,10 @@
 """Chapter 4's explorer: walk one example's wishes back from the outputs to the pixels.
 
 Step 0 shows the output layer's wishes; each step goes one layer further back,
-where every neuron adds up the wishes of the layer after it, weighted by the
-connecting weights. For every layer reached the figure checks that ``f'(z)``
-times those summed wishes equals minus backprop's error term ``delta`` (bars
-against dots); at the last step the wishes reach the pixels, drawn as a 28 x 28
+where every neuron's wish adds up the pushes of the layer after it, weighted by
+the connecting weights. For every layer reached the figure checks that the
+pushes, ``f'(z)`` times those wishes, equal minus backprop's error term ``delta``
+(bars against dots); at the last step the wishes reach the pixels, drawn as a 28 x 28
 image. Each layer keeps one scale across all the examples.
 """
 from __future__ import annotations
@@ -60,8 +60,9 @@ class StepperExplorer(Explorer):
                      "step_names": list(STEP_NAMES), "gaps": pack(gaps),
                      "limits": step_limits(fields, len(net.sizes)),
                      **{name: pack(fields[name]) for name in sent}}
-        self.caption = ("Step back one layer at a time: each layer adds up the wishes of the "
-                        "layer after it, and f'(z) x wishes is exactly minus backprop's delta.")
+        self.caption = ("Step back one layer at a time: each layer's wishes add up the parts "
+                        "sent back by the layer after it, and its pushes, f'(z) x wishes, are "
+                        "exactly minus backprop's delta.")
 
     @traitlets.validate("example")
     def _valid_example(self, proposal):

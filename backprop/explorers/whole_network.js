@@ -25,7 +25,7 @@ function pixelCentre(k) {
   return { x: IMAGE.x + (k % 28 + 0.5) * side, y: IMAGE.y + (Math.floor(k / 28) + 0.5) * side };
 }
 
-// An up (blue) or down (red) arrow beside a neuron, as long as the nudge allows.
+// An up (blue) or down (red) arrow beside a neuron, as long as its value (on the layer's scale).
 function arrow(ctx, x, y, value, limit, longest) {
   const length = limit > 0 ? (Math.abs(value) / limit) * longest : 0;
   if (length < 1) return;
@@ -244,7 +244,7 @@ function render({ model, el }) {
       heatmap(ctx, f.wish0, 28, 28, PIXEL_WISHES, (v) => signedRGB(v, largest([f.wish0])));
       text(ctx, "wishes for the pixels", PIXEL_WISHES.x, PIXEL_WISHES.y - 12, { size: 12 });
     }
-    text(ctx, "Shade: activation. Arrows: wished nudge (blue up, red down).", 10, H - 34,
+    text(ctx, `Shade: activation. Arrows: ${average ? "bias nudges" : "wishes"} (blue up, red down).`, 10, H - 34,
       { size: 12, colour: "#444" });
     text(ctx, "Lines: weight nudges, blue = grow, red = shrink, width = size (each layer " +
       "scaled to its largest).", 10, H - 16, { size: 12, colour: "#444" });

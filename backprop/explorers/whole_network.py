@@ -38,9 +38,8 @@ def check_lesson_network(name: str, net: Network) -> None:
 def example_nudges(net: Network, images: np.ndarray, labels: np.ndarray) -> dict:
     """Every number the picture shows for each image, from the lesson's backward walk.
 
-    Per layer ``l``: ``a{l}`` activations, ``wish{l}`` the activation nudges
-    (-dC/da), and for ``l >= 1`` ``push{l}`` the weighted-input nudges (-dC/dz,
-    minus backprop's delta). The weight nudge of ``k -> j`` is ``push{l}[j] * a{l-1}[k]``.
+    Per layer ``l``: ``a{l}`` activations, ``wish{l}`` the wishes (-dC/da), and
+    for ``l >= 1`` ``push{l}`` the pushes (-dC/dz, minus backprop's delta). The weight nudge of ``k -> j`` is ``push{l}[j] * a{l-1}[k]``.
     """
     walks = [lesson.backward_steps(net, x, int(d)) for x, d in zip(images, labels)]
     fields = {}
@@ -170,9 +169,9 @@ class NetworkExplorer(Explorer):
         shown, net = self._fields(i), list(self._nets.values())[self.network]
         image = unpack(self.data["images"])[i]
         reached = [l >= 4 - self.step for l in range(4)]
-        nudges = [None] + [shown[f"wish{l}"] if reached[l] else None for l in (1, 2, 3)]
+        wishes = [None] + [shown[f"wish{l}"] if reached[l] else None for l in (1, 2, 3)]
         name, digit = self.data["names"][self.network], self.data["labels"][i]
         return network_plots.draw_network(net.sizes, [image, shown["a1"], shown["a2"], shown["a3"]],
-                                  net.weights, ax, nudges if self.step else None,
+                                  net.weights, ax, wishes if self.step else None,
                                   title=f"{name} network, image {i} (a {digit}): "
                                         f"guess {shown['guess']}")
