@@ -1,6 +1,6 @@
 """Learning from many examples: averaged nudges and descent paths.
 
-Chapter 5 compares one example's wishes with the average over many. Chapter 6
+Chapter 5 compares one example's nudges with the average over many. Chapter 6
 walks downhill on costs of two parameters, with the whole data set per step
 (gradient descent) or a small random batch per step (stochastic gradient
 descent). Chapter 7's training recipes live in :mod:`backprop.recipes`.

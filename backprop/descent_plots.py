@@ -33,7 +33,7 @@ def draw_prediction_counts(predictions, ax=None, title: str = "", highlight: int
 
 
 def draw_nudges(nudges, labels, digit: int, ax=None, title: str = ""):
-    """Each example's wished-for nudge of one parameter, and their average.
+    """Each example's nudge of one parameter, and their average.
 
     ``nudges`` holds one number per example; examples showing ``digit`` are
     drawn in orange, the others in grey.
@@ -47,7 +47,7 @@ def draw_nudges(nudges, labels, digit: int, ax=None, title: str = ""):
                                       (~is_digit, "0.5", "other digits")]]
     mean = ax.axvline(nudges.mean(), color="black", lw=2, label="average nudge")
     zero = ax.axvline(0.0, color="grey", lw=0.8, ls=":")
-    ax.set(yticks=[], xlabel="wished-for nudge (minus the example's partial derivative)",
+    ax.set(yticks=[], xlabel="nudge (minus the example's partial derivative)",
            title=title)
     ax.legend(loc="upper center")
     return dots + [mean, zero]
