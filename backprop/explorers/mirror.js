@@ -60,7 +60,7 @@ function backward(net, fwd, label) {
 }
 
 // backprop.lesson.wishes_from_pushes: each previous neuron k gets sum_j W[j, k] * push[j].
-function propagateBack(W, push, cols) {
+function wishesFromPushes(W, push, cols) {
   const wish = new Float64Array(cols);
   for (let j = 0; j < push.length; j++) {
     for (let k = 0; k < cols; k++) wish[k] += push[j] * W[j * cols + k];
@@ -78,7 +78,7 @@ function nudgesFor(net, x, label) {
   for (let l = 1; l <= L; l++) fields[`push${l}`] = deltas[l - 1].map((d) => -d);
   fields[`wish${L}`] = fwd.activations[L].map((a, j) => 2 * ((j === label ? 1 : 0) - a));
   for (let l = L - 1; l >= 0; l--) {
-    fields[`wish${l}`] = propagateBack(net.W[l], fields[`push${l + 1}`], fwd.activations[l].length);
+    fields[`wish${l}`] = wishesFromPushes(net.W[l], fields[`push${l + 1}`], fwd.activations[l].length);
   }
   return fields;
 }
