@@ -83,14 +83,15 @@ class Avenues(NamedTuple):
 
     ``push`` is the neuron's push ``-dC/dz``. ``bias = push`` is the bias nudge,
     ``weights = push * previous activations`` the weight nudges, and
-    ``previous_activations = push * the neuron's weights`` this neuron's part of
-    the previous layer's wishes.
+    ``wish_parts = push * the neuron's weights`` this neuron's part of the wish
+    of each neuron in the previous layer (the avenue "change the previous
+    activations").
     """
 
     push: float
     bias: float
     weights: np.ndarray
-    previous_activations: np.ndarray
+    wish_parts: np.ndarray
 
 
 def three_avenues(net: Network, x, label: int, neuron: int, layer: int | None = None) -> Avenues:

@@ -195,7 +195,7 @@ def draw_avenues(avenues, ax_params=None, ax_previous=None, limits=(None, None))
                          ylabel="nudge")
     ax_params.set_xticks([0, *range(1, len(heights), 3)],
                          ["b", *[str(k) for k in range(0, len(heights) - 1, 3)]])
-    previous = draw_nudges(avenues.previous_activations, ax_previous,
+    previous = draw_nudges(avenues.wish_parts, ax_previous,
                            "Avenue 3: previous neurons", limits[1],
                            xlabel="neuron k of the previous layer", ylabel="part of k's wish")
     return params, previous

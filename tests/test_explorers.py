@@ -108,7 +108,7 @@ def test_nudges_show_the_three_avenues_of_an_output_neuron(nudges, net, data):
     assert close(shown["desired_nudges"], lesson.desired_nudges(net.output(x)[0], label))
     assert shown["bias"] == pytest.approx(avenues.bias, **F32)
     assert close(shown["weights"], avenues.weights)
-    assert close(shown["previous_activations"], avenues.previous_activations)
+    assert close(shown["wish_parts"], avenues.wish_parts)
 
 
 def test_nudges_compare_the_whole_update_with_hebb(nudges, net, data):

@@ -111,7 +111,7 @@ def test_sensitivity_page_draws_the_measured_and_predicted_changes(page, explore
 @pytest.mark.parametrize("layer", [3, 2, 1])
 def test_nudge_page_draws_the_avenues_python_computes(page, explorers, layer):
     drawn, shown = set_both(page, explorers["nudges"], 1, example=2, layer=layer, neuron=5)
-    for name in ("desired", "weights", "previous_activations"):
+    for name in ("desired", "weights", "wish_parts"):
         assert np.allclose(drawn[name], shown["desired_nudges" if name == "desired" else name],
                            rtol=1e-5, atol=1e-9), name
     assert drawn["bias"] == pytest.approx(shown["bias"], rel=1e-6)

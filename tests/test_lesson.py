@@ -164,7 +164,7 @@ def test_previous_activation_avenues_add_up_to_minus_dcost_by_dactivation(net, e
     x, label = example
     hidden = net.forward(x).activations[2][0]
     slopes = central_slopes(lambda a: cost_from_layer(net, a, 2, label), hidden)
-    total = sum(lesson.three_avenues(net, x, label, j).previous_activations for j in range(10))
+    total = sum(lesson.three_avenues(net, x, label, j).wish_parts for j in range(10))
     assert np.allclose(total, -slopes, atol=1e-8)
 
 
@@ -177,7 +177,7 @@ def test_one_neurons_previous_activation_avenue_matches_its_own_cost_term(net, e
         out = 1 / (1 + np.exp(-(net.weights[2][j] @ a + net.biases[2][j])))
         return (out - (j == label)) ** 2
 
-    avenue = lesson.three_avenues(net, x, label, j).previous_activations
+    avenue = lesson.three_avenues(net, x, label, j).wish_parts
     assert np.allclose(avenue, -central_slopes(term, hidden), atol=1e-8)
 
 

@@ -95,14 +95,14 @@ def test_change_bars_pair_measured_and_predicted(ax):
     assert np.allclose(heights(got), [0.3, 0.01]) and np.allclose(heights(guess), [0.32, 0.011])
 
 
-def test_avenues_draw_bias_first_then_weights_and_previous_activations():
+def test_avenues_draw_bias_first_then_weights_and_wish_parts():
     net = bp.Network(seed=0)
     x = np.random.default_rng(1).random(784)
     avenues = lesson.three_avenues(net, x, 2, 2)
     params, previous = plots.draw_avenues(avenues)
     assert heights(params)[0] == avenues.bias
     assert np.array_equal(heights(params)[1:], avenues.weights)
-    assert np.array_equal(heights(previous), avenues.previous_activations)
+    assert np.array_equal(heights(previous), avenues.wish_parts)
     plt.close("all")
 
 

@@ -159,7 +159,7 @@ function render({ model, el }) {
   el.backprop = { drawn: () => ({
     desired: Array.from(drawn.desired), bias: drawn.push,
     weights: Array.from(drawn.before, (v) => drawn.push * v),
-    previous_activations: Array.from(drawn.weightsRow, (v) => drawn.push * v),
+    wish_parts: Array.from(drawn.weightsRow, (v) => drawn.push * v),
     hebbian_row: Array.from(drawn.before, (v) => drawn.activity * v),
   }) };
   return () => {};

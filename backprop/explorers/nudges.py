@@ -146,7 +146,7 @@ class NudgeExplorer(Explorer):
                  "layer": l, "neuron": j, "outputs": self._field("a3"),
                  "desired_nudges": self._field("desired"), "push": float(push[j]),
                  "bias": float(push[j]), "weights": push[j] * before,
-                 "previous_activations": push[j] * weights[j],
+                 "wish_parts": push[j] * weights[j],
                  "backprop_factors": push, "hebbian_factors": self._field(f"a{l}"),
                  "backprop_update": np.outer(push, before),
                  "hebbian_update": np.outer(self._field(f"a{l}"), before),
