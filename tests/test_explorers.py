@@ -178,7 +178,7 @@ def test_stepper_starts_at_the_outputs_and_checks_against_delta(stepper, net, da
     assert close(out["pushes"], out["minus_delta"]) and out["gap"] < 1e-12
 
 
-def test_each_step_back_adds_up_the_wishes_of_the_layer_after(stepper, net, data):
+def test_each_layers_wishes_add_up_the_pushes_of_the_layer_after(stepper, net, data):
     stepper.example, stepper.step = 1, 3
     shown, x, label = stepper.shown(), data[0][1], int(data[1][1])
     assert shown["reached"] == [3, 2, 1, 0]
