@@ -115,10 +115,10 @@ def check_size(largest_parameter: float, epoch: int, step: int, rate: float) -> 
 
 
 def check_weight_decay(rate: float, weight_decay: float, epoch: int) -> None:
-    """Raise :class:`Diverged` if weight decay would push every weight past zero each step."""
+    """Raise :class:`Diverged` if weight decay would carry every weight past zero each step."""
     if rate * weight_decay >= 1.0:
         raise Diverged(
             f"training diverged before epoch {epoch + 1}: the weight decay {weight_decay:g} "
             f"times the learning rate {rate:g} is {rate * weight_decay:g} >= 1, so each step "
-            "would push every weight past zero. Use a weight decay below 1 / learning rate; "
+            "would carry every weight past zero. Use a weight decay below 1 / learning rate; "
             "the network keeps its parameters from before that epoch.")

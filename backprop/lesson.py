@@ -109,7 +109,7 @@ def three_avenues(net: Network, x, label: int, neuron: int, layer: int | None = 
 
 
 def example_update(net: Network, x, label: int, layer: int | None = None) -> np.ndarray:
-    """The weight change one example asks for in a layer: minus its gradient (no rate)."""
+    """The weight nudges one example asks for in a layer: minus its gradient (no rate)."""
     layer = len(net.weights) if layer is None else layer
     _checked_neuron(net, layer, 0)
     return -net.gradient(_one_example(net, x), [label]).weights[layer - 1]
@@ -133,7 +133,7 @@ def hebbian_similarity(a, b) -> float:
 
 
 def sign_agreement(a, b) -> float:
-    """Fraction of entries where two updates push a weight the same way."""
+    """Fraction of entries where two updates move a weight the same way."""
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         raise ValueError(f"updates must have the same shape; got {a.shape} and {b.shape}")
