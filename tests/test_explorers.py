@@ -134,7 +134,8 @@ def test_nudges_of_a_hidden_neuron_come_back_through_the_forward_weights(nudges,
         lesson.hebbian_similarity(lesson.example_update(net, x, label, layer), hebb), rel=1e-6)
     pushes_after = -net.errors(x, [label])[layer][0]
     from_next = lesson.wish_parts(net.weights[layer], pushes_after)[:, 5]
-    assert close(shown["wish_parts"], from_next)
+    assert close(shown["own_wish_parts"], from_next)
+    assert close(shown["wish_parts"], avenues.wish_parts)
     assert shown["wish"] == pytest.approx(from_next.sum(), **F32)
     assert shown["slope"] * shown["wish"] == pytest.approx(avenues.push, rel=1e-5)
 

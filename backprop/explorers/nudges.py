@@ -155,6 +155,6 @@ class NudgeExplorer(Explorer):
                  "wish": float(self._field(f"wish{l}")[j]),
                  "slope": float(self._field(f"slope{l}")[j])}
         if l < 3:  # a hidden neuron's wish: the next layer's pushes sent back through its weights
-            shown["wish_parts"] = (self._field(f"push{l + 1}")
+            shown["own_wish_parts"] = (self._field(f"push{l + 1}")
                                               * unpack(self.data[f"W{l + 1}"])[:, j])
         return shown
