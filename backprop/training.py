@@ -233,7 +233,17 @@ def _run_epochs(net: Network, params: FlatParameters, data: tuple, run: dict,
         _settle_costs(costs, X.shape[0], history, epoch, rate)
         history.epoch_seconds.append(time.perf_counter() - started)
         check_size(params.largest(), epoch, step, rate)
+        _check_last_batch(net, Xb, Tb, epoch, step, rate)
         _score_epoch(net, history, X, train_labels, test, bar)
+
+
+def _check_last_batch(net: Network, Xb: np.ndarray, Tb: np.ndarray, epoch: int, step: int,
+                      rate: float) -> None:
+    """After an epoch's last step, the outputs on its last batch must not be stuck: a
+    short run can end between two regular checks (one forward pass of one batch)."""
+    fwd = net._forward(Xb)
+    cost = float(np.mean(net.cost_function.per_example(fwd.activations[-1], Tb)))
+    check_outputs(net, fwd, Tb, cost, epoch, step, rate)
 
 
 def _settle_costs(costs: StepCosts, stop: int, history: History, epoch: int,

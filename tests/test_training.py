@@ -144,3 +144,16 @@ def test_divergence_rule():
     assert bp.training.has_diverged(2500.0, 2.0)
     assert not bp.training.has_diverged(900.0, 0.01)   # the starting cost counts as at least 1
     assert not bp.training.has_diverged(30.0, 2.3)
+
+
+def test_a_short_run_that_ends_saturated_is_reported_and_rolled_back():
+    # Six steps never reach the regular check every 16 steps: the end of each epoch checks.
+    rng = np.random.default_rng(0)
+    X, labels = rng.random((20, 784)), np.arange(20) % 10
+    net = bp.Network(seed=0)
+    start = net.to_vector()
+    with pytest.warns(bp.DivergenceWarning, match="saturated at wrong values"):
+        history = bp.train(net, X, labels, learning_rate=1e3, epochs=3, batch_size=10,
+                           progress=False)
+    assert history.diverged and history.kept_steps == 0
+    np.testing.assert_array_equal(net.to_vector(), start)
