@@ -248,16 +248,16 @@ def training_cases(Case) -> list:
                                                              ("learning rate", "learning_rate")),
             ("weight_decay=-1", dict(weight_decay=-1), ("weight decay", "weight_decay")),
             ("lr_decay=nan", dict(lr_decay=float("nan")), ("decay",))]:
-        cases.append(Case("train (not mine)", label, lambda s, k=settings: unchanged(
+        cases.append(Case("train", label, lambda s, k=settings: unchanged(
             DIGITS, lambda: bp.train(DIGITS, X, y, progress=False, **k)), names, bound=10))
     for rate in (1e6, 1e3):
-        cases.append(Case("train (not mine)", f"learning_rate={rate:g}: divergence reported",
+        cases.append(Case("train", f"learning_rate={rate:g}: divergence reported",
                           lambda s, r=rate: bp.train(DIGITS.copy(), X, y, learning_rate=r, epochs=3,
                                                      progress=False).diverged, check=lambda d: d is True, bound=20))
-    cases.append(Case("train (not mine)", "weight_decay=1e6: divergence reported",
+    cases.append(Case("train", "weight_decay=1e6: divergence reported",
                       lambda s: bp.train(DIGITS.copy(), X, y, weight_decay=1e6, progress=False).diverged,
                       check=lambda d: d is True, bound=20))
-    cases.append(Case("train (not mine)", "pixels 0-255", lambda s: bp.train(
+    cases.append(Case("train", "pixels 0-255", lambda s: bp.train(
         DIGITS.copy(), X * 255 // 1, y, progress=False), ("Divide by 255",), bound=10))
     return cases
 
