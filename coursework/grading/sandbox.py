@@ -149,10 +149,13 @@ def user_switch(uid: int) -> list[str]:
 def bwrap_command(argv: list[str], work: Path, uid: int,
                   data_dir: Path | None, cache_dir: Path | None) -> list[str]:
     """The full ``bwrap`` command line that runs ``argv`` in ``work`` (mounted writable)."""
-    return ["bwrap", *namespace_options(), *system_mounts(), *python_mounts(),
-            *data_mounts(data_dir, cache_dir), *ro_mount(SCRIPTS, INSIDE_SCRIPTS),
+    # The empty /tmp comes before the binds: mounted later it would hide any of them
+    # that live under /tmp (a clone of the course checked out there, say).
+    return ["bwrap", *namespace_options(), *system_mounts(),
             "--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/tmp",
+            *python_mounts(), *data_mounts(data_dir, cache_dir),
+            *ro_mount(SCRIPTS, INSIDE_SCRIPTS),
             "--bind", str(work), INSIDE_WORK, "--chdir", INSIDE_WORK, *environment(),
             *user_switch(uid), *argv]
 
