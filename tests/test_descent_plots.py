@@ -140,3 +140,12 @@ def test_default_colours_of_lines_and_bars_are_neither_blue_nor_red():
         colour = artist.get_color() if hasattr(artist, "get_color") else artist.get_facecolor()
         r, g, b = to_rgb(colour)
         assert not (b > r + 0.2 or (r > 0.6 and g < 0.3 and b < 0.3)), colour
+
+
+def test_cost_surface_is_filled_bands_only():
+    line = descent.LineFit(n_examples=50, seed=0)
+    xs, ys = np.linspace(-3, 4, 15), np.linspace(-3, 3, 15)
+    grid = descent.cost_grid(line, xs, ys)
+    (filled,) = dp.draw_cost_surface(xs, ys, grid)
+    assert np.isclose(filled.levels[0], grid.min()) and np.isclose(filled.levels[-1], grid.max())
+    assert len(filled.levels) == 25
