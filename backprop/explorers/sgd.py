@@ -108,7 +108,7 @@ class SGDExplorer(Explorer):
     steps = traitlets.Int(50).tag(sync=True)
 
     def __init__(self, problems: dict, max_steps: int = 100, grid_points: int = 61,
-                 rates_per_decade: int = 5, seeds: int = 5, **kwargs) -> None:
+                 rates_per_decade: int = 4, seeds: int = 4, **kwargs) -> None:
         check_whole_numbers(max_steps=(max_steps, 1, 200), grid_points=(grid_points, 11, 201),
                      rates_per_decade=(rates_per_decade, 1, 20), seeds=(seeds, 1, 20))
         check_sgd_problems(problems)
