@@ -27,9 +27,11 @@ Each module imports only modules listed above it:
 ``recipe_plots``   chapter 7: runs of several seeds, as mean ± spread, drawn
 ``explorers``      (a folder) the live explorers: Python classes computing what
                    their front-end modules (``.js``) draw; see its own map
+``outcomes``       a learner's answer, made plain and safe to keep and show
 ``sandbox``        runs a learner's function in a contained child process
-``checking``,      the chapters' exercise checkers and their shared core
-``exercises``
+``checking``,      the chapters' exercise checkers and their shared core;
+``lesson_checks``  lesson_checks holds chapters 1-4's, exercises the rest
+``exercises``      and every checker by name (``bp_ex.check_sigmoid``)
 =================  ==========================================================
 
 The names below are the core; import the chapter modules by name, e.g.

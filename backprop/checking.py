@@ -15,7 +15,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from .sandbox import DEADLINE, Opaque, Outcome, contained_call, safe_repr, safe_text
+from .outcomes import Opaque, Outcome, safe_repr, safe_text
+from .sandbox import DEADLINE, contained_call
 
 REPORT_CAP = 4000  # characters of a checker's report, at most
 BUDGET = 10.0      # seconds all of a checker's cases may take together
@@ -31,6 +32,12 @@ class Case(NamedTuple):
     args: tuple
     expected: Any
     hint: str = ""
+
+
+def labelled(label: str, f: Callable) -> Callable:
+    """Give a test function the formula that reports show for it (its docstring)."""
+    f.__doc__ = label
+    return f
 
 
 def show(value) -> str:

@@ -228,7 +228,7 @@ import os  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from backprop import sandbox  # noqa: E402
+from backprop import outcomes, sandbox  # noqa: E402
 
 
 def loops_forever(*args):
@@ -351,7 +351,7 @@ def test_map_objects_and_lists_of_numbers_count_as_numbers(capsys):
 
 
 def test_materialise_turns_nested_iterators_into_lists():
-    value = sandbox.materialise((iter([1, 2]), [x for x in range(2)], (i for i in "ab")))
+    value = outcomes.materialise((iter([1, 2]), [x for x in range(2)], (i for i in "ab")))
     assert value == ([1, 2], [0, 1], ["a", "b"])
 
 
@@ -360,8 +360,8 @@ def test_an_endless_generator_is_refused():
         while True:
             yield 0
 
-    with pytest.raises(sandbox.EndlessResult, match="more than 1,000,000 items"):
-        sandbox.materialise(endless())
+    with pytest.raises(outcomes.EndlessResult, match="more than 1,000,000 items"):
+        outcomes.materialise(endless())
 
 
 def test_contained_call_returns_plain_copies_and_leaves_arguments_alone():

@@ -1,0 +1,226 @@
+"""The one-page part of the book's browser check (used by book/check_book.py).
+
+:func:`check_page` opens one page of the served site in the browser and lists its
+problems: failed local requests and images, JavaScript and console errors not in
+``KNOWN_HARMLESS``, raw LaTeX or untypeset math, broken local links and anchors,
+and what book/check_explorers.py and book/check_figures.py find. It prints the
+page's size and its explorers' redraw times.
+"""
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from check_explorers import check_explorers
+from check_figures import external_link_problems, figure_problems
+
+LOCAL_HOST = "127.0.0.1"
+
+#: Console messages every page of a Jupyter Book 1.x site logs, and why they are harmless.
+KNOWN_HARMLESS = {
+    "Identifier 'THEBE_JS_URL' has already been declared":
+        "sphinx-thebe defines this constant in a script the page includes twice; "
+        "the second copy fails, the first one already did the job (and thebe is off).",
+    "Got invalid theme mode":
+        "the theme reads the light/dark choice from the browser's storage, which is "
+        "empty in a fresh browser, and falls back to the default mode.",
+}
+
+#: How to tell raw LaTeX that MathJax should have turned into math.
+RAW_MATH = re.compile(r"\$\$|\\\(|\\\[|\\begin\{|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$")
+PAGE_TIMEOUT_MS = 60_000
+
+# JavaScript run inside each page once it has loaded.
+# The waits give up after 30 s (an evaluate() call has no timeout of its own).
+JS_LOAD_ALL_IMAGES = """async () => {
+  const images = [...document.images];
+  images.forEach(img => { img.loading = 'eager'; });
+  const loaded = Promise.all(images.filter(img => !img.complete).map(img =>
+    new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); })));
+  await Promise.race([loaded, new Promise(done => setTimeout(done, 30000))]);
+  return images.filter(img => img.naturalWidth === 0).map(img => img.currentSrc || img.src);
+}"""
+JS_WAIT_FOR_MATHJAX = """async () => {
+  const promise = window.MathJax && MathJax.startup && MathJax.startup.promise;
+  if (promise) { await Promise.race([promise, new Promise(done => setTimeout(done, 30000))]); }
+  return Boolean(promise);
+}"""
+JS_MATH_STATE = """() => {
+  const math = [...document.querySelectorAll('.math')];
+  const untyped = math.filter(el => !el.querySelector('mjx-container'));
+  const skip = 'pre, code, script, style, textarea, mjx-container, .highlight';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.closest(skip)) { texts.push(node.textContent); }
+  }
+  return {count: math.length, untyped: untyped.map(el => el.textContent.slice(0, 60)),
+          text: texts.join(' ')};
+}"""
+# Figures a chapter's cells drew (a chapter page without any lost its figures, e.g. to
+# a build made with MPLBACKEND=Agg).
+JS_CELL_FIGURES = "() => document.querySelectorAll('.cell_output img').length"
+JS_LINKS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+# Bytes the page itself brought (HTML with the explorers' saved state, its images)
+# and what it shares with every page (theme, fonts, MathJax).
+JS_SIZES = """() => {
+  const own = {html: performance.getEntriesByType('navigation')[0].decodedBodySize, images: 0, shared: 0};
+  for (const r of performance.getEntriesByType('resource')) {
+    if (r.name.includes('/_images/')) own.images += r.decodedBodySize; else own.shared += r.decodedBodySize;
+  }
+  return own;
+}"""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one page."""
+
+    page: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.page}: {self.kind}: {self.detail}"
+
+
+def is_local(url: str) -> bool:
+    """True for addresses on 127.0.0.1 and for in-page data (data:, blob:, about:)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname == LOCAL_HOST
+
+
+def is_harmless(message: str) -> bool:
+    """True if a console message is one of the known harmless ones."""
+    return any(known in message for known in KNOWN_HARMLESS)
+
+
+def site_path(url: str) -> str:
+    """A local URL as a path on the site ("/chapters/x.html#y"); other URLs unchanged."""
+    parts = urlsplit(url)
+    if parts.hostname != LOCAL_HOST:
+        return url
+    return parts.path + (f"?{parts.query}" if parts.query else "") \
+        + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+class LinkChecker:
+    """Checks local links, fetching each target page once."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, str | None] = {}
+
+    def fetch(self, url: str) -> str | None:
+        """The page's text, or None if the server does not have it."""
+        if url not in self.pages:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    self.pages[url] = response.read().decode("utf-8", "replace")
+            except (urllib.error.URLError, OSError):
+                self.pages[url] = None
+        return self.pages[url]
+
+    def problem(self, link: str) -> str | None:
+        """Why a local link is broken, or None if it works."""
+        target, anchor = urldefrag(link)
+        text = self.fetch(target)
+        if text is None:
+            return f"{site_path(link)} (no such file)"
+        if anchor and not re.search(rf'\b(id|name)="{re.escape(anchor)}"', text):
+            return f"{site_path(link)} (no anchor #{anchor})"
+        return None
+
+
+def check_math(name: str, page, has_mathjax: bool) -> list[Problem]:
+    """Raw LaTeX in the text and equations MathJax did not typeset."""
+    state = page.evaluate(JS_MATH_STATE)
+    raw = [match.group(0) for match in RAW_MATH.finditer(state["text"])]
+    problems = [Problem(name, "raw LaTeX", f"{len(raw)} places, first {raw[0][:60]!r}")] \
+        if raw else []
+    if state["count"] and not has_mathjax:
+        problems.append(Problem(name, "math not typeset",
+                                f"{state['count']} equations and MathJax did not load"))
+    elif state["untyped"]:
+        problems.append(Problem(name, "math not typeset",
+                                f"{len(state['untyped'])} equations, first {state['untyped'][0]!r}"))
+    return problems
+
+
+def check_page(context, base_url: str, name: str, links: LinkChecker,
+               screenshot: Path | None, site: Path, test_images=None,
+               outside: set | None = None, allowed: set = frozenset()) -> list[Problem]:
+    """Open one page and return its problems (printing its size and redraw times)."""
+    problems: list[Problem] = []
+    page = context.new_page()
+
+    def record(kind: str, detail: str) -> None:
+        problems.append(Problem(name, kind, detail))
+
+    def on_console(message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource") \
+                and not is_harmless(message.text):
+            record("console error", message.text)
+
+    failed: set[str] = set()
+
+    def on_response(response) -> None:
+        if is_local(response.url) and response.status >= 400:
+            failed.add(response.url)
+            record("failed request", f"{response.status} {site_path(response.url)}")
+
+    def on_request_failed(request) -> None:
+        if is_local(request.url) and request.url not in failed:
+            record("failed request", f"{request.failure} {site_path(request.url)}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: None if is_harmless(str(error))
+            else record("page error", str(error)))
+    page.on("response", on_response)
+    page.on("requestfailed", on_request_failed)
+    page.on("websocket", lambda socket: is_local(socket.url)
+            or record("outside request", f"websocket {socket.url}"))
+    try:
+        page.goto(urljoin(base_url, name), wait_until="load", timeout=PAGE_TIMEOUT_MS)
+        for src in page.evaluate(JS_LOAD_ALL_IMAGES):
+            record("image did not load", site_path(src))
+        if name.startswith("chapters/") and not page.evaluate(JS_CELL_FIGURES):
+            record("no figures", "no cell drew a figure (was the book built with MPLBACKEND=Agg?)")
+        found, stats = check_explorers(page, site / name, test_images)
+        found += figure_problems(page, site / name)
+        found += external_link_problems(page.evaluate(JS_LINKS), outside if outside is not None
+                                        else set(), allowed)
+        for kind, detail in found:
+            record(kind, detail)
+        has_mathjax = page.evaluate(JS_WAIT_FOR_MATHJAX)
+        problems += check_math(name, page, has_mathjax)
+        for link in sorted(set(page.evaluate(JS_LINKS))):
+            if is_local(link) and urlsplit(link).scheme.startswith("http"):
+                broken = links.problem(link)
+                if broken:
+                    record("broken link", broken)
+        page.wait_for_load_state("networkidle", timeout=PAGE_TIMEOUT_MS)
+        report(name, page.evaluate(JS_SIZES), stats)
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
+    except Exception as error:  # a page that hangs or crashes is a problem, not a crash
+        record("could not check page", f"{type(error).__name__}: {error}")
+    finally:
+        page.close()
+    return problems
+
+
+def report(name: str, sizes: dict, stats: dict) -> None:
+    """Print a page's size and, if it has explorers, their redraw times."""
+    line = (f"  {name}: {(sizes['html'] + sizes['images']) / 1e6:.2f} MB of its own "
+            f"(HTML {sizes['html'] / 1e6:.2f}, images {sizes['images'] / 1e6:.2f}), "
+            f"{sizes['shared'] / 1e6:.2f} MB shared with other pages")
+    times = sorted(stats["redraw_ms"])
+    if times:
+        line += (f"; {stats['explorers']} explorers, {len(times)} redraws: median "
+                 f"{times[len(times) // 2]:.1f} ms, max {times[-1]:.1f} ms")
+    print(line, flush=True)
