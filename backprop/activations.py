@@ -15,12 +15,16 @@ from .validation import real_array
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Squash any real number into (0, 1): ``1 / (1 + exp(-z))``.
 
-    Written so that ``exp`` only ever sees non-positive numbers, so huge
-    inputs such as ``+-1e4`` give 1 and 0 without an overflow warning.
+    For a very negative ``z`` (below about -88 in float32, -709 in float64),
+    ``exp(-z)`` is too big for the number type and becomes infinity; then
+    ``1 / (1 + inf)`` is exactly 0, the right answer, so that overflow is
+    harmless and its warning is silenced.
     """
     z = real_array(z, "z")
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+    if z.dtype.kind != "f":
+        z = z.astype(np.float64)        # so that -z of unsigned integers cannot wrap around
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:

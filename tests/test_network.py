@@ -96,6 +96,33 @@ def test_sigmoid_of_huge_inputs_gives_no_overflow_warning():
     np.testing.assert_array_equal(slope, [0.0, 0.0])
 
 
+def test_sigmoid_keeps_float32_and_reads_unsigned_integers_as_numbers():
+    z32 = np.array([-100.0, -3.0, 0.0, 3.0, 100.0], np.float32)
+    out = bp.sigmoid(z32)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, 1 / (1 + np.exp(-z32.astype(np.float64))), rtol=1e-6,
+                               atol=1e-37)    # below -88, exp(-z) overflows and gives 0
+    np.testing.assert_allclose(bp.sigmoid(np.array([0, 2], np.uint8)),
+                               [0.5, 1 / (1 + np.exp(-2.0))])    # -2 is not 254
+
+
+@pytest.mark.parametrize("rows", [1, 63, 64, 65, 100, 129, 1000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weighted_inputs_in_blocks_equal_one_product(rows, dtype):
+    from backprop.network import weighted_inputs
+    rng = np.random.default_rng(rows)
+    a = rng.random((rows, 784)).astype(dtype)
+    w, b = rng.normal(size=(16, 784)).astype(dtype), rng.normal(size=16).astype(dtype)
+    z = weighted_inputs(a, w, b)
+    assert z.shape == (rows, 16) and z.dtype == dtype
+    exact = a.astype(np.float64) @ w.T.astype(np.float64) + b
+    np.testing.assert_allclose(z, exact, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-4 if dtype == np.float32 else 1e-10)
+    # each row depends on its own row only: a row alone gives the same numbers
+    np.testing.assert_allclose(weighted_inputs(a[-1:], w, b)[0], z[-1],
+                               rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
 def test_softmax_of_huge_scores_is_stable():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -7,10 +7,10 @@
 // the two on real MNIST images and on a drawn digit. Weights are row-major:
 // W[l] holds rows j (neurons of layer l) of columns k (neurons of layer l - 1).
 
-// backprop.activations.sigmoid: 1 / (1 + exp(-z)), with exp of non-positive numbers only.
+// backprop.activations.sigmoid: 1 / (1 + exp(-z)). For a very negative z, exp(-z)
+// is Infinity and 1 / Infinity is exactly 0, as in Python.
 function sigmoid(z) {
-  const e = Math.exp(-Math.abs(z));
-  return (z >= 0 ? 1 : e) / (1 + e);
+  return 1 / (1 + Math.exp(-z));
 }
 
 // One layer of Network._forward: z = W a + b, then a' = sigmoid(z).
