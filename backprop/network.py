@@ -70,6 +70,33 @@ def count_parameters(sizes: Sequence[int]) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
+#: The forward pass multiplies a batch by a wide layer's weights (one with at least
+#: ``WIDE_LAYER`` inputs, such as the 784 pixels) ``ROWS_PER_BLOCK`` rows at a time.
+ROWS_PER_BLOCK, WIDE_LAYER = 64, 100
+
+
+def weighted_inputs(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One layer's weighted inputs ``z = a @ w.T + b``, one row per example.
+
+    Each row of ``z`` depends only on the same row of ``a``, so the rows can be
+    worked out in blocks; that changes nothing but the time (and the last bit of
+    rounding). OpenBLAS (0.3.31, the kernel numpy ships for this machine's CPU)
+    multiplies up to about 75 images by the first layer's 16 x 784 weights with a
+    faster kernel for small products: a batch of 100 images took about 25 microseconds
+    as blocks of 64 and 36 rows, against 37 in one go. A narrow layer's product is too
+    small to gain anything from blocks.
+    """
+    if a.shape[0] <= ROWS_PER_BLOCK or w.shape[1] < WIDE_LAYER:
+        z = a @ w.T
+    else:
+        z = np.empty((a.shape[0], w.shape[0]), np.result_type(a, w))
+        for start in range(0, a.shape[0], ROWS_PER_BLOCK):
+            rows = slice(start, start + ROWS_PER_BLOCK)
+            np.dot(a[rows], w.T, out=z[rows])
+    z += b
+    return z
+
+
 class Network:
     """A fully connected network such as the lesson's 784-16-16-10 digit recogniser.
 
@@ -144,7 +171,7 @@ class Network:
     def _forward(self, X: np.ndarray) -> Forward:
         zs, activations = [], [X]
         for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = activations[-1] @ w.T + b
+            z = weighted_inputs(activations[-1], w, b)
             zs.append(z)
             activations.append(self._squash(layer, z))
         return Forward(zs, activations)
