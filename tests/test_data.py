@@ -1,14 +1,14 @@
 """The MNIST loader: IDX parsing, downloads from a real local HTTP server, and the cache.
 
 Downloads are tested against an ``http.server`` started here on 127.0.0.1, never
-a mock. Every test gets its own cache folder (``BACKPROP_CACHE_DIR``), so nothing
-is written into the real per-user cache or into the read-only shared data.
+a mock (the misbehaving ones come from misbehaving_servers.py, beside this file).
+Every test gets its own cache folder (``BACKPROP_CACHE_DIR``), so nothing is
+written into the real per-user cache or into the read-only shared data.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
-import http.server
 import json
 import os
 import re
@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,8 @@ from backprop import data
 from backprop.data import (FILES, SHA256, MNISTNotFoundError, download_file, find_or_download,
                            load_mnist, parse_idx_images, parse_idx_labels, read_idx_bytes)
 from backprop.download import remove_stale_parts
+from misbehaving_servers import (DroppingHandler, EndlessHandler, OversizedHandler, QuietHandler,
+                                 TricklingHandler, base_url, start_server)
 
 REAL_DIR = os.environ.get("BACKPROP_DATA_DIR")
 NO_REAL_DATA = ("BACKPROP_DATA_DIR is not set: point it at the folder holding the four "
@@ -69,25 +70,6 @@ def write_fake_mnist(folder: Path, compress: bool = True, seed: int = 0,
     return checksums, arrays
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files from its directory without logging each request."""
-
-    def log_message(self, *args):
-        pass
-
-
-class DroppingHandler(QuietHandler):
-    """Announces the whole file, sends half of it, then hangs up."""
-
-    def do_GET(self):
-        body = Path(self.translate_path(self.path)).read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[: len(body) // 2])
-        self.close_connection = True
-
-
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path, monkeypatch):
     """Send the parsed-array cache to a fresh folder and keep proxies out of the way."""
@@ -103,10 +85,8 @@ def serve():
     servers = []
 
     def start(root: Path, handler=QuietHandler) -> str:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
+        servers.append(start_server(root, handler))
+        return base_url(servers[-1])
 
     yield start
     for server in servers:
@@ -115,21 +95,18 @@ def serve():
 
 
 @pytest.fixture
-def stalling_server():
+def stalling_server(tmp_path):
     """A server that sends headers and then stays silent until the test ends."""
     release = threading.Event()
 
     class Stalling(QuietHandler):
         def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", "1000")
-            self.end_headers()
+            self.send_status(1000)
             self.wfile.flush()
             release.wait(10)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stalling)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server = start_server(tmp_path, Stalling)
+    yield base_url(server)
     release.set()
     server.shutdown()
     server.server_close()
@@ -398,46 +375,7 @@ def test_non_float_dtype_is_rejected(tmp_path):
 
 
 # ------------------------------------------------- servers that never stop, or trickle
-
-class EndlessHandler(QuietHandler):
-    """Sends 200 and then bytes for ever (no Content-Length), until the client hangs up."""
-
-    def do_GET(self):
-        self.send_response(200)
-        self.end_headers()
-        try:
-            while True:
-                self.wfile.write(bytes(1 << 14))
-        except OSError:
-            pass
-
-
-class TricklingHandler(QuietHandler):
-    """Announces a file and sends it one byte every 2 s (never silent long enough to time out)."""
-
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "4542")
-        self.end_headers()
-        try:
-            for _ in range(4542):
-                self.wfile.write(b"\x00")
-                self.wfile.flush()
-                time.sleep(2)
-        except OSError:
-            pass
-
-
-class OversizedHandler(QuietHandler):
-    """Announces, and sends, twice the real file."""
-
-    def do_GET(self):
-        body = Path(self.translate_path(self.path)).read_bytes() * 2
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
+# (the handlers live in misbehaving_servers.py; the adversarial battery uses them too)
 
 def test_endless_server_is_cut_off_at_the_files_known_size(tmp_path, serve):
     folder = tmp_path / "data"
