@@ -211,8 +211,10 @@ def _run_epochs(net: Network, params: FlatParameters, data: tuple, run: dict,
         costs.start_epoch(np.take(T, order, axis=0))
         for start in range(0, X.shape[0], size):
             # Images are gathered batch by batch: a whole shuffled copy (188 MB for
-            # MNIST in float32) measured slower, as it leaves the cache before use.
-            Xb, Tb = X[order[start:start + size]], costs.targets[start:start + size]
+            # MNIST in float32) measured slower, as it leaves the cache before use;
+            # take() gathers rows a little faster than X[indices].
+            Xb = X.take(order[start:start + size], axis=0)
+            Tb = costs.targets[start:start + size]
             fwd = net._forward(Xb)
             costs.record(start, fwd.activations[-1])
             if callback is not None or step % CHECK_EVERY == 0:
