@@ -32,11 +32,11 @@ Both use the lesson's network and cost (sigmoid neurons, quadratic cost) and pla
 mini-batch SGD whose learning rate decays as ``rate / (1 + lr_decay * epoch)``.
 ``"best"`` adds weight decay, a gentle pull of every weight towards zero that keeps
 neurons away from the flat ends of the sigmoid. Its rate, 8, is about the largest that
-is safe at the start: at 10, one of 40 seeds (shortened to 10 epochs) saturated in its
-first epoch and was stopped as diverged; at 8 none of 40 did, and the accuracy is the
-same. Measured on MNIST test images, five seeds each at full length: ``"lesson"``
-94.7% +- 0.3%, ``"best"`` 95.9% +- 0.2% (``python -m benchmarks.benchmark --skip speed
-chapters explorers`` prints them). One
+is safe at the start: of 40 seeds shortened to 10 epochs, one saturated in its first
+epoch at the rate 10 and was stopped as diverged, none at 8, and the others' accuracy
+was the same. Measured on MNIST test images, five seeds each at full length:
+``"lesson"`` 94.7% +- 0.3%, ``"best"`` 95.9% +- 0.2%. (``python -m
+benchmarks.benchmark --skip speed chapters explorers`` measures all of this.) One
 run takes about 27 s (``"lesson"``, batch 10) or 23 s (``"best"``) of one core, so five
 seeds of both take about 130 s on 2 cores; the book trains them shortened
 (:func:`shortened`), several seeds at once (:func:`train_seeds`).

@@ -8,7 +8,8 @@ Prints seconds per epoch of the package's ``train``, the one-example-at-a-time
 teaching loop, a PyTorch CPU loop and a JAX epoch fused with ``lax.scan`` (the
 last two only if ``requirements-bench.txt`` is installed), with their ratios;
 the time and test accuracy of several seeds of each training recipe the book
-uses, trained in parallel; each chapter's execution time and peak memory; and
+uses, trained in parallel; which of 40 seeds of the best recipe diverge at learning
+rates 8 and 10 (why its rate is 8); each chapter's execution time and peak memory; and
 widget redraw times. On a machine shared with other work, run it a few times.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import platform
 import statistics
 import time
+import warnings
 
 import numpy as np
 from threadpoolctl import threadpool_info
@@ -54,6 +56,21 @@ def seed_table(n_seeds: int, data: tuple, epochs: int | None = None) -> None:
           "(every run in one train_runs call)")
 
 
+def rate_table(data: tuple, rates=(8.0, 10.0), n_seeds: int = 40, epochs: int = 10) -> None:
+    """Train the best recipe (shortened) at several starting learning rates, ``n_seeds``
+    seeds each, and print which seeds diverged: the evidence for the recipe's rate."""
+    print(f"\n== Best recipe, shortened to {epochs} epochs: seeds that diverge, of {n_seeds} ==")
+    for rate in rates:
+        changes = recipes.shortened("best", epochs, learning_rate=rate)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bp.DivergenceWarning)
+            runs = recipes.train_seeds("best", range(n_seeds), *data, **changes)
+        diverged = [seed for seed, (_, history) in enumerate(runs) if history.diverged]
+        accuracies = [history.test_accuracy[-1] for _, history in runs if not history.diverged]
+        print(f"rate {rate:g}: {len(diverged)} diverged {diverged}; the others' test accuracy "
+              f"{statistics.mean(accuracies):.2%} +- {statistics.stdev(accuracies):.2%}")
+
+
 def blas_kernels() -> str:
     kernels = [f"{i['internal_api']} {i.get('version', '')} {i.get('architecture', '?')}"
                for i in threadpool_info() if i.get("user_api") == "blas"]
@@ -66,7 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and epochs")
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["speed", "seeds", "chapters", "explorers"])
+                        choices=["speed", "seeds", "rates", "chapters", "explorers"])
     parser.add_argument("--chapters", nargs="*", default=None,
                         help="only these chapters, e.g. 06 07 (default: all)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per recipe")
@@ -82,6 +99,8 @@ def main() -> None:
         speed_table(X, y, rounds=1 if args.quick else 3, epochs=2 if args.quick else 3)
     if "seeds" not in args.skip:
         seed_table(args.seeds, ((X, y), test), 2 if args.quick else args.seed_epochs)
+    if "rates" not in args.skip:
+        rate_table(((X, y), test), n_seeds=8 if args.quick else 40)
     if "chapters" not in args.skip:
         from benchmarks.chapter_times import chapter_table
         chapter_table(args.chapters)
