@@ -37,8 +37,8 @@ epoch at the rate 10 and was stopped as diverged, none at 8, and the others' acc
 was the same. Measured on MNIST test images, five seeds each at full length:
 ``"lesson"`` 94.7% +- 0.3%, ``"best"`` 95.9% +- 0.2%. (``python -m
 benchmarks.benchmark --skip speed chapters explorers`` measures all of this.) One
-run takes about 27 s (``"lesson"``, batch 10) or 23 s (``"best"``) of one core, so five
-seeds of both take about 130 s on 2 cores; the book trains them shortened
+run takes about 26 s (``"lesson"``, batch 10) or 21 s (``"best"``) of one core, so five
+seeds of both take about 120 s on 2 cores; the book trains them shortened
 (:func:`shortened`), several seeds at once (:func:`train_seeds`).
 """
 
