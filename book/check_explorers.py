@@ -9,6 +9,8 @@ On a page with explorers it
 - for the whole-network explorer, runs the browser's forward and backward pass
   (``mirror.js``) on 20 MNIST test images and on a digit drawn with the mouse,
   and fails unless it equals the package's numbers to 1e-5;
+- fails if an explorer's smallest text is shown below ``SMALLEST_ON_SCREEN`` pixels
+  (its canvas shrunk too far), on the check's wide window and on a phone's;
 - reports the redraw times the modules measured (``performance.now()``).
 """
 from __future__ import annotations
@@ -22,6 +24,8 @@ import numpy as np
 
 TOLERANCE = 1e-5
 MIRROR_IMAGES = 20
+SMALLEST_ON_SCREEN = 9.95   # pixels: 10, less a rounding of the canvas's shown width
+PHONE = {"width": 390, "height": 844}
 STATE = re.compile(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', re.S)
 
 JS_WAIT_LIVE = """async () => {
@@ -53,6 +57,9 @@ JS_MOVE = """([i, n]) => {
     c.dispatchEvent(new Event('input'));
   } else { c.click(); }
 }"""
+# The smallest text of each live explorer's canvases, in pixels as shown on screen.
+JS_TEXT_SIZES = """() => [...document.querySelectorAll('.bp-explorer[data-live] canvas[data-width]')]
+  .map(c => c.getBoundingClientRect().width / Number(c.dataset.width) * Number(c.dataset.smallestText))"""
 JS_HOOKS = """() => [...document.querySelectorAll('.bp-explorer[data-live]')]
   .map((el, i) => el.backprop ? {i, id: el.dataset.modelId} : null).filter(Boolean)"""
 JS_MIRROR = """([i, images, labels, n]) => {
@@ -169,6 +176,25 @@ def move_controls(page, index: int) -> list[tuple[str, str]]:
     return problems
 
 
+def check_text_sizes(page, window: str) -> list[tuple[str, str]]:
+    """A problem for every canvas whose smallest text is shown too small."""
+    return [("text too small", f"{window}: an explorer's smallest text is {size:.1f} px "
+                               f"on screen (at least 10)")
+            for size in page.evaluate(JS_TEXT_SIZES) if size < SMALLEST_ON_SCREEN]
+
+
+def check_on_a_phone(page) -> list[tuple[str, str]]:
+    """Open the same page in a phone-sized window; its explorers' text must stay legible."""
+    phone = page.context.new_page()
+    try:
+        phone.set_viewport_size(PHONE)
+        phone.goto(page.url)
+        phone.evaluate(JS_WAIT_LIVE)
+        return check_text_sizes(phone, f"{PHONE['width']} px wide window")
+    finally:
+        phone.close()
+
+
 def check_explorers(page, site_file: Path, test_images) -> tuple[list, dict]:
     """All explorer checks on an open page: (kind, detail) problems and redraw times."""
     state = page.evaluate(JS_WAIT_LIVE)
@@ -176,6 +202,8 @@ def check_explorers(page, site_file: Path, test_images) -> tuple[list, dict]:
     if state["views"] > state["live"] + len(state["failed"]):
         problems.append(("frozen widget", f"{state['views'] - state['live']} of "
                                           f"{state['views']} widget views are not live explorers"))
+    if state["live"]:
+        problems += check_text_sizes(page, "wide window") + check_on_a_phone(page)
     for index in range(state["live"]):
         problems += move_controls(page, index)
     hooks = page.evaluate(JS_HOOKS)

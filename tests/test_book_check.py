@@ -148,6 +148,16 @@ export default { render({ model, el }) {
 } };
 """
 
+# A canvas squeezed to a third of its drawing width, against common.js's rule.
+SQUEEZED_MODULE = """
+export default { render({ model, el }) {
+  const pad = canvas(el, 900, 100);
+  pad.paper.style.minWidth = "0";
+  pad.paper.style.width = "300px";
+  text(pad.ctx, "tiny words", 10, 50, { size: SMALLEST_TEXT });
+} };
+"""
+
 
 def small_network_explorer(**kwargs):
     """A whole-network explorer on an untrained network and four made-up images."""
@@ -175,11 +185,14 @@ def explorer_problems(check_book, tmp_path_factory):
     class Broken(Explorer):
         _esm = "export default { render() { throw new Error('cannot draw'); } };"
 
+    class Squeezed(Explorer):
+        _esm = front_end() + SQUEEZED_MODULE
+
     site = tmp_path_factory.mktemp("explorer_pages")
     for name, explorer in (("live", small_network_explorer()), ("dead", Dead()),
-                           ("broken", Broken())):
+                           ("broken", Broken()), ("squeezed", Squeezed())):
         save_html([explorer], site / f"{name}.html")
-    pages = ["live.html", "dead.html", "broken.html"]
+    pages = ["live.html", "dead.html", "broken.html", "squeezed.html"]
     grouped = {page: [] for page in pages}
     for problem in check_book.check_site(site, pages, tmp_path_factory.mktemp("shots")):
         grouped[problem.page].append(problem)
@@ -200,6 +213,14 @@ def test_explorer_that_cannot_start_fails(explorer_problems):
     problems = explorer_problems["broken.html"]
     assert "explorer failed" in kinds(problems)
     assert any("cannot draw" in problem.detail for problem in problems)
+
+
+def test_explorer_text_shown_too_small_fails_on_wide_and_phone_windows(explorer_problems):
+    problems = explorer_problems["squeezed.html"]
+    assert kinds(problems) == {"text too small"}
+    details = sorted(problem.detail for problem in problems)
+    assert len(details) == 2 and "3.7 px" in details[0] and "390 px wide window" in details[0]
+    assert details[1].startswith("wide window")
 
 
 def test_mirror_gap_sees_a_wrong_browser_number(check_book):

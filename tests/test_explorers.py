@@ -292,6 +292,16 @@ def test_front_ends_use_only_the_model_calls_the_static_runtime_offers(name):
     assert set(re.findall(r"model\.(\w+)", source)) <= {"get", "set", "on", "save_changes"}
 
 
+@pytest.mark.parametrize("name", ["common", "sensitivity", "nudges", "stepper", "sgd",
+                                  "whole_network"])
+def test_no_explorer_draws_text_smaller_than_the_size_the_canvas_protects(name):
+    smallest = int(re.search(r"const SMALLEST_TEXT = (\d+);", (HERE / "common.js").read_text())[1])
+    source = (HERE / f"{name}.js").read_text()
+    sizes = [int(n) for n in re.findall(r"\bsize: (\d+)", source)]
+    sizes += [int(n) for n in re.findall(r'"(\d+)px system-ui', source)]
+    assert sizes and min(sizes) >= smallest, (name, sorted(sizes))
+
+
 def test_explorers_as_the_chapters_build_them_stay_small(mnist):
     (X, y), _ = mnist
     net = bp.Network(seed=0)

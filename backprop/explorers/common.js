@@ -117,18 +117,30 @@ function button(bar, name, text, act) {
 
 // ----- the canvas -----------------------------------------------------------------
 
+// The smallest text any explorer draws, in drawing pixels. A canvas shrinks with a
+// narrow window, but never below MIN_SCALE of its size, so that text stays at
+// least 10 pixels high on screen; a narrower window scrolls the drawing sideways.
+const SMALLEST_TEXT = 11;
+const MIN_SCALE = 10 / SMALLEST_TEXT;
+
 // A canvas `width` x `height` CSS pixels, sharp on high-resolution screens,
-// shrinking with a narrow window (drawing coordinates stay width x height).
+// shrinking with the window down to MIN_SCALE (drawing coordinates stay width x height).
 function canvas(el, width, height) {
   const paper = document.createElement("canvas");
   const ratio = window.devicePixelRatio || 1;
   paper.width = Math.round(width * ratio);
   paper.height = Math.round(height * ratio);
-  paper.style.cssText = `width:100%;max-width:${width}px;height:auto;display:block`;
+  paper.style.cssText = `width:100%;max-width:${width}px;` +
+    `min-width:${Math.ceil(width * MIN_SCALE)}px;height:auto;display:block`;
+  paper.dataset.width = width;                 // for the book's check of text sizes
+  paper.dataset.smallestText = SMALLEST_TEXT;
   const ctx = paper.getContext("2d");
   ctx.scale(ratio, ratio);
   ctx.font = FONT;
-  el.appendChild(paper);
+  const scroller = document.createElement("div");  // sideways, on a narrow screen
+  scroller.style.cssText = "overflow-x:auto";
+  scroller.appendChild(paper);
+  el.appendChild(scroller);
   return { paper, ctx, width, height };
 }
 
