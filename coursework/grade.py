@@ -17,9 +17,9 @@ from pathlib import Path
 COURSE = Path(__file__).resolve().parent
 sys.path.insert(0, str(COURSE))
 
-from grading.batch import DB, Options, check_configuration, grade_all, print_summary  # noqa: E402
+from grading.batch import DB, Options, check_configuration, grade_all, print_summary, students  # noqa: E402
 from grading.gradebook import reviews  # noqa: E402
-from grading.sandbox import sandbox_problem  # noqa: E402
+from grading.preflight import course_problem, sandbox_problem  # noqa: E402
 
 
 def arguments(argv=None) -> argparse.Namespace:
@@ -39,15 +39,20 @@ def arguments(argv=None) -> argparse.Namespace:
     return args
 
 
-def share_mnist_cache() -> None:
-    """Fill backprop's cache of parsed MNIST and let the sandbox's user read it."""
+def share_mnist_cache() -> str | None:
+    """Fill backprop's cache of parsed MNIST and let the sandbox's user read it; or why not."""
     from backprop import load_mnist
     from backprop.data import cache_dir
-    load_mnist(progress=False)
+    try:
+        load_mnist(progress=False)
+    except (OSError, ValueError) as error:  # MNISTNotFoundError included
+        return (f"MNIST cannot be loaded ({error}); set BACKPROP_DATA_DIR to a folder "
+                "with the four MNIST .gz files that this user can read")
     folder = cache_dir()  # public data; the folder may be private (mktemp) and backprop
     folder.chmod(folder.stat().st_mode | 0o055)  # writes the file readable by its owner only
     for cached in folder.glob("mnist-*.npz"):
         cached.chmod(0o644)
+    return None
 
 
 def main(argv=None) -> int:
@@ -57,17 +62,20 @@ def main(argv=None) -> int:
     if args.report:
         print_summary(reviews(DB, args.assignment), None)
         return 0
-    broken = check_configuration(COURSE)
+    # Everything that can be wrong with the setup is found before anything is changed.
+    broken = (check_configuration(COURSE)
+              or course_problem(COURSE, args.assignment, args.student or students(COURSE, args.assignment))
+              or share_mnist_cache())
     if broken:
         print(f"Refusing to grade: {broken}.", file=sys.stderr)
         return 2
-    problem = sandbox_problem()
+    from backprop.data import cache_dir, data_folder
+    problem = sandbox_problem(data_folder(None), cache_dir())
     if problem and not args.unsafe_no_sandbox:
         print(f"Refusing to grade: {problem}.\nThe sandbox keeps student code away from the "
-              "solutions, the gradebook and other students. Install bubblewrap, or pass "
+              "solutions, the gradebook and other students. Fix that, or pass "
               "--unsafe-no-sandbox to accept the risk.", file=sys.stderr)
         return 2
-    share_mnist_cache()
     grade_all(COURSE, args.assignment, args.student,
               Options(args.time_limit, unsandboxed=bool(problem) and args.unsafe_no_sandbox))
     return 0

@@ -70,11 +70,13 @@ class SandboxedExecute(NbGraderPreprocessor):
     def sandboxed(self) -> bool:
         """True if the sandbox works; refuse (SandboxUnavailable) unless the instructor opted out."""
         if not SandboxedExecute._probed:
-            SandboxedExecute._problem, SandboxedExecute._probed = sandbox.sandbox_problem(), True
+            from backprop.data import cache_dir, data_folder
+            problem = sandbox.sandbox_problem(data_folder(None), cache_dir())
+            SandboxedExecute._problem, SandboxedExecute._probed = problem, True
         problem = SandboxedExecute._problem
         if problem and not self.allow_unsandboxed:
             raise sandbox.SandboxUnavailable(
-                f"Refusing to run student code: {problem}. Install bubblewrap, or accept the risk "
+                f"Refusing to run student code: {problem}. Fix that, or accept the risk "
                 "explicitly with --SandboxedExecute.allow_unsandboxed=True.")
         if problem:
             self.log.warning("Running student code WITHOUT a sandbox: %s", problem)

@@ -7,15 +7,17 @@ folder's two scripts at ``/grading``, and one writable working folder mounted at
 the command ends or is killed) and limits on memory, CPU time, processes, open files and
 file size. When the grader runs as root, everything inside runs as an unprivileged user
 id that no other process has (a fresh one per sandbox, from ``FRESH_UIDS``), so the
-kernel enforces the process limit for that sandbox alone.
+kernel enforces the process limit for that sandbox alone. As an ordinary user, bubblewrap
+(0.8 or later) maps that user to itself in a user namespace of its own, in which the
+code inside can create no further namespace; this needs unprivileged user namespaces.
 """
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import resource
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -56,17 +58,10 @@ class Outcome:
     timed_out: bool
 
 
-def sandbox_problem() -> str | None:
-    """Why the sandbox cannot run here (None when it can): missing bwrap or namespaces."""
-    if not sys.platform.startswith("linux"):
-        return f"bubblewrap needs Linux; this is {sys.platform}"
-    if shutil.which("bwrap") is None:
-        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    probe = subprocess.run(["bwrap", *namespace_options(), "--ro-bind", "/", "/", "true"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        return f"bubblewrap cannot create its namespaces here: {probe.stderr.strip()}"
-    return None
+def sandbox_problem(data_dir: Path | None = None, cache_dir: Path | None = None) -> str | None:
+    """Why the sandbox cannot run here (None when it can): see ``preflight.sandbox_problem``."""
+    from .preflight import sandbox_problem as problem
+    return problem(data_dir, cache_dir)
 
 
 def namespace_options() -> list[str]:
@@ -147,11 +142,15 @@ def user_switch(uid: int) -> list[str]:
 
 
 def bwrap_command(argv: list[str], work: Path, uid: int,
-                  data_dir: Path | None, cache_dir: Path | None) -> list[str]:
-    """The full ``bwrap`` command line that runs ``argv`` in ``work`` (mounted writable)."""
+                  data_dir: Path | None, cache_dir: Path | None, info_fd: int | None = None) -> list[str]:
+    """The full ``bwrap`` command line that runs ``argv`` in ``work`` (mounted writable).
+
+    bwrap writes the sandbox's first process id to ``info_fd``, if given.
+    """
     # The empty /tmp comes before the binds: mounted later it would hide any of them
     # that live under /tmp (a clone of the course checked out there, say).
-    return ["bwrap", *namespace_options(), *system_mounts(),
+    info = ["--info-fd", str(info_fd)] if info_fd is not None else []
+    return ["bwrap", *info, *namespace_options(), *system_mounts(),
             "--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/tmp",
             *python_mounts(), *data_mounts(data_dir, cache_dir),
@@ -212,21 +211,58 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
     With ``sandboxed=False`` (only when the instructor opted out) the same command runs
     with the same limits and deadline, but sees the whole machine.
     """
+    info_read, info_write = os.pipe() if sandboxed else (None, None)
     if sandboxed:
         uid = sandbox_uid(limits)
         prepare_work(work, uid)
-        command = bwrap_command(argv, work, uid, data_dir, cache_dir)
+        command = bwrap_command(argv, work, uid, data_dir, cache_dir, info_write)
     else:
         command = [a.replace(INSIDE_SCRIPTS, str(SCRIPTS)) for a in argv]
     processes = process_allowance(limits)
-    child = subprocess.Popen(command, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, start_new_session=True,
-                             preexec_fn=lambda: limit_resources(limits, processes))
+    try:
+        child = subprocess.Popen(command, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, start_new_session=True,
+                                 pass_fds=[info_write] if sandboxed else [],
+                                 preexec_fn=lambda: limit_resources(limits, processes))
+    except BaseException:
+        if sandboxed:
+            os.close(info_read)
+        raise
+    finally:
+        if sandboxed:
+            os.close(info_write)
     try:
         out, err = child.communicate(stdin, timeout=limits.seconds)
         timed_out = False
     except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
+        if sandboxed:
+            kill_first_process(child, info_read)
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:  # bwrap ended with its sandbox, as it should
+            pass
         out, err = child.communicate()
         timed_out = True
+    finally:
+        if sandboxed:
+            os.close(info_read)
     return Outcome(child.returncode, out, err.decode(errors="replace")[-4000:], timed_out)
+
+
+def kill_first_process(child: subprocess.Popen, info: int) -> None:
+    """Kill the sandbox's first process (so the kernel kills every other one) and let bwrap reap it.
+
+    Killing only bwrap would leave that first process to be reaped by the machine's init,
+    a zombie of the grader's user until then; bwrap itself then ends within a moment.
+    """
+    os.set_blocking(info, False)
+    try:
+        pid = json.loads(os.read(info, 4096) or b"{}").get("child-pid")
+    except (OSError, ValueError):
+        return  # bwrap has not started the sandbox yet: killing bwrap is enough
+    try:
+        if pid and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1] == str(child.pid):
+            os.kill(pid, signal.SIGKILL)
+            child.wait(timeout=5)
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        pass
