@@ -30,7 +30,7 @@ USERNS_SWITCHES = {  # sysctl: (value that forbids unprivileged user namespaces,
 PROBE = """import importlib.util, sys
 missing = [m for m in ("nbformat", "nbclient", "ipykernel", "numpy", "backprop")
            if importlib.util.find_spec(m) is None]
-sys.exit(f"ModuleNotFoundError: no {', '.join(missing)}" if missing else 0)"""
+sys.exit(f"missing: {', '.join(missing)}" if missing else 0)"""
 
 
 def sandbox_problem(data_dir: Path | None = None, cache_dir: Path | None = None) -> str | None:
@@ -90,10 +90,13 @@ def python_problem(data_dir: Path | None, cache_dir: Path | None) -> str | None:
     last = (outcome.stderr.strip().splitlines() or [f"exit status {outcome.returncode}"])[-1]
     if last.startswith("bwrap:"):
         return f"the sandbox does not start ({last})"
-    who = ("others: the code inside runs as an unprivileged user id" if os.geteuid() == 0
+    who = ("others (the code inside runs as an unprivileged user id)" if os.geteuid() == 0
            else "you")
-    return (f"the sandbox cannot start {sys.executable} with its packages ({last}); the Python "
-            f"environment, the MNIST folder and backprop's cache must be readable by {who}")
+    if last.startswith("missing: "):
+        return (f"inside the sandbox, {sys.executable} cannot find {last[9:]}: install them in "
+                f"that environment (an editable install must point at this checkout), readable by {who}")
+    return (f"the sandbox cannot start {sys.executable} ({last}); the Python environment, "
+            f"the MNIST folder and backprop's cache must be readable by {who}")
 
 
 def course_problem(course: Path, assignment: str, students: list[str]) -> str | None:
