@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import errno
 import io
 import os
 import pickle
@@ -46,6 +47,8 @@ def error_words(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, MemoryError):
         return f"your function ran out of memory (it may use at most {MEMORY >> 20} MB more)"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:  # Python ignores SIGXFSZ
+        return f"your function wrote a file larger than {FILE_SIZE >> 20} MB"
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" (line {frames[-1].lineno}, in {frames[-1].name})" if len(frames) > 1 else ""
     return f"your function raised {type(exc).__name__}: {safe_text(exc)}{where}"
