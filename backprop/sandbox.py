@@ -4,14 +4,32 @@
 function the notebook defined), calls the function there under limits on time,
 memory, file size and printed output, and sends back a plain copy of what it
 returned (numbers, arrays, lists, tuples, strings) or a description of what went
-wrong. The child lives in its own process group, which is killed afterwards, so
-nothing the learner's code started outlives the call. Where ``fork`` is missing
-the function runs in this process instead, without those guarantees.
+wrong. Where ``fork`` is missing the function runs in this process instead,
+without those guarantees.
+
+Nothing the learner's code starts outlives the call, not even a process that left
+the process group (``os.setsid``, a double fork), which a group kill would miss.
+The notebook forks a *keeper*, a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``):
+orphans below it are re-parented to it, not to init. The keeper forks the
+*worker*, which calls the function; the keeper itself runs none of the learner's
+code, only reaps, and exits once it has no child left. So however the worker ends
+(``os._exit``, a crash, the CPU limit), all that the call started stays below the
+keeper. Afterwards the notebook kills what a scan of ``/proc`` finds below the
+keeper, again and again until the keeper has reaped it all, then the keeper. A
+killed process forks no more, and what it forked before shows up in the next scan
+(below it, or below the keeper once it died). The worker dies with the keeper
+(``PR_SET_PDEATHSIG``), should the keeper be killed before it is set up. A keeper
+that leaves by itself just after the call proves the tree empty: no scan needed.
+
+A PID namespace would end everything at once too, but needs unprivileged user
+namespaces (often disabled) and shows the learner's code pid 1; the keeper needs
+only ``prctl``. Not covered: code that kills the keeper (it could kill the notebook).
 """
 from __future__ import annotations
 
 import builtins
 import copy
+import ctypes
 import errno
 import io
 import os
@@ -35,7 +53,11 @@ DEADLINE = 3.0                 # seconds one call may take
 MEMORY = 1 << 30               # bytes of memory a call may add to the notebook's
 FILE_SIZE = 1 << 20            # largest file a call may write
 MAX_REPLY = 64 << 20           # largest pickled answer sent back
+GRACE = 0.05                   # seconds the keeper gets to leave by itself after a call
+CLEANUP = 2.0                  # seconds spent at most killing what a call left running
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36  # from <linux/prctl.h>
 CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
+LIBC = ctypes.CDLL(None) if CAN_FORK else None  # the C library, for prctl
 
 
 def error_words(exc: BaseException) -> str:
@@ -86,7 +108,7 @@ def _current_memory() -> int:
 
 
 def _limit_child(deadline: float) -> None:
-    """In the child: own process group, resource limits, silent standard streams."""
+    """In the worker: own process group, resource limits, silent standard streams."""
     os.setpgid(0, 0)
     limits = [(resource.RLIMIT_CPU, int(deadline) + 2), (resource.RLIMIT_FSIZE, FILE_SIZE),
               (resource.RLIMIT_CORE, 0)]
@@ -109,7 +131,7 @@ def _no_input(prompt: str = "") -> str:
 
 
 def _child(fn: Callable, args: tuple, write_end: int, deadline: float) -> None:
-    """Run in the forked child: call, pickle the outcome into the pipe, exit at once."""
+    """Run in the worker: call, pickle the outcome into the pipe, exit at once."""
     try:
         _limit_child(deadline)
         try:
@@ -122,6 +144,37 @@ def _child(fn: Callable, args: tuple, write_end: int, deadline: float) -> None:
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(struct.pack(">Q", len(reply)) + reply)
     finally:
+        os._exit(0)
+
+
+def _prctl(option: int, value: int) -> bool:
+    """Set one ``prctl`` option of this process; False where that is not possible."""
+    try:
+        args = (ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+        return LIBC.prctl(option, *args) == 0
+    except AttributeError:  # no such C function here
+        return False
+
+
+def _keeper(fn: Callable, args: tuple, write_end: int, deadline: float) -> None:
+    """Run in the keeper: adopt orphans, fork the worker, reap until no child is left."""
+    try:
+        os.setpgid(0, 0)  # out of the notebook's process group (a Ctrl-C in its terminal)
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+        keeper = os.getpid()
+        try:
+            worker = os.fork()
+        except OSError:  # no room for another process: call it here, less contained
+            _child(fn, args, write_end, deadline)
+        if worker == 0:
+            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != keeper:
+                os._exit(0)  # the keeper was killed before the line above: so is the worker
+            _child(fn, args, write_end, deadline)
+        os.close(write_end)
+        while True:
+            os.wait()
+    finally:  # ChildProcessError: nothing is left below
         os._exit(0)
 
 
@@ -146,17 +199,63 @@ def _read_reply(read_end: int, deadline: float) -> bytes | None:
     return None
 
 
-def _end_child(pid: int) -> int:
-    """Kill the child's whole process group and reap the child; return its wait status."""
-    for kill, target in ((os.killpg, pid), (os.kill, pid)):
+def _kill(pid: int) -> None:
+    """Send SIGKILL to ``pid`` if it is still there."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:  # gone already
+        pass
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root`` (not yet reaped ones too), from one scan of /proc."""
+    children: dict[int, list[int]] = {}
+    for name in filter(str.isdigit, os.listdir("/proc")):
         try:
-            kill(target, signal.SIGKILL)
-        except OSError:
-            pass
-    return os.waitpid(pid, 0)[1]
+            with open(f"/proc/{name}/stat", "rb") as stat:  # "pid (command) state ppid ..."
+                parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+        children.setdefault(parent, []).append(int(name))
+    found, todo = [], [root]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
 
 
-def _outcome_from(reply: bytes | None, status: int, deadline: float) -> Outcome:
+def _leaves_within(pid: int, seconds: float) -> bool:
+    """Wait up to ``seconds`` for our child ``pid`` to exit by itself; True if it did (reaped)."""
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # Python < 3.9 or Linux < 5.3: no waiting with a timeout
+        return False
+    try:
+        select.select([handle], [], [], seconds)
+    finally:
+        os.close(handle)
+    return os.waitpid(pid, os.WNOHANG)[0] != 0
+
+
+def _end_tree(keeper: int) -> None:
+    """End the keeper and every process below it; reap the keeper.
+
+    Kills what a scan finds below the keeper until the keeper has reaped it all
+    (or ``CLEANUP`` seconds passed, should the keeper itself be stopped).
+    """
+    if _leaves_within(keeper, GRACE):
+        return
+    end = time.monotonic() + CLEANUP
+    while (below := _descendants(keeper)) and time.monotonic() < end:
+        for pid in below:
+            _kill(pid)
+        time.sleep(0.001)
+    _kill(keeper)
+    os.waitpid(keeper, 0)
+
+
+def _outcome_from(reply: bytes | None, deadline: float) -> Outcome:
     """Turn what the child sent (or did not send) into an :class:`Outcome`."""
     if reply is None:
         return Outcome(problem=f"your function did not finish within {deadline:.2g} seconds "
@@ -166,8 +265,6 @@ def _outcome_from(reply: bytes | None, status: int, deadline: float) -> Outcome:
             return pickle.loads(reply)
         except Exception as err:  # a reply cut short by a crash of the child
             return Outcome(problem=f"could not read your function's answer ({type(err).__name__})")
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXFSZ:
-        return Outcome(problem=f"your function wrote a file larger than {FILE_SIZE >> 20} MB")
     return Outcome(problem="your function ended the whole process (os._exit or a crash) "
                            "instead of returning an answer")
 
@@ -191,15 +288,11 @@ def contained_call(fn: Callable, args: tuple, deadline: float = DEADLINE) -> Out
         return direct_call(fn, args)
     if pid == 0:
         os.close(read_end)
-        _child(fn, args, write_end, deadline)
+        _keeper(fn, args, write_end, deadline)
     os.close(write_end)
-    try:
-        os.setpgid(pid, pid)  # also here, so the group exists before any killpg
-    except OSError:
-        pass
     try:
         reply = _read_reply(read_end, deadline)
     finally:
         os.close(read_end)
-        status = _end_child(pid)
-    return _outcome_from(reply, status, deadline)
+        _end_tree(pid)
+    return _outcome_from(reply, deadline)
