@@ -4,13 +4,13 @@ Run from the repository root with MNIST available:
 
     BACKPROP_DATA_DIR=../shared/data/mnist python -m benchmarks.benchmark [--quick]
 
-Prints seconds per epoch of the package's ``train``, the one-example-at-a-time
-teaching loop, a PyTorch CPU loop and a JAX epoch fused with ``lax.scan`` (the
-last two only if ``requirements-bench.txt`` is installed), with their ratios;
-the time and test accuracy of several seeds of each training recipe the book
-uses, trained in parallel; which of 40 seeds of the best recipe diverge at learning
-rates 8 and 10 (why its rate is 8); each chapter's execution time and peak memory; and
-widget redraw times. On a machine shared with other work, run it a few times.
+Prints, in this order: the time and test accuracy of several seeds of each training
+recipe the book uses, trained in parallel; which of 40 seeds of the best recipe diverge
+at learning rates 8 and 10 (why its rate is 8); seconds per epoch of the package's
+``train``, the one-example-at-a-time teaching loop, a PyTorch CPU loop and a JAX epoch
+fused with ``lax.scan`` (the last two only if ``requirements-bench.txt`` is installed),
+with their ratios; each chapter's execution time and peak memory; and the explorers'
+redraw times. On a machine shared with other work, run it a few times.
 """
 from __future__ import annotations
 
@@ -94,13 +94,15 @@ def main() -> None:
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
     print(f"BLAS: {blas_kernels()}")
     (X, y), test = bp.load_mnist(dtype=np.float32, progress=False)
-    if "speed" not in args.skip:
-        from benchmarks.speed import speed_table
-        speed_table(X, y, rounds=1 if args.quick else 3, epochs=2 if args.quick else 3)
+    # The seeds train in forked processes, so they come before the speed table: that
+    # loads JAX, whose threads make a later fork unsafe.
     if "seeds" not in args.skip:
         seed_table(args.seeds, ((X, y), test), 2 if args.quick else args.seed_epochs)
     if "rates" not in args.skip:
         rate_table(((X, y), test), n_seeds=8 if args.quick else 40)
+    if "speed" not in args.skip:
+        from benchmarks.speed import speed_table
+        speed_table(X, y, rounds=1 if args.quick else 3, epochs=2 if args.quick else 3)
     if "chapters" not in args.skip:
         from benchmarks.chapter_times import chapter_table
         chapter_table(args.chapters)

@@ -5,6 +5,10 @@ cache: every cell is executed), as a fresh book build does. After the last cell
 the kernel reports its peak resident memory, and that of the largest process it
 started (the worker processes of ``recipes.train_runs``, or a checker's sandbox; a
 forked child counts the memory it shares with the kernel, too).
+
+The kernel's own peak is read from ``/proc/self/status`` (VmHWM), not from
+``getrusage``: on Linux a process's ``ru_maxrss`` survives ``exec``, so a kernel
+started by a big benchmark process would report the benchmark's size instead of its own.
 """
 from __future__ import annotations
 
@@ -16,9 +20,14 @@ import nbformat
 from nbclient import NotebookClient
 
 CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
-_PEAK_CELL = ("import resource as _r, json as _j\n"
-              "print('PEAK', _j.dumps([_r.getrusage(_r.RUSAGE_SELF).ru_maxrss,"
-              " _r.getrusage(_r.RUSAGE_CHILDREN).ru_maxrss]))")
+_PEAK_CELL = """\
+import resource as _r, json as _j
+try:
+    _own = [int(line.split()[1]) for line in open('/proc/self/status')
+            if line.startswith('VmHWM:')][0]
+except (OSError, IndexError):
+    _own = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss
+print('PEAK', _j.dumps([_own, _r.getrusage(_r.RUSAGE_CHILDREN).ru_maxrss]))"""
 
 
 def execute_chapter(path: Path, timeout: int = 900) -> tuple[float, float, float]:

@@ -26,6 +26,7 @@ import backprop as bp
 from backprop import explorers
 
 MOVES = 20  # moves of each control
+CHROMIUM = Path("/usr/bin/chromium")
 JS_CONTROLS = """() => [...document.querySelectorAll('.bp-explorer [data-control]')]
   .map((c, n) => ({n, name: c.dataset.control, usable: c.offsetParent !== null && !c.disabled,
                    play: c.tagName === 'BUTTON'}))"""
@@ -87,12 +88,20 @@ def browser_side(page, path: Path) -> dict:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("skipped: the browser side needs the playwright package "
+              "(pip install -r requirements-bench.txt) and Debian's chromium")
+        return
+    if not CHROMIUM.exists():
+        print(f"skipped: no Chromium at {CHROMIUM} (apt-get install chromium)")
+        return
 
     folder = Path(tempfile.mkdtemp(prefix="explorer_latency_"))
     print(f"{'explorer':24} {'build s':>8} {'data KB':>8} {'trait ms':>9}   browser redraw, ms")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                              args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         every = []
