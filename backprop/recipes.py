@@ -57,12 +57,14 @@ def shortened(recipe: str, epochs: int, **changes) -> dict:
     """Changes that give ``recipe`` only ``epochs`` epochs, its rate shrinking as far.
 
     The learning rate of the last epoch stays about what it was in the full recipe:
-    ``lr_decay`` grows by the factor the epochs shrink. Pass the result on as
-    ``train_digit_recogniser(recipe, **shortened(recipe, 10))``.
+    ``lr_decay`` grows by the factor the epochs shrink (rounded to 12 decimals, so
+    that 60 epochs at 0.02 become 10 at 0.12, not 0.12000000000000001). Pass the
+    result on as ``train_digit_recogniser(recipe, **shortened(recipe, 10))``.
     """
     full = recipe_settings(recipe)
     epochs = positive_int(epochs, "epochs")
-    return {**changes, "epochs": epochs, "lr_decay": full["lr_decay"] * full["epochs"] / epochs}
+    decay = round(full["lr_decay"] * full["epochs"] / epochs, 12)
+    return {**changes, "epochs": epochs, "lr_decay": decay}
 
 
 def train_digit_recogniser(recipe: str = "lesson", train_data: tuple | None = None,

@@ -49,6 +49,7 @@ def test_shortened_recipe_keeps_how_far_the_rate_shrinks():
     changes = recipes.shortened("best", 10, weight_decay=0.0)
     assert changes["epochs"] == 10 and changes["weight_decay"] == 0.0
     assert changes["lr_decay"] * 10 == pytest.approx(full["lr_decay"] * full["epochs"])
+    assert recipes.shortened("lesson", 10)["lr_decay"] == 0.12   # no float noise shown
     with pytest.raises(ValueError, match="epochs must be a positive whole number"):
         recipes.shortened("best", 0)
 
