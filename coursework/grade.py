@@ -17,7 +17,8 @@ from pathlib import Path
 COURSE = Path(__file__).resolve().parent
 sys.path.insert(0, str(COURSE))
 
-from grading.batch import DB, Options, check_configuration, grade_all, print_summary, students  # noqa: E402
+from grading.batch import (DB, Options, SandboxBroke, check_configuration, grade_all,  # noqa: E402
+                           print_summary, students)
 from grading.gradebook import reviews  # noqa: E402
 from grading.preflight import course_problem, sandbox_problem  # noqa: E402
 
@@ -76,8 +77,11 @@ def main(argv=None) -> int:
               "solutions, the gradebook and other students. Fix that, or pass "
               "--unsafe-no-sandbox to accept the risk.", file=sys.stderr)
         return 2
-    grade_all(COURSE, args.assignment, args.student,
-              Options(args.time_limit, unsandboxed=bool(problem) and args.unsafe_no_sandbox))
+    try:
+        grade_all(COURSE, args.assignment, args.student,
+                  Options(args.time_limit, unsandboxed=bool(problem) and args.unsafe_no_sandbox))
+    except SandboxBroke:  # grade_all has said where it stopped and who is left to grade
+        return 3
     return 0
 
 

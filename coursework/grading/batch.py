@@ -1,11 +1,12 @@
-"""Grade every submission of an assignment, one student after the other, whatever happens.
+"""Grade every submission of an assignment, one student after the other.
 
 Each student is graded by its own ``nbgrader autograde --student`` process, so nothing a
 submission does (or a bug in one grading) stops the others. A grading that fails is
 marked failed in the gradebook (score 0, flagged, with the reason: never an earlier
-score) and its student gets a feedback page that says so. nbgrader's log of each
-student is kept in grading-logs/<assignment>/<student>.log. At the end the batch prints
-every score and lists the failed and flagged submissions with their reasons.
+score) and its student gets a feedback page that says so; only a sandbox that stops
+working (the machine's fault) stops the batch, leaving that student and the rest as they
+were. nbgrader's log of each student is kept in grading-logs/<assignment>/<student>.log.
+At the end the batch prints every score and lists the failed and flagged submissions.
 """
 from __future__ import annotations
 
@@ -26,6 +27,18 @@ from .gradebook import FAILED, Review, mark_failed, reviews
 from .screen import layout
 
 DB = "sqlite:///gradebook.db"
+
+
+class SandboxBroke(RuntimeError):
+    """The sandbox refused to start (the machine's fault, not the student's): the batch stops.
+
+    ``lost_copy``: nbgrader had removed the student's autograded copy; ``ungraded``: the
+    student it stopped at and those after (set by ``grade_all``).
+    """
+
+    def __init__(self, reason: str, lost_copy: bool = False) -> None:
+        super().__init__(reason)
+        self.lost_copy, self.ungraded = lost_copy, []
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,21 @@ def failure_reason(log: str) -> str:
     return (lines or ["nbgrader stopped without a message"])[-1].strip()
 
 
+def sandbox_refusal(log: str) -> str | None:
+    """The message of a SandboxUnavailable ending an error traceback in nbgrader's log, else None.
+
+    nbgrader indents every line of a log message after its first, so no file name or other
+    text of a submission can start such a traceback.
+    """
+    for record in re.split(r"\n(?=\S)", log):  # a line at column 0 and its indented lines
+        head, *rest = record.rstrip().splitlines() or [""]
+        if rest and re.fullmatch(r"\S*\[\w+ \| ERROR\]\S* Traceback \(most recent call last\):", head):
+            found = re.fullmatch(r"\s+(?:[\w.]+\.)?SandboxUnavailable: (.*)", rest[-1])
+            if found:
+                return found[1].strip()
+    return None
+
+
 def notebooks(course: Path, assignment: str) -> dict[str, str]:
     """Notebook name -> grade_id of its first solution cell, from source/."""
     found = {}
@@ -93,7 +121,13 @@ def notebooks(course: Path, assignment: str) -> dict[str, str]:
 
 
 def grade_one(course: Path, assignment: str, student: str, options: Options) -> str | None:
-    """Autograde one student; None if it worked, else the reason (already in the gradebook)."""
+    """Autograde one student; None if it worked, else the reason (now in the gradebook).
+
+    Raises
+    ------
+    SandboxBroke
+        If the sandbox refused to start: then the student is not marked failed.
+    """
     args = ["autograde", assignment, "--student", student, "--force"]
     if options.seconds:
         args.append(f"--SandboxedExecute.notebook_timeout={options.seconds}")
@@ -101,11 +135,16 @@ def grade_one(course: Path, assignment: str, student: str, options: Options) -> 
         args.append("--SandboxedExecute.allow_unsandboxed=True")
     limit = 2 * (options.seconds or 300) + 180
     log = course / "grading-logs" / assignment / f"{student}.log"
+    copy = course / "autograded" / student / assignment
+    had_copy = copy.is_dir()
     status = nbgrader(course, *args, log=log, timeout=limit)
     if status == 0:
         return None
-    reason = (f"nbgrader did not finish within {limit} s" if status == -9
-              else failure_reason(log.read_text(errors="replace")))
+    text = log.read_text(errors="replace")
+    refusal = None if status == -9 else sandbox_refusal(text)
+    if refusal:
+        raise SandboxBroke(refusal, had_copy and not copy.exists())
+    reason = f"nbgrader did not finish within {limit} s" if status == -9 else failure_reason(text)
     with_db = [mark_failed(DB, (name, assignment, student), first, reason)
                for name, first in notebooks(course, assignment).items()]
     if not any(with_db):
@@ -155,27 +194,59 @@ def print_summary(rows: list[Review], seconds: dict | None, wall: float = 0.0) -
             print(f"  {r.student}: {r.reason}")
 
 
-def give_feedback(course: Path, assignment: str, only: list[str]) -> None:
-    """nbgrader's feedback pages: for these students, or (empty list) for everyone graded."""
+def give_feedback(course: Path, assignment: str, only: list[str], skip: list[str]) -> None:
+    """nbgrader's feedback pages: for these students, or (empty list) for everyone graded but ``skip``."""
     log = course / "grading-logs" / assignment / "feedback.log"
-    for args in ([["--student", s] for s in only] or [[]]):
+    everyone = [f"--CourseDirectory.student_id_exclude={','.join(skip)}"] if skip else []
+    for args in ([["--student", s] for s in only] or [everyone]):
         nbgrader(course, "generate_feedback", assignment, *args, "--force", log=log)
 
 
+def print_stop(assignment: str, broke: SandboxBroke) -> None:
+    """Why the batch stopped, who is left as before, and how to grade them once the sandbox works."""
+    first, left = broke.ungraded[0], broke.ungraded
+    lost = (f" One thing did change: nbgrader autograde --force had already removed {first}'s "
+            f"previous autograded copy (autograded/{first}/{assignment}/); grading again makes it anew."
+            if broke.lost_copy else "")
+    print(f"\nSTOPPED at {first}: the sandbox stopped working ({broke})\nThis machine broke, not "
+          f"the students' work: nobody is marked failed for it, and the {len(left)} not graded "
+          f"({', '.join(left)}) keep their earlier grades and feedback.{lost}\nFix the sandbox, then "
+          "grade them; grade.py checks the sandbox first (grading/preflight.py) and changes nothing "
+          f"while it is broken:\n  python grade.py {assignment} "
+          + " ".join(f"--student {s}" for s in left), file=sys.stderr)
+
+
 def grade_all(course: Path, assignment: str, only: list[str], options: Options) -> list[Review]:
-    """Grade the given students (default everyone), give feedback, report; return the reviews."""
-    started, seconds, failed = time.monotonic(), {}, {}
-    for student in only or students(course, assignment):
+    """Grade the given students (default everyone), give feedback, report; return the reviews.
+
+    Raises
+    ------
+    SandboxBroke
+        If the sandbox broke, after the feedback and the report of the students graded
+        before: the student it stopped at and those after are not graded, nor marked failed.
+    """
+    started, seconds, failed, broke = time.monotonic(), {}, {}, None
+    queue = only or students(course, assignment)
+    for at, student in enumerate(queue):
         print(f"grading {student} ...", flush=True)
         begun = time.monotonic()
-        reason = grade_one(course, assignment, student, options)
+        try:
+            reason = grade_one(course, assignment, student, options)
+        except SandboxBroke as error:
+            broke, error.ungraded = error, queue[at:]
+            break
         seconds[student] = time.monotonic() - begun
         if reason:
             failed[student] = reason
-    give_feedback(course, assignment, sorted(seconds.keys() - failed.keys()) if only else [])
+    graded = sorted(seconds.keys() - failed.keys())
+    if graded or not only:  # (an empty list would give everyone's feedback again)
+        give_feedback(course, assignment, graded if only else [], broke.ungraded if broke else [])
     for student, reason in failed.items():
         failure_page(course, assignment, student, reason)
     rows = [r for r in reviews(DB, assignment) if r.student in seconds]
     print_summary(rows, seconds, time.monotonic() - started)
-    print(f"\nreport: {write_report(course, assignment, rows, seconds)}")
+    print(f"\nreport: {write_report(course, assignment, rows, seconds)}", flush=True)
+    if broke:
+        print_stop(assignment, broke)
+        raise broke
     return rows
