@@ -1,6 +1,6 @@
 """HTTP servers on 127.0.0.1 that misbehave, to test the MNIST downloader against them.
 
-Used by tests/test_data.py and by the adversarial battery (tools/battery_servers.py).
+Used by tests/test_data_download.py and by the adversarial battery (tools/battery_servers.py).
 Each handler serves the folder its server was started with; where the requested
 path is not a file there, a made-up body of ``STAND_IN_SIZE`` bytes takes its place.
 """
