@@ -27,7 +27,7 @@ from hypothesis.extra import numpy as hnp
 
 from backprop.checking import REPORT_CAP
 from backprop.data import FILES, MNISTNotFoundError, load_mnist
-from test_exercises import CHECKERS, NAMES
+from exercise_solutions import CHECKERS, NAMES
 
 BOUNDED = settings(max_examples=40, derandomize=True, deadline=timedelta(seconds=10),
                    database=None, suppress_health_check=[HealthCheck.too_slow])

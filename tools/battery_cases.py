@@ -189,7 +189,7 @@ def one_hot_and_gradcheck_cases(Case) -> list:
 # ---------------------------------------------------------------- the checkers
 
 def checker_cases(Case) -> list:
-    from test_exercises import CHECKERS
+    from exercise_solutions import CHECKERS
 
     class Unshowable:
         def __repr__(self):
