@@ -15,8 +15,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from .divergence import (CHECK_EVERY, DivergenceWarning, Diverged, check_cost, check_outputs,
-                         check_rising, check_size, check_weight_decay)
+from .divergence import (CHECK_EVERY, DivergenceWarning, Diverged, check_cost, check_rising,
+                         check_size, check_stuck, check_weight_decay)
 from .divergence import has_diverged  # noqa: F401  (kept importable from here)
 from .fast_sgd import FlatParameters, StepCosts, per_example_change, vectorised_change
 from .network import Gradient, Network
@@ -220,7 +220,8 @@ def _run_epochs(net: Network, params: FlatParameters, data: tuple, run: dict,
             if callback is not None or step % CHECK_EVERY == 0:
                 _settle_costs(costs, start + Tb.shape[0], history, epoch, rate)
             if step % CHECK_EVERY == 0:
-                _check_and_save(net, params, (fwd, Tb), history, epoch, rate)
+                where = ((X, costs.targets), order, start, Tb.shape[0])
+                _check_and_save(net, params, where, fwd, history, epoch, rate)
             if per_example:
                 per_example_change(net, Xb, Tb, rate, params)
             else:
@@ -235,17 +236,9 @@ def _run_epochs(net: Network, params: FlatParameters, data: tuple, run: dict,
         _settle_costs(costs, X.shape[0], history, epoch, rate)
         history.epoch_seconds.append(time.perf_counter() - started)
         check_size(params.largest(), epoch, step, rate)
-        _check_last_batch(net, Xb, Tb, epoch, step, rate)
+        check_stuck(net, ((X, costs.targets), order, len(X) - Xb.shape[0], Xb.shape[0]), None,
+                    epoch, step, rate)        # a short run can end between two checks
         _score_epoch(net, history, X, train_labels, test, bar)
-
-
-def _check_last_batch(net: Network, Xb: np.ndarray, Tb: np.ndarray, epoch: int, step: int,
-                      rate: float) -> None:
-    """After an epoch's last step, the outputs on its last batch must not be stuck: a
-    short run can end between two regular checks (one forward pass of one batch)."""
-    fwd = net._forward(Xb)
-    cost = float(np.mean(net.cost_function.per_example(fwd.activations[-1], Tb)))
-    check_outputs(net, fwd, Tb, cost, epoch, step, rate)
 
 
 def _settle_costs(costs: StepCosts, stop: int, history: History, epoch: int,
@@ -257,17 +250,18 @@ def _settle_costs(costs: StepCosts, stop: int, history: History, epoch: int,
         history.step_costs.append(cost)
 
 
-def _check_and_save(net: Network, params: FlatParameters, batch: tuple, history: History,
+def _check_and_save(net: Network, params: FlatParameters, where: tuple, fwd, history: History,
                     epoch: int, rate: float) -> None:
-    """Before a step whose cost is known: check its outputs and the parameters' size,
-    then save the parameters as the last good ones. A step that fails is not taken,
-    so its cost leaves the history again."""
+    """Before a step whose cost is known: check the outputs of its batch (``where`` and
+    ``fwd``, see :func:`~backprop.divergence.check_stuck`) and the parameters' size, then
+    save the parameters as the last good ones. A step that fails is not taken, so its
+    cost leaves the history again."""
     costs = history.step_costs
     step = len(costs) - 1
     try:
         if len(costs) >= CHECK_EVERY:
             check_rising(costs[-CHECK_EVERY:], costs[0], epoch, step + 1, rate)
-        check_outputs(net, *batch, costs[-1], epoch, step + 1, rate)
+        check_stuck(net, where, (fwd, costs[-1]), epoch, step + 1, rate)
         check_size(params.largest(), epoch, step, rate)
     except Diverged:
         history.step_costs.pop()

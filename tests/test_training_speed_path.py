@@ -146,6 +146,36 @@ def test_a_network_saturated_by_a_large_rate_is_reported_as_stuck(mnist):
     assert np.max(np.abs(gradient.biases[-1])) > STUCK_ERROR
 
 
+def one_wrong_image_network(n_wrong: int, n_examples: int = 40) -> tuple:
+    """A 2-3-2 network sure of its answers: every image is [0, 1] (answered right)
+    except the first ``n_wrong``, [1, 0], answered wrong with saturated outputs."""
+    net = bp.Network((2, 3, 2), seed=0)
+    net.weights = [np.array([[40.0, 0], [0, 0], [0, 0]]), np.array([[40.0, 0, 0], [-40, 0, 0]])]
+    net.biases = [np.array([-20.0, 0, 0]), np.array([-20.0, 20])]
+    X = np.tile([0.0, 1.0], (n_examples, 1))
+    X[:n_wrong] = [1.0, 0.0]
+    return net, X, np.ones(n_examples, int)
+
+
+def test_one_confidently_wrong_image_in_a_batch_of_one_does_not_stop_training():
+    net, X, labels = one_wrong_image_network(1)
+    seed = next(s for s in range(1000)            # a shuffle that checks the wrong image
+                if np.random.default_rng(s).permutation(len(X))[CHECK_EVERY] == 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # a DivergenceWarning fails the test
+        history = bp.train(net, X, labels, epochs=1, learning_rate=0.1, batch_size=1,
+                           seed=seed, progress=False)
+    assert not history.diverged and len(history.step_costs) == len(X)
+
+
+def test_a_batch_of_one_still_stops_a_network_stuck_on_every_image():
+    net, X, labels = one_wrong_image_network(40)
+    with pytest.warns(bp.DivergenceWarning, match="outputs are saturated at wrong values"):
+        history = bp.train(net, X, labels, epochs=1, learning_rate=0.1, batch_size=1,
+                           progress=False)
+    assert history.diverged and history.kept_steps == 0
+
+
 def test_divergence_stops_where_the_plain_loop_does_and_keeps_a_state_it_passed(rng):
     X, labels = rng.random((200, 784)), rng.integers(0, 10, 200)
     settings = dict(epochs=5, learning_rate=3.0, batch_size=10, seed=2)
