@@ -8,13 +8,15 @@ descent). Chapter 7's training recipes live in :mod:`backprop.recipes`.
 from __future__ import annotations
 
 import time
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 
+from .divergence import DivergenceWarning
 from .network import Network
 from .training import shuffled_batches, train
-from .validation import non_negative, positive_int
+from .validation import non_negative, positive_int, seed_value
 
 
 # ----- chapter 5: one example versus the average ---------------------------------------
@@ -208,11 +210,16 @@ def descend(problem, learning_rate: float, steps: int, batch_size: int | None = 
 
 
 class Race(NamedTuple):
-    """Checkpoints of one training run: examples used, seconds spent, probe cost."""
+    """Checkpoints of one training run: examples used, seconds spent, probe cost.
+
+    ``stopped``: training stopped early (see :func:`~backprop.training.train`); the
+    checkpoints then end at the parameters it kept.
+    """
 
     examples: np.ndarray
     seconds: np.ndarray
     costs: np.ndarray
+    stopped: bool = False
 
 
 def race_batch_sizes(net: Network, X, labels, batch_sizes, epochs: int, learning_rate: float,
@@ -239,10 +246,49 @@ def race_batch_sizes(net: Network, X, labels, batch_sizes, epochs: int, learning
                 spent = paused - clock["start"] - clock["left_out"]
                 marks.append((min(step * batch, epochs * len(X)), spent, trained.cost(*probe)))
                 clock["left_out"] += time.perf_counter() - paused
-        train(copy, X, labels, epochs=epochs, learning_rate=learning_rate, batch_size=batch,
-              seed=seed, progress=False, callback=record)
-        results[batch] = Race(*map(np.array, zip(*marks)))
+        history = train(copy, X, labels, epochs=epochs, learning_rate=learning_rate,
+                        batch_size=batch, seed=seed, progress=False, callback=record)
+        if history.diverged:            # end at the kept parameters, not at the ones dropped
+            kept = min(history.kept_steps * batch, epochs * len(X))
+            spent = time.perf_counter() - clock["start"] - clock["left_out"]
+            marks[:] = [m for m in marks if m[0] <= kept] + [(kept, spent, copy.cost(*probe))]
+        results[batch] = Race(*map(np.array, zip(*marks)), stopped=history.diverged)
     return results
+
+
+class SeedStudy(NamedTuple):
+    """One run per seed and batch size: the probe cost at the end, and whether training
+    stopped early because the network saturated or diverged (rows: seeds)."""
+
+    seeds: list
+    batch_sizes: list
+    costs: np.ndarray
+    stopped: np.ndarray
+
+
+def batch_sizes_over_seeds(X, labels, batch_sizes, epochs: int, learning_rate: float,
+                           probe: tuple, seeds) -> SeedStudy:
+    """The race of :func:`race_batch_sizes` without the clock, once per seed.
+
+    Each seed gives a fresh ``Network(seed=seed)`` and its own shuffles; every batch size
+    starts from that network. A run whose training stops early keeps its last good
+    parameters (see :func:`~backprop.training.train`) and is marked in ``stopped``.
+    """
+    batch_sizes = [positive_int(b, "batch size") for b in batch_sizes]
+    seeds = [seed_value(s) for s in seeds]
+    if not seeds or not batch_sizes:
+        raise ValueError("seeds and batch_sizes must each name at least one value")
+    costs = np.empty((len(seeds), len(batch_sizes)))
+    stopped = np.zeros(costs.shape, bool)
+    for i, seed in enumerate(seeds):
+        for j, batch in enumerate(batch_sizes):
+            net = Network(seed=seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DivergenceWarning)   # kept in `stopped`
+                history = train(net, X, labels, epochs=epochs, learning_rate=learning_rate,
+                                batch_size=batch, seed=seed, progress=False)
+            costs[i, j], stopped[i, j] = net.cost(*probe), history.diverged
+    return SeedStudy(seeds, batch_sizes, costs, stopped)
 
 
 def first_steps(trajectory: Trajectory, steps: int) -> Trajectory:

@@ -1,4 +1,6 @@
 """Chapters 5-7 machinery: averaged nudges, descent paths, cost slices, training recipes."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -235,6 +237,53 @@ def test_race_trains_each_batch_size_like_plain_training(small):
         assert race.costs[-1] == pytest.approx(copy.cost(*probe))
         assert race.examples[-1] == 60 and np.all(np.diff(race.examples) > 0)
         assert np.all(np.diff(race.seconds) >= 0)
+
+
+def test_a_race_that_stops_early_ends_at_the_parameters_training_kept(small):
+    net, X, y = small
+    probe = (X[:10], y[:10])
+    with pytest.warns(bp.DivergenceWarning):
+        races = descent.race_batch_sizes(net, X, y, [3], epochs=4, learning_rate=1e5,
+                                         probe=probe, checkpoints=40)
+    copy = net.copy()
+    with pytest.warns(bp.DivergenceWarning):
+        history = bp.train(copy, X, y, epochs=4, learning_rate=1e5, batch_size=3, progress=False)
+    race = races[3]
+    assert race.stopped and race.examples[-1] == 3 * history.kept_steps
+    assert race.costs[-1] == pytest.approx(copy.cost(*probe))
+    assert np.all(np.diff(race.examples) >= 0) and len(race.examples) == len(race.costs)
+
+
+def test_seed_study_is_the_race_run_once_per_seed():
+    (X, y), probe = digit_like_data(120), digit_like_data(30, seed=1)
+    study = descent.batch_sizes_over_seeds(X, y, [10, 120], epochs=2, learning_rate=1.0,
+                                           probe=probe, seeds=[0, 3])
+    assert study.costs.shape == study.stopped.shape == (2, 2) and not study.stopped.any()
+    for row, seed in enumerate([0, 3]):
+        races = descent.race_batch_sizes(bp.Network(seed=seed), X, y, [10, 120], epochs=2,
+                                         learning_rate=1.0, probe=probe, seed=seed)
+        assert study.costs[row] == pytest.approx([races[b].costs[-1] for b in (10, 120)])
+    assert study.costs[0, 0] != study.costs[1, 0]      # another seed, another run
+
+
+def test_seed_study_marks_runs_that_stopped_early_and_keeps_quiet():
+    (X, y), probe = digit_like_data(60), digit_like_data(20, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # a warning would fail the test
+        study = descent.batch_sizes_over_seeds(X, y, [1, 60], epochs=3, learning_rate=1e4,
+                                               probe=probe, seeds=[0])
+    assert study.stopped[0, 0] and np.all(np.isfinite(study.costs))
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(batch_sizes=[10, 0]), "batch size"), (dict(seeds=[]), "at least one"),
+    (dict(seeds=[1.5]), "seed")])
+def test_seed_study_rejects_bad_settings_before_training(changes, message, monkeypatch):
+    monkeypatch.setattr(descent, "train", lambda *a, **k: pytest.fail("trained"))
+    settings = {"batch_sizes": [10], "seeds": [0], **changes}
+    with pytest.raises((ValueError, TypeError), match=message):
+        descent.batch_sizes_over_seeds(*digit_like_data(20), epochs=1, learning_rate=1.0,
+                                       probe=digit_like_data(5), **settings)
 
 
 def test_train_digit_recogniser_loads_mnist_and_scores_its_test_set_by_default(monkeypatch):
