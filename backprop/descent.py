@@ -16,7 +16,7 @@ import numpy as np
 from .divergence import DivergenceWarning
 from .network import Network
 from .training import shuffled_batches, train
-from .validation import non_negative, positive_int, seed_value
+from .validation import non_negative, positive_int, seed_list, value_list
 
 
 # ----- chapter 5: one example versus the average ---------------------------------------
@@ -274,10 +274,9 @@ def batch_sizes_over_seeds(X, labels, batch_sizes, epochs: int, learning_rate: f
     starts from that network. A run whose training stops early keeps its last good
     parameters (see :func:`~backprop.training.train`) and is marked in ``stopped``.
     """
-    batch_sizes = [positive_int(b, "batch size") for b in batch_sizes]
-    seeds = [seed_value(s) for s in seeds]
-    if not seeds or not batch_sizes:
-        raise ValueError("seeds and batch_sizes must each name at least one value")
+    batch_sizes = [positive_int(b, "batch size")
+                   for b in value_list(batch_sizes, "batch_sizes")]
+    seeds = seed_list(seeds)
     costs = np.empty((len(seeds), len(batch_sizes)))
     stopped = np.zeros(costs.shape, bool)
     for i, seed in enumerate(seeds):

@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 from .data import load_mnist
 from .network import Network
 from .training import DivergenceWarning, History, accuracy, train
-from .validation import as_inputs, as_labels, positive_int, seed_value
+from .validation import as_inputs, as_labels, positive_int, seed_list, seed_value, value_list
 
 RECIPES = {
     "lesson": dict(cost="quadratic", learning_rate=1.5, lr_decay=0.02, weight_decay=0.0,
@@ -112,7 +112,7 @@ def train_seeds(recipe: str, seeds: Sequence[int], train_data: tuple | None = No
     does, so nothing depends on how the seeds were spread over the cores.
     A run that diverged is reported here with a :class:`DivergenceWarning`.
     """
-    seeds = _checked_seeds(seeds)
+    seeds = seed_list(seeds)
     if "seed" in changes:
         raise ValueError("train_seeds takes its seeds from the seeds argument; "
                          "do not also pass seed=...")
@@ -139,7 +139,7 @@ def train_runs(runs: Sequence[dict], train_data: tuple | None = None,
     chapter to one call keeps all cores busy to the end: separate calls of five
     runs each leave a core idle while the fifth run trains.
     """
-    jobs = [_checked_run(run) for run in _checked_list(runs, "runs")]
+    jobs = [_checked_run(run) for run in value_list(runs, "runs")]
     data = _float32_data(train_data, test_data)
     for recipe, examples, changes in jobs:
         if examples is not None and examples > len(data[0][0]):
@@ -163,15 +163,6 @@ def train_runs(runs: Sequence[dict], train_data: tuple | None = None,
     return results
 
 
-def _checked_list(values, name: str) -> list:
-    if isinstance(values, (str, bytes, dict)) or not np.iterable(values):
-        raise TypeError(f"{name} must be a list; got {values!r}")
-    values = list(values)
-    if not values:
-        raise ValueError(f"{name} is empty: give at least one")
-    return values
-
-
 def _checked_run(run) -> tuple:
     """``(recipe, examples, changes)`` from one run's dict, or a clear error."""
     if not isinstance(run, dict) or "recipe" not in run:
@@ -185,13 +176,6 @@ def _checked_run(run) -> tuple:
     if examples is not None:
         examples = positive_int(examples, "examples")
     return run["recipe"], examples, changes
-
-
-def _checked_seeds(seeds) -> list[int]:
-    if isinstance(seeds, (str, bytes)) or not np.iterable(seeds):
-        raise TypeError(f"seeds must be a list of whole numbers >= 0, e.g. range(5); "
-                        f"got {seeds!r}")
-    return [seed_value(s, "seeds") for s in _checked_list(seeds, "seeds")]
 
 
 def _cores() -> int:
@@ -259,7 +243,7 @@ def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str
     """
     settings = recipe_settings(recipe)
     steps = positive_int(steps, "steps")
-    sizes = [positive_int(n, "training-set size") for n in _checked_list(sizes, "sizes")]
+    sizes = [positive_int(n, "training-set size") for n in value_list(sizes, "sizes")]
     if max(sizes) > len(X):
         raise ValueError(f"asked for {max(sizes)} training examples; only {len(X)} available")
     runs = [dict(recipe=recipe, examples=n,

@@ -169,6 +169,25 @@ def seed_value(value, name: str = "seed") -> int:
     return int(value)
 
 
+def value_list(values, name: str) -> list:
+    """Check that ``values`` is a non-empty list (or other iterable, not a string) and
+    return it as a list."""
+    if isinstance(values, (str, bytes, dict)) or not np.iterable(values):
+        raise TypeError(f"{name} must be a list; got {values!r}")
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} is empty: give at least one")
+    return values
+
+
+def seed_list(seeds) -> list[int]:
+    """Check a list of seeds (whole numbers >= 0, e.g. ``range(5)``) and return it."""
+    if isinstance(seeds, (str, bytes)) or not np.iterable(seeds):
+        raise TypeError(f"seeds must be a list of whole numbers >= 0, e.g. range(5); "
+                        f"got {seeds!r}")
+    return [seed_value(s, "seeds") for s in value_list(seeds, "seeds")]
+
+
 def non_negative(value, name: str) -> float:
     """Check that ``value`` is a finite number >= 0 and return it as ``float``."""
     try:
