@@ -9,6 +9,9 @@ transpose, ``sigmoid``, ``sum`` and ``mean``.
 """
 from __future__ import annotations
 
+import tracemalloc
+from typing import Callable
+
 import numpy as np
 
 from .activations import sigmoid
@@ -130,11 +133,15 @@ class Tensor:
         return self * other
 
     # ----- reverse mode -----
-    def backward(self) -> None:
+    def backward(self, accumulate: bool = False) -> None:
         """Set ``.grad`` of every tensor this single number (a cost) depends on.
 
         Tensors are visited in reverse order of computation, so each has collected
-        the gradient from everything that used it before passing it on.
+        the gradient from everything that used it before passing it on. Every
+        gradient starts at zero, unless ``accumulate`` is true: then the tensors
+        made from no others (the parameters, the inputs) keep what their ``.grad``
+        holds and the new gradient is added to it, as PyTorch's ``backward()``
+        does; :meth:`SGD.zero_grad` clears them.
         """
         if self.value.size != 1:
             raise ValueError(f"backward() starts from a single number (a cost); got shape {self.shape}")
@@ -148,7 +155,8 @@ class Tensor:
                 order.append(tensor)
         visit(self)
         for tensor in order:
-            tensor.grad = np.zeros_like(tensor.value)
+            if tensor.parents or not accumulate:
+                tensor.grad = np.zeros_like(tensor.value)
         self.grad = np.ones_like(self.value)
         for tensor in reversed(order):
             tensor.pass_back()
@@ -183,3 +191,50 @@ def gradient_descent_step(params: list, learning_rate: float) -> None:
     """Move every parameter tensor a little against its gradient, in place."""
     for p in params:
         p.value -= learning_rate * p.grad
+
+
+# ----- the training loop as a framework writes it -----
+class SGD:
+    """Gradient descent on a list of parameter tensors, with the two calls a framework's
+    optimizer offers (PyTorch: ``torch.optim.SGD(params, lr)``).
+
+    ``zero_grad()`` clears the parameters' gradients; ``step()`` moves every parameter
+    against its gradient. Use them with ``cost.backward(accumulate=True)``, which adds
+    to the gradients as PyTorch's ``backward()`` does.
+    """
+
+    def __init__(self, params: list, learning_rate: float) -> None:
+        if not all(isinstance(p, Tensor) for p in params):
+            raise TypeError("params must be a list of Tensors (e.g. weights + biases)")
+        if not np.isfinite(learning_rate) or learning_rate <= 0:
+            raise ValueError(f"learning_rate must be a positive number; got {learning_rate}")
+        self.params, self.learning_rate = list(params), float(learning_rate)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to zero (PyTorch: ``optimizer.zero_grad()``)."""
+        for p in self.params:
+            p.grad = np.zeros_like(p.value)
+
+    def step(self) -> None:
+        """One gradient-descent step with the gradients held now (``optimizer.step()``)."""
+        gradient_descent_step(self.params, self.learning_rate)
+
+
+# ----- what reverse mode costs: memory -----
+def bytes_held(compute: Callable, *args) -> int:
+    """Bytes that ``compute(*args)`` allocates and still holds when it returns.
+
+    That is the memory its result keeps alive (temporary arrays freed on the way do
+    not count), measured with :mod:`tracemalloc`. E.g. ``bytes_held(net.forward, X)``
+    is what a forward pass keeps for the backward pass.
+    """
+    if tracemalloc.is_tracing():
+        raise RuntimeError("bytes_held needs tracemalloc to be off; it is already tracing")
+    tracemalloc.start()
+    try:
+        result = compute(*args)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    del result
+    return held

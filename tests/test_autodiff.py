@@ -115,3 +115,85 @@ def test_matmul_rejects_vectors():
 def test_engine_refuses_networks_it_cannot_write():
     with pytest.raises(ValueError, match="sigmoid"):
         ad.parameters_of(bp.Network((3, 2), activation="relu"))
+
+
+def test_accumulating_backward_adds_to_the_parameters_and_zero_grad_clears_them():
+    x = ad.Tensor([1.0, 2.0])
+    y = (x ** 2).sum()                     # dy/dx = 2x
+    y.backward(accumulate=True)
+    y.backward(accumulate=True)
+    np.testing.assert_allclose(x.grad, [4.0, 8.0])      # twice 2x: nothing cleared it
+    ad.SGD([x], learning_rate=0.1).zero_grad()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+    y.backward(accumulate=True)
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+
+
+def test_accumulated_half_batches_divided_by_two_give_the_whole_batch_gradient():
+    net = bp.Network((5, 4, 3), seed=1)
+    rng = np.random.default_rng(4)
+    X, labels = rng.random((10, 5)), rng.integers(0, 3, 10)
+    weights, biases = ad.parameters_of(net)
+    optimizer = ad.SGD(weights + biases, 1.0)
+    optimizer.zero_grad()
+    for half in (slice(0, 5), slice(5, 10)):
+        cost = ad.quadratic_cost(ad.network_output(weights, biases, X[half]),
+                                 bp.one_hot(labels[half], 3))
+        (cost / 2).backward(accumulate=True)
+    expected = net.gradient(X, labels)
+    for tensor, g in zip(weights + biases, expected.weights + expected.biases):
+        np.testing.assert_allclose(tensor.grad, g, rtol=0, atol=1e-12)
+
+
+def test_framework_style_loop_matches_the_networks_own_sgd_steps():
+    net = bp.Network((4, 3, 2), seed=0)
+    rng = np.random.default_rng(2)
+    X, labels = rng.random((8, 4)), rng.integers(0, 2, 8)
+    weights, biases = ad.parameters_of(net)
+    optimizer = ad.SGD(weights + biases, learning_rate=0.5)
+    for _ in range(5):
+        optimizer.zero_grad()
+        cost = ad.quadratic_cost(ad.network_output(weights, biases, X), bp.one_hot(labels, 2))
+        cost.backward(accumulate=True)
+        optimizer.step()
+        bp.sgd_step(net, net.gradient(X, labels), 0.5)
+    for tensor, p in zip(weights + biases, net.weights + net.biases):
+        np.testing.assert_allclose(tensor.value, p, rtol=0, atol=1e-12)
+
+
+def test_a_loop_without_zero_grad_steps_along_the_sum_of_all_gradients_so_far():
+    x = ad.Tensor(3.0)
+    optimizer = ad.SGD([x], learning_rate=0.25)
+    seen = []
+    for _ in range(3):
+        cost = x * x                        # dC/dx = 2x
+        cost.backward(accumulate=True)
+        seen.append(2 * float(x.value))
+        np.testing.assert_allclose(x.grad, sum(seen))
+        optimizer.step()
+
+
+def test_sgd_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="learning_rate"):
+        ad.SGD([ad.Tensor(1.0)], learning_rate=0.0)
+    with pytest.raises(TypeError, match="params"):
+        ad.SGD([np.zeros(3)], learning_rate=0.1)
+
+
+def test_bytes_held_counts_what_the_result_keeps_and_not_the_temporaries():
+    n = 100_000
+
+    def keeps_one_array():
+        scratch = np.ones(3 * n)          # freed before returning
+        return np.zeros(n) + scratch[:n]
+    held = ad.bytes_held(keeps_one_array)
+    assert 8 * n <= held < 8 * n + 10_000
+    assert ad.bytes_held(lambda: None) < 10_000
+
+
+def test_forward_pass_keeps_every_layers_z_and_a():
+    net = bp.Network((30, 20, 10), seed=0)
+    X = np.random.default_rng(0).random((500, 30))
+    per_example = 8 * 2 * (20 + 10)         # z and a of both layers, float64
+    assert abs(ad.bytes_held(net.forward, X) / 500 - per_example) < 0.05 * per_example
+    assert ad.bytes_held(net.output, X) / 500 < 0.4 * per_example
