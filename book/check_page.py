@@ -22,9 +22,6 @@ LOCAL_HOST = "127.0.0.1"
 
 #: Console messages every page of a Jupyter Book 1.x site logs, and why they are harmless.
 KNOWN_HARMLESS = {
-    "Identifier 'THEBE_JS_URL' has already been declared":
-        "sphinx-thebe defines this constant in a script the page includes twice; "
-        "the second copy fails, the first one already did the job (and thebe is off).",
     "Got invalid theme mode":
         "the theme reads the light/dark choice from the browser's storage, which is "
         "empty in a fresh browser, and falls back to the default mode.",
