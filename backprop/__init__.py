@@ -1,46 +1,38 @@
 """Backpropagation, Nudge by Nudge: the package every chapter imports.
 
-Each module imports only modules listed above it:
+Each module (or folder) imports only modules listed above it; a folder is a
+sub-package with its own map.
 
 =================  ==========================================================
-``validation``     the input checks behind every clear error message
+``arguments``      argument checks: every clear error message about bad input
 ``activations``    sigmoid and ReLU with their slopes
 ``costs``          the lesson's quadratic cost, and cross-entropy to compare
 ``network``        parameters, forward pass, cost, backward pass (the core)
 ``gradcheck``      finite differences, an independent check of backprop
-``divergence``     when training has gone wrong (blow-up, saturation)
-``fast_sgd``       the parameters as one flat vector, so ``train`` steps fast
+``engine``         (a folder) the fast training path: flat parameters, step
+                   costs, the divergence rules
 ``training``       mini-batches, SGD steps, ``train`` and its ``History``
-``download``       fetch one file: bounded in size and time, checked, moved in place
-``idx``            the MNIST files' IDX format, read and checked strictly
-``mnist_source``   MNIST's files, checksums, mirrors, folders; ``load_mnist``'s checks
-``data``           the MNIST loader (find, download, verify, cache)
+``mnist``          (a folder) the MNIST loader: find, download, verify, cache
 ``sensitivity``    chapter 2: the gradient read as sensitivities
 ``lesson``         chapters 1-4: nudges, three avenues, Hebb, wishes sent back
 ``descent``        chapters 5-6: averaged nudges, walks downhill on two parameters
 ``recipes``        chapter 7: the training recipes the book and benchmark share
+``statistics``     chapters 6-7: how far a mean over a few seeds can be trusted
 ``autodiff``       chapter 8: a tiny reverse-mode automatic differentiation engine
-``plots``          drawings (plain values in, artists out) for the figures and
-``network_plots``  the explorers' still figures; network_plots draws the whole
-``descent_plots``  network and chapter 1's notation sketch
-``graph_plots``    chapter 8: the computational graph, traced and drawn
-``recipe_plots``   chapter 7: runs of several seeds, as mean ± spread, drawn
+``figures``        (a folder) the drawings: plain values in, matplotlib artists out
 ``explorers``      (a folder) the live explorers: Python classes computing what
-                   their front-end modules (``.js``) draw; see its own map
-``outcomes``       a learner's answer, made plain and safe to keep and show
-``sandbox``        runs a learner's function in a contained child process
-``checking``,      the chapters' exercise checkers and their shared core;
-``lesson_checks``  lesson_checks holds chapters 1-4's, exercises the rest
-``exercises``      and every checker by name (``bp_ex.check_sigmoid``)
+                   their front-end modules (``.js``) draw
+``exercises``      (a folder) the chapters' exercise checkers, each by name
+                   (``bp_ex.check_sigmoid``), and the containment they run in
 =================  ==========================================================
 
 The names below are the core; import the chapter modules by name, e.g.
-``from backprop import lesson, plots``.
+``from backprop import lesson`` or ``from backprop.figures import lesson as plots``.
 """
 from .activations import relu, relu_prime, sigmoid, sigmoid_prime, softmax
 from .costs import one_hot
-from .data import MNISTNotFoundError, load_mnist
 from .gradcheck import check_gradient, numerical_gradient, relative_error
+from .mnist import MNISTNotFoundError, load_mnist
 from .network import Forward, Gradient, Network, count_parameters, flatten, unflatten
 from .training import (DivergenceWarning, History, accuracy, learning_rate_at,
                        sgd_step, shuffled_batches, train)

@@ -9,7 +9,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .validation import real_array
+from .arguments import real_array
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .activations import softmax
-from .validation import as_labels, float_dtype, positive_int
+from .arguments import as_labels, float_dtype, positive_int
 
 
 def quadratic_cost_per_example(a: np.ndarray, y: np.ndarray) -> np.ndarray:

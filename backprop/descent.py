@@ -13,10 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .divergence import DivergenceWarning
+from .arguments import non_negative, positive_int, seed_list, value_list
+from .engine.divergence import DivergenceWarning
 from .network import Network
 from .training import shuffled_batches, train
-from .validation import non_negative, positive_int, seed_list, value_list
 
 
 # ----- chapter 5: one example versus the average ---------------------------------------

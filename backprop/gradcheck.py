@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arguments import float_dtype
 from .network import Gradient, Network, unflatten
-from .validation import float_dtype
 
 #: Most multiply-adds a check may cost (two forward passes per parameter in extended
 #: precision, where NumPy has no fast matrix product): ten examples of the digit

@@ -25,12 +25,12 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from .arguments import as_inputs, as_labels
 from .costs import one_hot
 from .network import Network
 from .sensitivity import (Param, Ratio, cost_change_curve, measured_cost_change,  # noqa: F401
                           param_at, predicted_cost_change, sensitivity, sensitivity_ranking,
                           sensitivity_ratio)
-from .validation import as_inputs, as_labels
 
 
 # ----- chapter 1: the network and its cost -------------------------------------------

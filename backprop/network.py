@@ -13,9 +13,9 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from .activations import get_activation
+from .arguments import (as_inputs, as_targets, fits_in_memory, layer_sizes, parameter_dtype,
+                        real_numbers, seed_value)
 from .costs import get_cost
-from .validation import (as_inputs, as_targets, fits_in_memory, layer_sizes, parameter_dtype,
-                         real_numbers, seed_value)
 
 
 class Forward(NamedTuple):

@@ -15,10 +15,10 @@ from typing import Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .data import load_mnist
+from .arguments import as_inputs, as_labels, positive_int, seed_list, seed_value, value_list
+from .mnist import load_mnist
 from .network import Network
 from .training import DivergenceWarning, History, accuracy, train
-from .validation import as_inputs, as_labels, positive_int, seed_list, seed_value, value_list
 
 RECIPES = {
     "lesson": dict(cost="quadratic", learning_rate=1.5, lr_decay=0.02, weight_decay=0.0,

@@ -15,13 +15,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from .divergence import (CHECK_EVERY, DivergenceWarning, Diverged, check_cost, check_rising,
-                         check_size, check_stuck, check_weight_decay)
-from .divergence import has_diverged  # noqa: F401  (kept importable from here)
-from .fast_sgd import FlatParameters, StepCosts, per_example_change, vectorised_change
+from .arguments import (as_inputs, as_labels, as_targets, non_negative, parameter_dtype,
+                        positive_int, seed_value)
+from .engine.divergence import (CHECK_EVERY, DivergenceWarning, Diverged, check_cost, check_rising,
+                                check_size, check_stuck, check_weight_decay)
+from .engine.divergence import has_diverged  # noqa: F401  (kept importable from here)
+from .engine.fast_sgd import FlatParameters, StepCosts, per_example_change, vectorised_change
 from .network import Gradient, Network
-from .validation import (as_inputs, as_labels, as_targets, non_negative, parameter_dtype,
-                         positive_int, seed_value)
 
 
 @dataclass
@@ -129,7 +129,7 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
 
     Every argument is checked before the network is touched. Training stops with
     a :class:`DivergenceWarning` and ``history.diverged`` set when it goes wrong
-    (see :mod:`backprop.divergence`): the cost blows up or keeps far above where
+    (see :mod:`backprop.engine.divergence`): the cost blows up or keeps far above where
     it started, a parameter stops
     being finite or grows beyond ``PARAMETER_LIMIT``, the outputs are stuck
     (a sigmoid network's bounded cost cannot blow up: it saturates instead), or
@@ -253,7 +253,7 @@ def _settle_costs(costs: StepCosts, stop: int, history: History, epoch: int,
 def _check_and_save(net: Network, params: FlatParameters, where: tuple, fwd, history: History,
                     epoch: int, rate: float) -> None:
     """Before a step whose cost is known: check the outputs of its batch (``where`` and
-    ``fwd``, see :func:`~backprop.divergence.check_stuck`) and the parameters' size, then
+    ``fwd``, see :func:`~backprop.engine.divergence.check_stuck`) and the parameters' size, then
     save the parameters as the last good ones. A step that fails is not taken, so its
     cost leaves the history again."""
     costs = history.step_costs

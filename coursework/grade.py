@@ -43,7 +43,7 @@ def arguments(argv=None) -> argparse.Namespace:
 def share_mnist_cache() -> str | None:
     """Fill backprop's cache of parsed MNIST and let the sandbox's user read it; or why not."""
     from backprop import load_mnist
-    from backprop.data import cache_dir
+    from backprop.mnist import cache_dir
     try:
         load_mnist(progress=False)
     except (OSError, ValueError) as error:  # MNISTNotFoundError included
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     if broken:
         print(f"Refusing to grade: {broken}.", file=sys.stderr)
         return 2
-    from backprop.data import cache_dir, data_folder
+    from backprop.mnist import cache_dir, data_folder
     problem = sandbox_problem(data_folder(None), cache_dir())
     if problem and not args.unsafe_no_sandbox:
         print(f"Refusing to grade: {problem}.\nThe sandbox keeps student code away from the "

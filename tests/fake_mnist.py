@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop.data import FILES
+from backprop.mnist.loader import FILES
 
 REAL_DIR = os.environ.get("BACKPROP_DATA_DIR")
 NO_REAL_DATA = ("BACKPROP_DATA_DIR is not set: point it at the folder holding the four "

@@ -13,8 +13,8 @@ import re
 import numpy as np
 import pytest
 
-from backprop import data
-from backprop.data import FILES, load_mnist, parse_idx_images, parse_idx_labels, read_idx_bytes
+from backprop.mnist import loader as data
+from backprop.mnist.loader import FILES, load_mnist, parse_idx_images, parse_idx_labels, read_idx_bytes
 from fake_mnist import (LABELS, idx_images, idx_labels, private_cache, real_dir,  # noqa: F401
                         sha256, write_fake_mnist)
 

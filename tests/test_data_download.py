@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop import data
-from backprop.data import (FILES, SHA256, MNISTNotFoundError, download_file, find_or_download,
+from backprop.mnist import loader as data
+from backprop.mnist.loader import (FILES, SHA256, MNISTNotFoundError, download_file, find_or_download,
                            load_mnist)
-from backprop.download import remove_stale_parts
+from backprop.mnist.download import remove_stale_parts
 from fake_mnist import LABELS, private_cache, real_dir, sha256, write_fake_mnist  # noqa: F401
 from misbehaving_servers import (DroppingHandler, EndlessHandler, OversizedHandler, QuietHandler,
                                  TricklingHandler, base_url, start_server)

@@ -7,7 +7,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import backprop as bp  # noqa: E402
-from backprop import descent, descent_plots as dp  # noqa: E402
+from backprop import descent  # noqa: E402
+from backprop.figures import descent as dp  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

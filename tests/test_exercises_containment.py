@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from backprop import exercises as ex
-from backprop import outcomes, sandbox
+from backprop.exercises import answers as outcomes, containment as sandbox
 from exercise_solutions import CHECKERS, mini_batches, sigmoid
 
 
@@ -185,7 +185,7 @@ def test_complex_results_are_refused_even_when_their_real_part_is_right(capsys):
 
 
 def test_a_slow_function_is_stopped_by_the_checkers_overall_budget(monkeypatch, capsys):
-    from backprop import checking
+    from backprop.exercises import cases as checking
     monkeypatch.setattr(checking, "BUDGET", 2.0)
 
     def slow_but_right(z):

@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import backprop as bp  # noqa: E402
-from backprop import graph_plots as gp  # noqa: E402
+from backprop.figures import graph as gp  # noqa: E402
 
 
 @pytest.fixture

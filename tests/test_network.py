@@ -280,7 +280,7 @@ def test_string_inputs_and_targets_are_named():
 def test_raw_pixels_0_to_255_raise_a_hint(rng):
     net = bp.Network(seed=0)
     raw = rng.integers(0, 256, (3, 784))
-    with pytest.warns(bp.validation.PixelScaleWarning, match="Divide by 255"):
+    with pytest.warns(bp.arguments.PixelScaleWarning, match="Divide by 255"):
         net.output(raw)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

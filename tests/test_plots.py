@@ -8,7 +8,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import backprop as bp  # noqa: E402
-from backprop import lesson, network_plots, plots  # noqa: E402
+from backprop import lesson  # noqa: E402
+from backprop.figures import lesson as plots, network as network_plots  # noqa: E402
 
 
 @pytest.fixture

@@ -136,7 +136,7 @@ def test_cost_and_gradient_are_right_or_refused_and_never_change_the_network(whi
     before = net.to_vector()
     started = time.monotonic()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bp.validation.PixelScaleWarning)
+        warnings.simplefilter("ignore", bp.arguments.PixelScaleWarning)
         try:
             cost, grad = net.cost(X, labels), net.gradient(X, labels).to_vector()
         except Exception as err:
@@ -157,7 +157,7 @@ def test_accuracy_is_the_fraction_right_or_refused(X, labels):
     net = NETS[0]
     before = net.to_vector()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bp.validation.PixelScaleWarning)
+        warnings.simplefilter("ignore", bp.arguments.PixelScaleWarning)
         try:
             got = bp.accuracy(net, X, labels)
         except Exception as err:

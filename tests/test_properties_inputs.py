@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from backprop.checking import REPORT_CAP
-from backprop.data import FILES, MNISTNotFoundError, load_mnist
+from backprop.exercises.cases import REPORT_CAP
+from backprop.mnist.loader import FILES, MNISTNotFoundError, load_mnist
 from exercise_solutions import CHECKERS, NAMES
 
 BOUNDED = settings(max_examples=40, derandomize=True, deadline=timedelta(seconds=10),

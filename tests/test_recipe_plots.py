@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from backprop import recipe_plots as rp  # noqa: E402
+from backprop.figures import runs as rp  # noqa: E402
 from backprop.training import History  # noqa: E402
 
 

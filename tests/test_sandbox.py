@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from backprop import sandbox
+from backprop.exercises import containment as sandbox
 
 pytestmark = pytest.mark.skipif(not sandbox.CAN_FORK, reason="containment needs fork (Linux)")
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.divergence import DIVERGENCE_FACTOR, PARAMETER_LIMIT, STUCK_ERROR
+from backprop.engine.divergence import DIVERGENCE_FACTOR, PARAMETER_LIMIT, STUCK_ERROR
 from backprop.training import CHECK_EVERY
 
 

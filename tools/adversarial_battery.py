@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from backprop.sandbox import contained_call  # noqa: E402
+from backprop.exercises.containment import contained_call  # noqa: E402
 from battery_cases import all_cases  # noqa: E402
 
 GOOD = ("right result", "clean error")
@@ -55,7 +55,7 @@ def names_one_of(message: str, names: tuple) -> bool:
 
 def classify(case: Case, scratch: Path) -> tuple[str, str]:
     """Run one case (in the child) and sort its outcome; returns (category, detail)."""
-    from backprop.data import MNISTNotFoundError
+    from backprop.mnist import MNISTNotFoundError
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from backprop import data
+from backprop.mnist import loader as data
 from battery_servers import start_servers
 
 

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .network import Forward, Network
+from ..network import Forward, Network
 
 
 class DivergenceWarning(RuntimeWarning):

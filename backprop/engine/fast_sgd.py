@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import ROWS_PER_BLOCK, WIDE_LAYER, Network
+from ..network import ROWS_PER_BLOCK, WIDE_LAYER, Network
 
 
 def _views(flat: np.ndarray, shapes: list) -> list:

@@ -2,7 +2,7 @@
 
 A checker is a handful of :class:`Case` objects and a hint. :func:`run_checks`
 calls the learner's function on every case in a contained child process (see
-:mod:`backprop.sandbox`: a time limit, a memory limit, printed output kept
+:mod:`backprop.exercises.containment`: a time limit, a memory limit, printed output kept
 short), judges each answer (by default: numbers of the right shape, close to the
 reference) and prints which cases passed and what went wrong in the first one
 that failed. Nothing the learner's function does makes a checker raise or hang.
@@ -15,8 +15,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from .outcomes import Opaque, Outcome, safe_repr, safe_text
-from .sandbox import DEADLINE, contained_call
+from .answers import Opaque, Outcome, safe_repr, safe_text
+from .containment import DEADLINE, contained_call
 
 REPORT_CAP = 4000  # characters of a checker's report, at most
 BUDGET = 10.0      # seconds all of a checker's cases may take together

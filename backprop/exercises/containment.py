@@ -46,8 +46,8 @@ from typing import Callable
 
 import numpy as np
 
-from .outcomes import (CappedText, EndlessResult, Outcome, materialise, plain_copy,
-                       safe_text)
+from .answers import (CappedText, EndlessResult, Outcome, materialise, plain_copy,
+                      safe_text)
 
 DEADLINE = 3.0                 # seconds one call may take
 MEMORY = 1 << 30               # bytes of memory a call may add to the notebook's

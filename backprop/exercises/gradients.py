@@ -1,4 +1,4 @@
-"""Checkers for the chapters' exercises.
+"""Checkers for the exercises of chapters 5-8: gradients, batches, steps, the chain rule.
 
 Each checker takes the learner's function, runs it on a few fixed cases whose
 answers come from the package itself (or from a hand computation), prints a
@@ -6,11 +6,8 @@ short report and returns True when every case passes. A checker never raises:
 a function that is not written yet, raises, returns None or the wrong shape is
 reported, not fatal, and so is one that loops forever, sleeps, exits, prints
 megabytes or returns something unprintable: the learner's function runs in a
-contained child process (:mod:`backprop.sandbox`). Use it as
-``bp_ex.check_sigmoid(sigmoid)``.
-
-The checkers of chapters 1-4 are written in :mod:`backprop.lesson_checks`, those
-of chapters 5-8 here; every one of them can be called from here.
+contained child process (:mod:`backprop.exercises.containment`). The chapters
+reach every checker through :mod:`backprop.exercises`: ``bp_ex.check_sgd_step(sgd_step)``.
 """
 from __future__ import annotations
 
@@ -18,18 +15,13 @@ from typing import Callable
 
 import numpy as np
 
-from .checking import Case, labelled, run_checks, show
-from .lesson_checks import (check_desired_nudges, check_example_cost, check_layer_backward,
-                            check_sigmoid, check_sigmoid_prime, check_sum_of_wishes,
-                            check_weight_nudges, check_wiggle_estimate)
-from .network import Gradient, Network, unflatten
-from .outcomes import Opaque, materialise
-from .training import accuracy, sgd_step
+from ..network import Gradient, Network, unflatten
+from ..training import accuracy, sgd_step
+from .answers import Opaque, materialise
+from .cases import Case, labelled, run_checks, show
 
 __all__ = [
-    "check_sigmoid", "check_example_cost", "check_sigmoid_prime", "check_wiggle_estimate",
-    "check_desired_nudges", "check_weight_nudges", "check_layer_backward",
-    "check_sum_of_wishes", "check_average_gradient", "check_numerical_gradient",
+    "check_average_gradient", "check_numerical_gradient",
     "check_mini_batches", "check_sgd_step", "check_accuracy", "check_chain_rule",
     "check_line_fit_gradient",
 ]

@@ -1,7 +1,7 @@
 """Checkers for the exercises of chapters 1-4: one example's cost, slopes and nudges.
 
 Each checker runs the learner's function on a few fixed cases whose answers come
-from the package itself (or from a hand computation); :mod:`backprop.checking`
+from the package itself (or from a hand computation); :mod:`backprop.exercises.cases`
 runs and judges them. The chapters reach these checkers, with those of the later
 chapters, through :mod:`backprop.exercises`: ``bp_ex.check_sigmoid(sigmoid)``.
 """
@@ -11,11 +11,11 @@ from typing import Callable
 
 import numpy as np
 
-from .activations import sigmoid, sigmoid_prime
-from .checking import Case, labelled, run_checks
-from .costs import one_hot, quadratic_cost_per_example
-from .lesson import desired_nudges, wishes_from_pushes
-from .network import Network
+from ..activations import sigmoid, sigmoid_prime
+from ..costs import one_hot, quadratic_cost_per_example
+from ..lesson import desired_nudges, wishes_from_pushes
+from ..network import Network
+from .cases import Case, labelled, run_checks
 
 _rng = np.random.default_rng
 

@@ -6,13 +6,13 @@ controls), both in this folder:
 
 =====================  ========================================================
 ``base``               what they share: the ``data`` trait, packing, checks
+``inputs``             the input checks chapters 2-4's explorers share
 ``whole_network``      the whole 784-16-16-10 network, nudges walked back, a
                        drawing pad (``mirror.js`` computes the drawn digit)
 ``sensitivity``        chapter 2: wiggle parameters A and B, measured vs predicted
 ``nudges``             chapter 3: one example's three avenues, backprop vs Hebb
 ``stepper``            chapter 4: the wishes walked back one layer per step
 ``sgd``                chapter 6: gradient descent vs mini-batch SGD walks
-``inputs``             the input checks chapters 2-4's explorers share
 ``page``               an explorer as a standalone HTML page (no kernel needed)
 =====================  ========================================================
 

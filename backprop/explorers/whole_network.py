@@ -17,7 +17,8 @@ from typing import Mapping
 import numpy as np
 import traitlets
 
-from .. import lesson, network_plots
+from .. import lesson
+from ..figures import network as network_plots
 from ..network import Network
 from .base import Explorer, checked_choice, front_end, pack, unpack
 from .inputs import check_digit_network, checked_examples
@@ -163,7 +164,7 @@ class NetworkExplorer(Explorer):
         """The current state drawn with matplotlib: the figure readers without JavaScript see.
 
         Neurons shaded by activation; beside each layer the walk back has reached,
-        its wishes as bars. Returns the artists of :func:`~backprop.network_plots.draw_network`.
+        its wishes as bars. Returns the artists of :func:`~backprop.figures.network.draw_network`.
         """
         i = max(self.example, 0)
         shown, net = self._fields(i), list(self._nets.values())[self.network]

@@ -14,7 +14,7 @@ from typing import NamedTuple, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import autodiff as ad
+from .. import autodiff as ad
 
 UP_COLOR, DOWN_COLOR = "tab:blue", "tab:red"   # blue = the cost wants more, red = less
 

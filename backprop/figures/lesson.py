@@ -4,7 +4,7 @@ Every function takes plain values (arrays, numbers) and an optional matplotlib
 Axes, draws one idea, and returns the artists it made, so a widget can later
 change their data instead of drawing again. Colours: blue means "up" (a
 positive nudge or weight), red "down"; darker grey means a more active neuron.
-The whole network and the notation sketch are in :mod:`backprop.network_plots`.
+The whole network and the notation sketch are in :mod:`backprop.figures.network`.
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def draw_activation_functions(ax=None, z_range: float = 6.0, top: float = 2.0):
     ReLU has no ceiling, so it leaves the axes at ``top`` and an arrow says that
     it keeps rising. Returns the two lines (sigmoid, ReLU).
     """
-    from .activations import relu, sigmoid
+    from ..activations import relu, sigmoid
     ax = _axes(ax)
     z = np.linspace(-z_range, z_range, 241)
     lines = ax.plot(z, sigmoid(z), label="sigmoid", color="black", lw=2)

@@ -1,6 +1,6 @@
 """Drawings of the whole network: the chapter-1 notation sketch and the network itself.
 
-Same conventions as :mod:`backprop.plots` (plain values in, artists out; blue
+Same conventions as :mod:`backprop.figures.lesson` (plain values in, artists out; blue
 "up", red "down", darker grey a more active neuron). The network drawing is also
 the still figure of the whole-network explorer.
 """
@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 
-from .plots import SIGNED, _axes, signed_colors, symmetric_limit
+from .lesson import SIGNED, _axes, signed_colors, symmetric_limit
 
 WISH_BAR = 0.2  # longest wish bar beside a neuron, in units of the layer spacing
 NETWORK_KEY = ("Shade: activation. Bars: wishes (blue up, red down; each layer\n"

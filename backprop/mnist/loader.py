@@ -2,7 +2,7 @@
 
 The four standard files live in one folder: ``data_dir``, else ``$BACKPROP_DATA_DIR``,
 else ``<cache>/mnist``. A missing file is downloaded from mirrors tried in turn
-(:mod:`backprop.download`) and moved into place only once its SHA-256 matches.
+(:mod:`backprop.mnist.download`) and moved into place only once its SHA-256 matches.
 Parsed pixels are kept as ``.npz`` in ``<cache>`` (``$BACKPROP_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/backprop``, else ``~/.cache/backprop``), so a second load skips
 decompressing and parsing; a cache that does not hold MNIST-shaped arrays is rebuilt.
@@ -23,9 +23,9 @@ import numpy.typing as npt
 from .download import (DEADLINE, TIMEOUT, describe, download_file, remove_stale_parts,
                        temporary_beside, verify_sha256)
 from .idx import check_mnist_arrays, parse_idx_images, parse_idx_labels, read_idx_bytes
-from .mnist_source import (CACHE_ENV, DATA_ENV, FILES, MIRRORS, SHA256, SIZES,
-                           MNISTNotFoundError, cache_dir, checked_arguments, data_folder,
-                           not_found_message)
+from .source import (CACHE_ENV, DATA_ENV, FILES, MIRRORS, SHA256, SIZES,
+                     MNISTNotFoundError, cache_dir, checked_arguments, data_folder,
+                     not_found_message)
 
 __all__ = ["load_mnist", "MNISTNotFoundError", "FILES", "SHA256", "MIRRORS", "DATA_ENV",
            "CACHE_ENV", "cache_dir", "data_folder", "download_file", "find_or_download",

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .validation import float_dtype
+from ..arguments import float_dtype
 
 DATA_ENV = "BACKPROP_DATA_DIR"
 CACHE_ENV = "BACKPROP_CACHE_DIR"

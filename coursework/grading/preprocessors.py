@@ -70,7 +70,7 @@ class SandboxedExecute(NbGraderPreprocessor):
     def sandboxed(self) -> bool:
         """True if the sandbox works; refuse (SandboxUnavailable) unless the instructor opted out."""
         if not SandboxedExecute._probed:
-            from backprop.data import cache_dir, data_folder
+            from backprop.mnist import cache_dir, data_folder
             problem = sandbox.sandbox_problem(data_folder(None), cache_dir())
             SandboxedExecute._problem, SandboxedExecute._probed = problem, True
         problem = SandboxedExecute._problem
@@ -113,7 +113,7 @@ class SandboxedExecute(NbGraderPreprocessor):
 
     def in_sandbox(self, script: str, stdin: bytes, files: str | None, sandboxed: bool) -> bytes:
         """Run one of the inside scripts in a fresh working folder; its stdout, or GradingFailed."""
-        from backprop.data import cache_dir, data_folder
+        from backprop.mnist import cache_dir, data_folder
         with tempfile.TemporaryDirectory(prefix="grading-") as work:
             if files and os.path.isdir(files):
                 shutil.copytree(files, work, dirs_exist_ok=True,

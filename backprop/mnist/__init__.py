@@ -1,0 +1,17 @@
+"""MNIST, the handwritten digits the book trains on: found, fetched, checked, cached.
+
+``load_mnist()`` is all a chapter needs. Each module imports only modules listed
+above it:
+
+=================  ==========================================================
+``download``       fetch one file: bounded in size and time, checked, moved in place
+``idx``            the MNIST files' IDX format, read and checked strictly
+``source``         MNIST's files, checksums, mirrors and folders; ``load_mnist``'s
+                   argument checks
+``loader``         ``load_mnist``: find or download the files, verify, parse, cache
+=================  ==========================================================
+"""
+from .loader import load_mnist
+from .source import MNISTNotFoundError, cache_dir, data_folder
+
+__all__ = ["load_mnist", "MNISTNotFoundError", "cache_dir", "data_folder"]
