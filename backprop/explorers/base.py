@@ -11,6 +11,7 @@ which set the control traits from Python and read :meth:`Explorer.shown`.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import anywidget
@@ -80,3 +81,20 @@ def checked_choice(name: str, value: int, count: int) -> int:
     if not 0 <= value < count:
         raise traitlets.TraitError(f"{name} must be 0 to {count - 1}; got {value}")
     return int(value)
+
+
+def show_still(fig) -> None:
+    """Show an explorer's still figure only in the book, where it stands in for the explorer.
+
+    The still is for readers without a live front end (no JavaScript, print, PDF); the
+    book's pages hide it once the explorer runs. In Jupyter the live explorer is right
+    above, so the figure is closed unseen. The book's build sets ``BACKPROP_BOOK_BUILD=1``
+    for its kernels (book/book_execution.py).
+    """
+    import matplotlib.pyplot as plt
+
+    if os.environ.get("BACKPROP_BOOK_BUILD") == "1":
+        plt.show()
+    else:
+        plt.close(fig)
+        print("(The still figure of the explorer above is drawn for the book only.)")
