@@ -212,9 +212,7 @@ def backward_steps(net: Network, x, label: int) -> list[BackwardStep]:
     The first step is the output layer, the last the input layer. ``delta`` is
     read from :meth:`Network.errors`, so each step can be checked against it.
     """
-    if net.cost_function.name != "quadratic" or net.cost_function.output_activation is not None:
-        raise ValueError("the backward steps follow the lesson's quadratic cost; "
-                         f"this network uses {net.cost_function.name!r}")
+    _check_quadratic(net, "the backward steps")
     x = _one_example(net, x)
     label = int(as_labels(label, net.sizes[-1])[0])
     fwd = net.forward(x)
@@ -250,3 +248,64 @@ def _checked_neuron(net: Network, layer: int, neuron: int) -> tuple[int, int]:
     if not 0 <= neuron < net.sizes[layer]:
         raise ValueError(f"layer {layer} has neurons 0 to {net.sizes[layer] - 1}; got {neuron}")
     return int(layer), int(neuron)
+
+
+def _check_quadratic(net: Network, what: str) -> None:
+    if net.cost_function.name != "quadratic" or net.cost_function.output_activation is not None:
+        raise ValueError(f"{what} follow the lesson's quadratic cost; "
+                         f"this network uses {net.cost_function.name!r}")
+
+
+# ----- chapter 4: how much the pushes shrink on the way back ---------------------------
+class LayerShrink(NamedTuple):
+    """The typical size of one layer's wishes and pushes, and what a step back does to them.
+
+    ``wish`` is the mean ``|dC/da|`` and ``push`` the mean ``|dC/dz|`` over the layer's
+    neurons and the examples. ``slope_factor = push / wish`` is what the activation's
+    slope does to them. ``weight_factor`` is this layer's ``wish`` divided by the next
+    layer's ``push``: what the weights leaving the layer, summed over the next layer,
+    do on the step back (None for the output layer, which has no next layer).
+    """
+
+    layer: int
+    wish: float
+    push: float
+    slope_factor: float
+    weight_factor: float | None
+
+
+def shrink_by_layer(net: Network, X, labels) -> list[LayerShrink]:
+    """Mean sizes of every layer's wishes and pushes, from the output back to layer 1.
+
+    Works for any depth and for sigmoid or ReLU neurons, with the lesson's quadratic
+    cost (whose output wish is twice the desired nudge). The pixels are left out: they
+    are not parameters, so no nudge depends on their wishes.
+
+    Parameters
+    ----------
+    net : the network, with the quadratic cost.
+    X : examples, one per row (a single example as one row).
+    labels : one digit per example.
+
+    Returns
+    -------
+    One :class:`LayerShrink` per layer, the output layer first.
+    """
+    _check_quadratic(net, "the wishes and pushes")
+    X = as_inputs(X, net.sizes[0], net.dtype)
+    labels = as_labels(labels, net.sizes[-1])
+    if labels.shape[0] != X.shape[0]:
+        raise ValueError(f"labels must give one digit per example: {X.shape[0]} examples, "
+                         f"{labels.shape[0]} labels")
+    deltas = net.errors(X, labels)
+    last = len(net.weights)
+    rows: list[LayerShrink] = []
+    for layer in range(last, 0, -1):
+        if layer == last:
+            wishes = 2.0 * (one_hot(labels, net.sizes[-1]) - net.output(X))
+        else:
+            wishes = -deltas[layer] @ net.weights[layer]
+        wish, push = float(np.abs(wishes).mean()), float(np.abs(deltas[layer - 1]).mean())
+        rows.append(LayerShrink(layer, wish, push, push / wish,
+                                wish / rows[-1].push if rows else None))
+    return rows

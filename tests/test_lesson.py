@@ -270,3 +270,44 @@ def test_one_example_functions_reject_a_batch(net, batch):
         lesson.three_avenues(net, batch[0], 3, 0)
     with pytest.raises(ValueError, match="neurons 0 to 9"):
         lesson.three_avenues(net, batch[0][0], 3, 10)
+
+
+# ----- chapter 4: how much the pushes shrink on the way back ---------------------------
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_shrink_by_layer_averages_the_backward_walk_of_each_example(activation, batch):
+    """Batch means equal the mean, over examples, of one walk's means (a plain loop)."""
+    net = bp.Network((784, 12, 8, 6, 10), activation=activation, seed=5)
+    X, labels = batch
+    rows = lesson.shrink_by_layer(net, X, labels)
+    walks = [lesson.backward_steps(net, x, label) for x, label in zip(X, labels)]
+    assert [row.layer for row in rows] == [4, 3, 2, 1]
+    for i, row in enumerate(rows):
+        wish = np.mean([np.abs(walk[i].wishes).mean() for walk in walks])
+        push = np.mean([np.abs(walk[i].pushes).mean() for walk in walks])
+        assert np.isclose(row.wish, wish, rtol=1e-12) and np.isclose(row.push, push, rtol=1e-12)
+        assert np.isclose(row.slope_factor, push / wish, rtol=1e-12)
+        if i == 0:
+            assert row.weight_factor is None
+        else:
+            assert np.isclose(row.weight_factor, wish / rows[i - 1].push, rtol=1e-12)
+
+
+def test_shrink_by_layer_of_one_example_by_hand(net, example):
+    """Output row from the definitions: wish = 2 (y - a), push = sigmoid'(z) x wish."""
+    x, label = example
+    row = lesson.shrink_by_layer(net, x[np.newaxis], [label])[0]
+    forward = net.forward(x[np.newaxis])
+    a, z = forward.activations[-1][0], forward.zs[-1][0]
+    wishes = 2 * (np.eye(10)[label] - a)
+    pushes = wishes * bp.sigmoid(z) * (1 - bp.sigmoid(z))
+    assert row.layer == 3 and np.isclose(row.wish, np.abs(wishes).mean(), rtol=1e-12)
+    assert np.isclose(row.push, np.abs(pushes).mean(), rtol=1e-12)
+    assert row.slope_factor <= 0.25
+
+
+def test_shrink_by_layer_rejects_other_costs_and_mismatched_labels(batch):
+    X, labels = batch
+    with pytest.raises(ValueError, match="quadratic"):
+        lesson.shrink_by_layer(bp.Network(seed=0, cost="cross_entropy"), X, labels)
+    with pytest.raises(ValueError, match="one digit per example"):
+        lesson.shrink_by_layer(bp.Network(seed=0), X, labels[:-1])
