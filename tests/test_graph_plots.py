@@ -86,9 +86,14 @@ def test_drawing_writes_every_value_and_colours_gradients_by_sign(chain):
     texts = {t.get_text(): t for t in ax.texts}
     for node in nodes:
         assert any(f"{node.value:.3f}" in s for s in texts)
-        shown = texts[f"{node.grad:+.3g}"]
-        assert shown.get_color() == (gp.UP_COLOR if node.grad < 0 else gp.DOWN_COLOR)
+        shown = texts[f"{-node.grad:+.3g}"]      # minus the derivative: wish, push or nudge
+        assert shown.get_color() == (gp.UP_COLOR if -node.grad > 0 else gp.DOWN_COLOR)
     assert all(f"{e.derivative:.3g}" in texts for e in edges)
+    where = {n.name: n.position for n in nodes}
+    for edge in edges:                            # each label above its arrow's middle
+        label = texts[f"{edge.derivative:.3g}"]
+        (x0, y0), (x1, y1) = where[edge.parent], where[edge.child]
+        assert label.get_position()[1] > (y0 + y1) / 2 + 0.1
     assert min(t.get_fontsize() for t in ax.texts) >= 10
     assert len(artists) == 2 * len(edges) + 2 * len(nodes)
     plt.close(fig)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import autodiff as ad
 
-UP_COLOR, DOWN_COLOR = "tab:blue", "tab:red"   # blue = the cost wants more, red = less
+UP_COLOR, DOWN_COLOR = "tab:blue", "tab:red"   # the book's key: blue = up is wanted, red = down
 
 
 class GraphNode(NamedTuple):
@@ -116,9 +116,12 @@ def draw_graph(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], ax=None,
                show_grads: bool = True, fontsize: int = 10) -> list:
     """Draw a computational graph: values in the nodes, local derivatives on the edges.
 
-    With ``show_grads`` each node also shows dC/d(node) below its value, blue
-    where the cost wants the quantity larger (negative derivative), red where it
-    wants it smaller. Returns the artists made.
+    Each edge's local derivative, a plain signed number, is written in grey just
+    above its arrow (on the upper side of a slanted one). With ``show_grads`` each
+    node also shows minus the cost's derivative with respect to it, in the book's
+    words its wish (an activation), push (a weighted input) or nudge (a weight or
+    bias), in the book's colour key: blue where up is wanted (positive), red where
+    down is wanted (negative). Returns the artists made.
     """
     if ax is None:
         ax = plt.subplots(figsize=(8, 3.6), layout="constrained")[1]
@@ -128,20 +131,25 @@ def draw_graph(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], ax=None,
         (x0, y0), (x1, y1) = where[edge.parent], where[edge.child]
         artists.append(ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(
             arrowstyle="-|>", color="0.45", lw=1.2, shrinkA=16, shrinkB=16)))
-        along = 0.5 if y0 == y1 else 0.4
-        artists.append(ax.text(x0 + along * (x1 - x0), y0 + along * (y1 - y0),
-                               f"{edge.derivative:.3g}", ha="center", va="center",
-                               fontsize=fontsize, color="0.15",
-                               bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none")))
+        # the label sits beside the arrow's middle, moved off the line along its normal
+        length = np.hypot(x1 - x0, y1 - y0)
+        normal = np.array([-(y1 - y0), x1 - x0]) / length
+        if normal[1] < 0:
+            normal = -normal                      # the side that points up
+        gap = 0.3 if y0 == y1 else 0.24
+        label_x, label_y = np.array([(x0 + x1) / 2, (y0 + y1) / 2]) + gap * normal
+        artists.append(ax.text(label_x, label_y, f"{edge.derivative:.3g}", ha="center",
+                               va="center", fontsize=fontsize, color="0.4"))
     for node in nodes:
         x, y = node.position
         artists.append(ax.text(x, y, f"{_label(node.name)}\n{node.value:.3f}", ha="center",
                                va="center", fontsize=fontsize,
                                bbox=dict(boxstyle="round,pad=0.3", fc="0.95", ec="0.3")))
         if show_grads:
-            color = UP_COLOR if node.grad < 0 else DOWN_COLOR
+            wanted = -node.grad
+            color = UP_COLOR if wanted > 0 else DOWN_COLOR if wanted < 0 else "0.4"
             dx, dy = _grad_offset(node.name)
-            artists.append(ax.text(x + dx, y + dy, f"{node.grad:+.3g}",
+            artists.append(ax.text(x + dx, y + dy, f"{wanted:+.3g}",
                                    ha="center", va="center", fontsize=fontsize,
                                    color=color, fontweight="bold"))
     xs = [n.position[0] for n in nodes]
