@@ -60,6 +60,54 @@ JS_MOVE = """([i, n]) => {
 # The smallest text of each live explorer's canvases, in pixels as shown on screen.
 JS_TEXT_SIZES = """() => [...document.querySelectorAll('.bp-explorer[data-live] canvas[data-width]')]
   .map(c => c.getBoundingClientRect().width / Number(c.dataset.width) * Number(c.dataset.smallestText))"""
+# What each live explorer's figure shows a reader: its accessible name, its sliders'
+# aria-valuetext, and for every label its text helper drew (common.js records them):
+# overlaps with another label, a label cut by the edge of a canvas (on a phone the
+# figure is stacked panels; a label must sit wholly inside or wholly outside each),
+# and its contrast against the pixels around it (the commonest colour in its box).
+JS_FIGURES = """() => {
+  const rgb = (colour) => {
+    const c = new OffscreenCanvas(1, 1).getContext('2d');
+    c.fillStyle = colour; c.fillRect(0, 0, 1, 1);
+    return [...c.getImageData(0, 0, 1, 1).data.slice(0, 3)];
+  };
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                       return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const inside = (l, p) => l.x >= p.x - 0.5 && l.y >= p.y - 0.5 && l.x + l.w <= p.x + p.w + 0.5 && l.y + l.h <= p.y + p.h + 0.5;
+  const apart = (l, p) => l.x >= p.x + p.w - 0.5 || l.x + l.w <= p.x + 0.5 || l.y >= p.y + p.h - 0.5 || l.y + l.h <= p.y + 0.5;
+  return [...document.querySelectorAll('.bp-explorer[data-live]')].map((el, i) => {
+    const holder = el.querySelector('.bp-figure'), pad = holder && holder.bpPad;
+    const out = {i, name: holder ? holder.getAttribute('aria-label') || '' : '', role: holder ? holder.getAttribute('role') : null,
+                 live: Boolean(el.querySelector('[aria-live], [role=status]')),
+                 sliders: [...el.querySelectorAll('input[type=range]')].filter(s => s.offsetParent !== null)
+                   .map(s => ({control: s.dataset.control, text: s.getAttribute('aria-valuetext') || ''})),
+                 overlaps: [], cut: [], faint: [], lowest: Infinity, labels: 0,
+                 layout: holder ? holder.dataset.layout : null, wider: el.scrollWidth > el.clientWidth + 1};
+    if (!pad) return out;
+    const labels = pad.labels, parts = pad.parts;
+    out.labels = labels.length;
+    for (let a = 0; a < labels.length; a++) for (let b = a + 1; b < labels.length; b++) {
+      const p = labels[a], q = labels[b];
+      const dx = Math.min(p.x + p.w, q.x + q.w) - Math.max(p.x, q.x), dy = Math.min(p.y + p.h, q.y + q.h) - Math.max(p.y, q.y);
+      if (dx > 1 && dy > 1) out.overlaps.push(`"${p.words}" and "${q.words}"`);
+    }
+    for (const l of labels) {
+      const home = parts.find(p => inside(l, p.box));
+      if (!home || parts.some(p => !inside(l, p.box) && !apart(l, p.box))) { out.cut.push(`"${l.words}"`); continue; }
+      const scale = home.paper.width / home.box.w;
+      const x = Math.max(0, Math.floor((l.x - home.box.x) * scale)), y = Math.max(0, Math.floor((l.y - home.box.y) * scale));
+      const w = Math.max(1, Math.min(home.paper.width - x, Math.ceil(l.w * scale))), h = Math.max(1, Math.min(home.paper.height - y, Math.ceil(l.h * scale)));
+      const data = home.paper.getContext('2d').getImageData(x, y, w, h).data, counts = new Map();
+      for (let k = 0; k < data.length; k += 4) { const key = (data[k] << 16) | (data[k + 1] << 8) | data[k + 2]; counts.set(key, (counts.get(key) || 0) + 1); }
+      const key = [...counts.entries()].sort((m, n) => n[1] - m[1])[0][0];
+      const ratio = contrast(rgb(l.colour), [key >> 16, (key >> 8) & 255, key & 255]);
+      out.lowest = Math.min(out.lowest, ratio);
+      if (ratio < 4.5) out.faint.push(`"${l.words}" ${ratio.toFixed(2)}:1`);
+    }
+    return out;
+  });
+}"""
 JS_HOOKS = """() => [...document.querySelectorAll('.bp-explorer[data-live]')]
   .map((el, i) => el.backprop ? {i, id: el.dataset.modelId} : null).filter(Boolean)"""
 JS_MIRROR = """([i, images, labels, n]) => {

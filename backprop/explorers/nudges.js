@@ -7,7 +7,7 @@
 // two of those (a row factor times previous activations): this module multiplies
 // them only to draw them, into buffers allocated once.
 
-const NW = 980, NH = 620;
+const NW = 980, NH = 550;
 const IMG = { x: 20, y: 62, w: 150, h: 150 };
 const OUT = { x: 220, y: 62, w: 220, h: 150 };
 const AV12 = { x: 490, y: 62, w: 220, h: 150 };
@@ -16,6 +16,9 @@ const BACK = { x: 20, y: 330, w: 180, h: 180 };
 const HEBB = { x: 250, y: 330, w: 180, h: 180 };
 const FACTORS = { x: 490, y: 330, w: 220, h: 180 };
 const ORIGIN = { x: 760, y: 330, w: 200, h: 150 };
+// On a phone the eight parts stack, the top row first, each column's part on its own.
+const NUDGE_COLUMNS = [[0, 200], [200, 270], [470, 275], [745, 235]];  // [x, width]
+const NUDGE_PANELS = [[20, 250], [286, 264]].flatMap(([y, h]) => NUDGE_COLUMNS.map(([x, w]) => ({ x, y, w, h })));
 
 // Every field of one example as a plain object of Float32Array views (no copies).
 function fieldsOf(packed, i) {
@@ -38,7 +41,7 @@ function barsOrPixels(ctx, values, box, limit, outline = -1) {
   if (values.length === 784) {  // pixels: its own scale, or every neuron but one looks blank
     const side = Math.min(box.w, box.h), own = largest([values]);
     heatmap(ctx, values, 28, 28, { x: box.x, y: box.y, w: side, h: side }, (v) => signedRGB(v, own));
-    text(ctx, "(own scale)", box.x + side + 6, box.y + side - 6, { size: 11, colour: "#444" });
+    text(ctx, "(own scale)", box.x + side - 60, box.y + side + 12, { size: 11, colour: "muted" });
   } else {
     bars(ctx, values, box, limit, { outline });
   }
@@ -73,8 +76,11 @@ function render({ model, el }) {
   choice(bar, model, "example", "image", data.labels.map((d, i) => [i, `image ${i}: a ${d}`]));
   choice(bar, model, "layer", "layer", [[3, "3 (outputs)"], [2, "2 (hidden)"], [1, "1 (hidden, from pixels)"]]);
   const neuron = slider(bar, model, "neuron", "neuron", 0, sizes[model.get("layer")] - 1);
-  const pad = canvas(el, NW, NH);
-  el.appendChild(message);
+  const pad = canvas(el, NW, NH, { panels: NUDGE_PANELS });
+  const summary = document.createElement("p");  // the whole-layer comparison, in words
+  summary.className = "bp-caption";
+  summary.style.cssText = "font:" + FONT + ";margin:4px 0";
+  el.append(summary, message);
 
   let drawn = {};
   function draw() {
@@ -94,13 +100,14 @@ function render({ model, el }) {
     bars(ctx, f.desired, OUT, 1.05, { labels: [...Array(10).keys()].map(String), outline: l === 3 ? j : -1 });
     for (let k = 0; k < 10; k++) dot(ctx, OUT.x + (k + 0.5) * OUT.w / 10, OUT.y + OUT.h / 2 - f.a3[k] * OUT.h / 2.1, "#777", 3.5);
     text(ctx, "Outputs' desired nudges", OUT.x, 40, { bold: true });
-    text(ctx, "bars: target - output; grey dots: outputs", OUT.x, OUT.y + OUT.h + 26, { size: 11, colour: "#444" });
+    text(ctx, "bars: target - output; grey dots: outputs", OUT.x, OUT.y + OUT.h + 26, { size: 11, colour: "muted" });
     text(ctx, `Avenues 1, 2: neuron ${j} of layer ${l}`, AV12.x, 40, { bold: true });
     // Avenue 1, the bias (its nudge is the push itself), as one bar on the layer's push scale;
     // avenue 2, the weights, beside it.
     bars(ctx, [p], { x: AV12.x, y: AV12.y, w: 26, h: AV12.h }, limits[`push${l}`], { labels: ["bias"] });
     barsOrPixels(ctx, scaled(buffer, before, p), { ...AV12, x: AV12.x + 40, w: AV12.w - 40 }, limits[`update${l}`]);
-    text(ctx, `1. bias: ${short(p)}   2. weights: push x a(layer ${l - 1})`, AV12.x, AV12.y + AV12.h + 26, { size: 11 });
+    text(ctx, `1. bias: ${short(p)}`, AV12.x, AV12.y + AV12.h + 26, { size: 11 });
+    text(ctx, `2. weights: push x a(layer ${l - 1})`, AV12.x, AV12.y + AV12.h + 41, { size: 11 });
     text(ctx, `Avenue 3: layer ${l - 1}`, AV3.x, 40, { bold: true });
     barsOrPixels(ctx, scaled(second, row(W, j), p), AV3, limits[`back${l}`]);
     text(ctx, "3. push x neuron's weights", AV3.x, AV3.y + AV3.h + 26, { size: 11 });
@@ -110,18 +117,25 @@ function render({ model, el }) {
     updateMap(ctx, buffer, push, before, j, BACK, limits[`update${l}`]);
     text(ctx, "Hebb: activity x activity", HEBB.x, 306, { bold: true });
     updateMap(ctx, second, f[`a${l}`], before, j, HEBB, limits[`hebb${l}`]);
-    text(ctx, l > 1 ? `rows: neurons of layer ${l}; columns: layer ${l - 1}`
-                    : `row ${j} of each (weights into neuron ${j}), as 28 x 28`, BACK.x, BACK.y + BACK.h + 14, { size: 11, colour: "#444" });
+    const where = l > 1 ? [`rows: neurons of layer ${l};`, `columns: layer ${l - 1}`]
+                        : [`row ${j} of each (weights into`, `neuron ${j}), as 28 x 28`];
+    where.forEach((words, k) => text(ctx, words, BACK.x, BACK.y + BACK.h + 14 + 15 * k, { size: 11, colour: "muted" }));
     drawFactors(ctx, f[`a${l}`], push, j, limits[`push${l}`]);
     drawOrigin(ctx, f, l, j, p, packed, limits);
     const c = [3, 2, 1].indexOf(l);
-    text(ctx, `Whole layer-${l} update, backprop vs Hebb: cosine similarity ${f.similarity[c].toFixed(3)}, ` +
-         `same sign for ${(100 * f.agreement[c]).toFixed(0)}% of the weights.`, 20, NH - 40, { size: 13, bold: true });
-    text(ctx, l === 3
+    const comparison = `Whole layer-${l} update, backprop vs Hebb: cosine similarity ${f.similarity[c].toFixed(3)}, ` +
+      `same sign for ${(100 * f.agreement[c]).toFixed(0)}% of the weights.`;
+    const why = l === 3
       ? "Output layer: Hebb's factor is the neuron's own activity, backprop's its push: up for the right digit, down for the others."
-      : "Hidden layer: the push is not the neuron's own activity; it comes back from the next layer through the forward weights.",
-    20, NH - 18, { size: 12, colour: "#444" });
+      : "Hidden layer: the push is not the neuron's own activity; it comes back from the next layer through the forward weights.";
+    summary.replaceChildren(Object.assign(document.createElement("b"), { textContent: comparison }), " " + why);
     message.textContent = "";
+    const guess = f.a3.indexOf(Math.max(...f.a3));
+    describe(pad, `Nudge explorer, image ${i} (a ${label}), network's guess ${guess}. Neuron ${j} of layer ${l}` +
+      `${l === 3 ? ` (output ${j})` : ""}: activation ${short(f[`a${l}`][j])}, wish ${short(f[`wish${l}`][j])}, ` +
+      `slope f'(z) ${short(f[`slope${l}`][j])}, push ${short(p)}. Avenue 1, its bias, is nudged by ${short(p)}; ` +
+      `avenue 2, its weights, by the push times layer ${l - 1}'s activations; avenue 3 asks layer ${l - 1} ` +
+      `for the push times its weights. ${comparison}`);
   }
 
   // Row factors of both updates: Hebb's (own activity, 0 to 1) over backprop's (the push).

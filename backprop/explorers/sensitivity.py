@@ -71,7 +71,8 @@ class SensitivityExplorer(Explorer):
                       for p, _, _ in self.params]
         super().__init__(**kwargs)
         self.data = {
-            "labels": [f"#{rank + 1}: {p.label}" for p, _, rank in self.params],
+            "labels": [p.label for p, _, _ in self.params],
+            "names": [f"{plain_name(p)} ({p.label}, rank {rank + 1:,})" for p, _, rank in self.params],
             "layers": [p.layer for p, _, _ in self.params],
             "cells": [_cell(p) for p, _, _ in self.params],
             "wiggles": pack(wiggles), "slopes": pack([g for _, g, _ in self.params]),
@@ -106,6 +107,16 @@ class SensitivityExplorer(Explorer):
                 "ratio_measured": _ratio(*measured), "ratio_predicted": _ratio(*predicted),
                 "heat_layer": self.params[self.a][0].layer,
                 "heat": unpack(self.data["heat"][self.params[self.a][0].layer - 1])}
+
+
+def plain_name(p: lesson.Param) -> str:
+    """The parameter in words: "bias of output 9", "weight from pixel 188 into layer-1 neuron 7"."""
+    last = 3  # the outputs' layer of the course's 784-16-16-10 network
+    into = f"output {p.index[0]}" if p.layer == last else f"layer-{p.layer} neuron {p.index[0]}"
+    if p.kind == "bias":
+        return f"bias of {into}"
+    source = f"pixel {p.index[1]}" if p.layer == 1 else f"layer-{p.layer - 1} neuron {p.index[1]}"
+    return f"weight from {source} into {into}"
 
 
 def _cell(p: lesson.Param) -> list[int]:
