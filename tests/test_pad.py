@@ -15,7 +15,7 @@ import pytest
 
 from backprop.explorers import drawing
 from backprop.explorers.base import HERE
-from pad_digits import all_drawings, drawing as digit_drawing
+from backprop.explorers.pad_digits import all_drawings, drawing as digit_drawing
 
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="needs Node.js (apt-get install nodejs)")

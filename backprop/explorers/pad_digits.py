@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop.explorers.drawing import PAD
+from .drawing import PAD
 
 
 def _arc(cx, cy, rx, ry, start, end, n=200):
