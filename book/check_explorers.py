@@ -8,9 +8,17 @@ On a page with explorers it
   changes (canvas pixels or SVG);
 - for the whole-network explorer, runs the browser's forward and backward pass
   (``mirror.js``) on 20 MNIST test images and on a digit drawn with the mouse,
-  and fails unless it equals the package's numbers to 1e-5;
+  and fails unless it equals the package's numbers to 1e-5, and the drawing's
+  28 x 28 image (``drawing.js``) equals ``drawing.mnist_image`` of its strokes to 1e-6;
 - fails if an explorer's smallest text is shown below ``SMALLEST_ON_SCREEN`` pixels
   (its canvas shrunk too far), on the check's wide window and on a phone's;
+- fails on a figure with no role or accessible name, a visible slider without
+  ``aria-valuetext``, or no live region to announce results;
+- fails on labels that overlap, a label cut by a canvas's edge (on a phone the figure
+  is stacked panels), and canvas text under 4.5:1 contrast, in light and dark mode;
+- on a phone (390 px): fails on an explorer wider than the screen, a control under
+  24 px tall, or a part other than the drawing pad (``data-pad``) that stops touch
+  scrolling (``touch-action: none``);
 - reports the redraw times the modules measured (``performance.now()``).
 """
 from __future__ import annotations
@@ -26,6 +34,8 @@ TOLERANCE = 1e-5
 MIRROR_IMAGES = 20
 SMALLEST_ON_SCREEN = 9.95   # pixels: 10, less a rounding of the canvas's shown width
 PHONE = {"width": 390, "height": 844}
+SMALLEST_CONTROL = 23.5     # pixels: the height of a finger-sized target (24), less rounding
+LOWEST_CONTRAST = 4.5
 STATE = re.compile(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', re.S)
 
 JS_WAIT_LIVE = """async () => {
@@ -59,7 +69,7 @@ JS_MOVE = """([i, n]) => {
 }"""
 # The smallest text of each live explorer's canvases, in pixels as shown on screen.
 JS_TEXT_SIZES = """() => [...document.querySelectorAll('.bp-explorer[data-live] canvas[data-width]')]
-  .map(c => c.getBoundingClientRect().width / Number(c.dataset.width) * Number(c.dataset.smallestText))"""
+  .filter(c => c.offsetParent !== null).map(c => c.getBoundingClientRect().width / Number(c.dataset.width) * Number(c.dataset.smallestText))"""
 # What each live explorer's figure shows a reader: its accessible name, its sliders'
 # aria-valuetext, and for every label its text helper drew (common.js records them):
 # overlaps with another label, a label cut by the edge of a canvas (on a phone the
@@ -108,6 +118,17 @@ JS_FIGURES = """() => {
     return out;
   });
 }"""
+# On a phone: each explorer's right edge, its controls under 24 px, and the parts that
+# stop touch scrolling although they are not the drawing pad.
+JS_PHONE = """() => [...document.querySelectorAll('.bp-explorer[data-live]')].map((el, i) => ({i,
+  right: Math.max(...[el, ...el.querySelectorAll('*')].filter(e => e.offsetParent !== null)
+    .map(e => e.getBoundingClientRect().right)), screen: document.documentElement.clientWidth,
+  small: [...el.querySelectorAll('[data-control]')].filter(c => c.offsetParent !== null)
+    .map(c => ({name: c.dataset.control, h: c.getBoundingClientRect().height})).filter(c => c.h < %s),
+  stuck: [...el.querySelectorAll('*')].filter(e => getComputedStyle(e).touchAction === 'none'
+    && !e.closest('[data-pad]')).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))}))""" % SMALLEST_CONTROL
+JS_THEME = """(mode) => new Promise(done => { document.documentElement.dataset.theme = mode;
+  requestAnimationFrame(() => requestAnimationFrame(done)); })"""
 JS_HOOKS = """() => [...document.querySelectorAll('.bp-explorer[data-live]')]
   .map((el, i) => el.backprop ? {i, id: el.dataset.modelId} : null).filter(Boolean)"""
 JS_MIRROR = """([i, images, labels, n]) => {
@@ -116,18 +137,20 @@ JS_MIRROR = """([i, images, labels, n]) => {
     Object.entries(hook.nudgesFor(x, labels[e], n)).map(([k, v]) => [k, Array.from(v)])));
 }"""
 JS_USE_PAD = """(i) => {
-  const pick = document.querySelectorAll('.bp-explorer[data-live]')[i].querySelector('select[data-control=example]');
-  pick.value = '-1';
-  pick.dispatchEvent(new Event('change'));
-  pick.closest('.bp-explorer').querySelector('canvas').scrollIntoView({block: 'center'});
+  const el = document.querySelectorAll('.bp-explorer[data-live]')[i];
+  for (const [name, value] of [['example', '-1'], ['drawn_label', '7']]) {
+    const pick = el.querySelector(`select[data-control=${name}]`);
+    pick.value = value;
+    pick.dispatchEvent(new Event('change'));
+  }
+  el.querySelector('[data-pad]').scrollIntoView({block: 'center'});
 }"""
 JS_DRAWN = """(i) => {
   const el = document.querySelectorAll('.bp-explorer[data-live]')[i], hook = el.backprop;
-  const box = el.querySelector('canvas').getBoundingClientRect(), scale = box.width / hook.width;
+  const box = el.querySelector('[data-pad]').getBoundingClientRect();
   const fields = Object.fromEntries(Object.entries(hook.fields()).map(([k, v]) => [k, Array.from(v)]));
-  return {drawn: hook.drawn(), label: hook.label(), network: hook.network(), fields,
-          box: {x: box.x + hook.imageBox.x * scale, y: box.y + hook.imageBox.y * scale,
-                w: hook.imageBox.w * scale, h: hook.imageBox.h * scale}};
+  return {drawn: hook.drawn(), strokes: hook.strokes(), label: hook.label(), network: hook.network(),
+          fields, box: {x: box.x, y: box.y, w: box.width, h: box.height}};
 }"""
 
 
@@ -169,7 +192,7 @@ def mirror_gap(net, images, labels, browser: list[dict]) -> float:
 
 
 def draw_a_digit(page, box: dict) -> None:
-    """Draw a seven with the mouse inside the explorer's drawing square."""
+    """Draw a seven with the mouse on the explorer's drawing pad."""
     x, y, w, h = box["x"], box["y"], box["w"], box["h"]
     stroke = [(0.25, 0.25), (0.75, 0.25), (0.45, 0.8)]
     page.mouse.move(x + w * stroke[0][0], y + h * stroke[0][1])
@@ -199,6 +222,11 @@ def check_mirror(page, index: int, nets: list, test_images) -> list[tuple[str, s
     print(f"    mirror, drawn digit ({int((drawn > 0).sum())} inked pixels): largest gap {gap:.1e}")
     if not gap <= TOLERANCE:
         problems.append(("mirror differs", f"drawn digit: largest gap {gap:.2e}"))
+    from backprop.explorers.drawing import mnist_image   # MNIST's recipe, as drawing.js does it
+    gap = float(np.max(np.abs(mnist_image(after["strokes"]) - drawn)))
+    print(f"    pad preprocessing, the same strokes in Python: largest gap {gap:.1e}")
+    if not gap <= 1e-6:
+        problems.append(("pad differs", f"the drawing's 28x28 image: largest gap {gap:.2e}"))
     return problems
 
 
@@ -231,14 +259,68 @@ def check_text_sizes(page, window: str) -> list[tuple[str, str]]:
             for size in page.evaluate(JS_TEXT_SIZES) if size < SMALLEST_ON_SCREEN]
 
 
+def check_figures(page, window: str) -> list[tuple[str, str]]:
+    """Names, slider values, live regions, and overlapping, cut or faint labels."""
+    problems = []
+    for figure in page.evaluate(JS_FIGURES):
+        where = f"{window}: explorer {figure['i'] + 1}"
+        if figure["role"] != "img" or not figure["name"].strip():
+            problems.append(("no text alternative", f"{where}: its figure has no role or no accessible name"))
+        if not figure["live"]:
+            problems.append(("no live region", f"{where}: nothing announces a change"))
+        for bare in (s["control"] for s in figure["sliders"] if not s["text"].strip()):
+            problems.append(("slider without value text", f"{where}: {bare!r} has no aria-valuetext"))
+        for kind, found in (("overlapping labels", figure["overlaps"]), ("cut label", figure["cut"]),
+                            ("faint label", figure["faint"])):
+            if found:
+                problems.append((kind, f"{where}: " + "; ".join(found[:5])
+                                 + (f" and {len(found) - 5} more" if len(found) > 5 else "")))
+    return problems
+
+
+def contrast_figures(page) -> str:
+    """The lowest contrast of any explorer's canvas text on this page, as printed."""
+    lowest = [f["lowest"] for f in page.evaluate(JS_FIGURES) if f["labels"]]
+    return f"{min(lowest):.2f}:1" if lowest else "n/a"
+
+
+def check_dark_mode(page) -> list[tuple[str, str]]:
+    """Switch the page to the theme's dark mode and check the figures again."""
+    page.evaluate(JS_THEME, "dark")
+    try:
+        problems = check_figures(page, "dark mode")
+        print(f"    lowest canvas text contrast, dark mode: {contrast_figures(page)}")
+        return problems
+    finally:
+        page.evaluate(JS_THEME, "light")
+
+
+def check_phone_layout(page) -> list[tuple[str, str]]:
+    """No sideways scrolling, finger-sized controls, touch scrolling except on the pad."""
+    problems = []
+    for found in page.evaluate(JS_PHONE):
+        where = f"phone: explorer {found['i'] + 1}"
+        if found["right"] > found["screen"] + 0.5:
+            problems.append(("wider than a phone", f"{where} reaches {found['right']:.0f} px "
+                                                   f"on a {found['screen']} px screen"))
+        for control in found["small"]:
+            problems.append(("small control", f"{where}: {control['name']!r} is "
+                                              f"{control['h']:.0f} px tall (at least 24)"))
+        if found["stuck"]:
+            problems.append(("touch scrolling blocked", f"{where}: " + ", ".join(found["stuck"][:3])))
+    return problems
+
+
 def check_on_a_phone(page) -> list[tuple[str, str]]:
-    """Open the same page in a phone-sized window; its explorers' text must stay legible."""
+    """Open the same page in a phone-sized window: text, figures and layout still work."""
     phone = page.context.new_page()
     try:
         phone.set_viewport_size(PHONE)
         phone.goto(page.url)
         phone.evaluate(JS_WAIT_LIVE)
-        return check_text_sizes(phone, f"{PHONE['width']} px wide window")
+        window = f"{PHONE['width']} px wide window"
+        return (check_text_sizes(phone, window) + check_figures(phone, window)
+                + check_phone_layout(phone))
     finally:
         phone.close()
 
@@ -251,7 +333,9 @@ def check_explorers(page, site_file: Path, test_images) -> tuple[list, dict]:
         problems.append(("frozen widget", f"{state['views'] - state['live']} of "
                                           f"{state['views']} widget views are not live explorers"))
     if state["live"]:
-        problems += check_text_sizes(page, "wide window") + check_on_a_phone(page)
+        problems += check_text_sizes(page, "wide window") + check_figures(page, "wide window")
+        print(f"    lowest canvas text contrast, light mode: {contrast_figures(page)}")
+        problems += check_dark_mode(page) + check_on_a_phone(page)
     for index in range(state["live"]):
         problems += move_controls(page, index)
     hooks = page.evaluate(JS_HOOKS)

@@ -92,11 +92,28 @@
     const models = JSON.parse(stateTag.textContent).state;
     const results = await Promise.all(views.map((view) => renderOne(view, models)));
     // Every explorer is live: hide the still figures kept for readers without
-    // JavaScript (cells tagged explorer-still, which the book gives that class).
+    // JavaScript (cells tagged explorer-still, which the book gives that class; the
+    // book hides them already, see book/static/book.css). If one failed, show them.
+    const stills = [...document.querySelectorAll(".tag_explorer-still")];
     if (results.every(Boolean)) {
-      for (const still of document.querySelectorAll(".tag_explorer-still")) still.style.display = "none";
+      for (const still of stills) still.style.display = "none";
+      describeWithStills(stills);
+    } else {
+      document.documentElement.classList.remove("bp-explorers-js");
     }
     document.documentElement.dataset.explorers = String(results.filter(Boolean).length);
+  }
+
+  // Each live figure is also described by the alt text of the still that follows it
+  // (the still's picture is hidden, its words stay reachable for screen readers).
+  function describeWithStills(stills) {
+    for (const [n, figure] of document.querySelectorAll(".bp-explorer .bp-figure").entries()) {
+      const still = stills.find((s) => figure.compareDocumentPosition(s) & Node.DOCUMENT_POSITION_FOLLOWING);
+      const image = still && still.querySelector("img[alt]");
+      if (!image || !image.alt) continue;
+      image.id = image.id || `bp-still-${n}`;
+      figure.setAttribute("aria-describedby", image.id);
+    }
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
