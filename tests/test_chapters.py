@@ -30,7 +30,7 @@ def tags(cell):
 
 def test_every_chapter_is_in_the_table_of_contents_and_exists():
     assert [f"chapters/{p.stem}" for p in CHAPTERS] == TOC_FILES
-    assert len(CHAPTERS) == 8
+    assert len(CHAPTERS) == 9
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
