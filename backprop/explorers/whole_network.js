@@ -1,10 +1,11 @@
-// whole_network.js: draws the whole 784-16-16-10 network for one image.
+// whole_network.js: draws the whole 784-16-16-10 network for one image, with a pad.
 //
 // Python (whole_network.py) sends the weights and, for every example image, each
 // layer's activations a{l}, wishes wish{l} (-dC/da) and pushes push{l} (-dC/dz).
-// This module lights the neurons, draws the nudge arrows and the connections, and
-// lets the reader draw a digit: for the drawing, nudgesFor() from mirror.js
-// computes the same fields in the browser.
+// This module lights the neurons, draws the wishes as arrows and the weight nudges
+// as lines, and lets the reader draw a digit on a pad: drawing.js prepares the drawing
+// as MNIST's digits were prepared, and nudgesFor() from mirror.js computes the same
+// fields for it in the browser.
 
 // Sized for the book's text column (about 700 px), so no text shrinks below 12 px.
 const W = 720, H = 560;
@@ -13,6 +14,7 @@ const PIXEL_WISHES = { x: 38, y: 320, w: 140, h: 140 };   // their wishes, at th
 const COLUMNS = [null, 340, 475, 610];                    // x of layers 1, 2, 3
 const TOP = 70, BOTTOM = 500;
 const TOP_PIXEL_LINES = 200;  // strongest pixel -> layer-1 connections drawn
+const PAD_ON_SCREEN = 200;    // the drawing pad's side, in CSS pixels
 
 // Where neuron j of layer l sits, and how big it is drawn.
 function neuronAt(l, j, count) {
@@ -44,14 +46,19 @@ function arrow(ctx, x, y, value, limit, longest) {
   ctx.fill();
 }
 
-// Connection nudges of one layer as lines: colour = sign, width = size (own scale).
-function connections(ctx, from, to, nudge, pairs, widest) {
+// The largest |nudge(j, k)| of these pairs: the size a layer's widest line stands for.
+function largestNudge(nudge, pairs) {
   let limit = 1e-12;
   for (const [j, k] of pairs) limit = Math.max(limit, Math.abs(nudge(j, k)));
+  return limit;
+}
+
+// Connection nudges of one layer as lines: colour = sign, width = size (`limit` drawn widest).
+function connections(ctx, from, to, nudge, pairs, widest, limit) {
   for (const [j, k] of pairs) {
     const v = nudge(j, k), a = from(k), b = to(j);
     ctx.strokeStyle = v >= 0 ? UP : DOWN;
-    ctx.globalAlpha = 0.25 + 0.75 * Math.abs(v) / limit;
+    ctx.globalAlpha = 0.25 + 0.75 * Math.min(1, Math.abs(v) / limit);
     ctx.lineWidth = 0.3 + widest * Math.abs(v) / limit;
     ctx.beginPath();
     ctx.moveTo(a.x, a.y);
@@ -88,6 +95,34 @@ function exampleFields(net, i) {
   return fields;
 }
 
+// The drawing pad: a square of its own (only there does a touch draw instead of
+// scrolling), with its controls beside it. Shown only when "your drawing" is chosen.
+function padPanel(el, model) {
+  const panel = document.createElement("div");
+  panel.className = "bp-pad";
+  panel.style.cssText = "display:flex;flex-wrap:wrap;gap:8px 18px;align-items:flex-start;" +
+    "margin:0 0 8px 0;font:" + FONT;
+  const paper = document.createElement("canvas");
+  const ratio = window.devicePixelRatio || 1;
+  paper.width = paper.height = Math.round(PAD_ON_SCREEN * ratio);
+  paper.style.cssText = `width:${PAD_ON_SCREEN}px;height:${PAD_ON_SCREEN}px;touch-action:none;` +
+    "cursor:crosshair;flex:none";
+  paper.dataset.pad = "true";
+  paper.setAttribute("role", "img");
+  paper.setAttribute("aria-label", "drawing pad: draw a digit with the mouse or a finger, " +
+    "or put a pre-drawn digit on it with the button beside it");
+  const side = document.createElement("div");
+  side.style.cssText = "display:flex;flex-direction:column;gap:8px;max-width:420px";
+  const note = document.createElement("div");
+  note.textContent = "Draw a digit in the square. The network reads it as MNIST's digits " +
+    "were prepared: cropped to the ink, scaled to fit 20 × 20 pixels and centred " +
+    "(layer 0 below shows what it reads).";
+  side.appendChild(note);
+  panel.append(paper, side);
+  el.appendChild(panel);
+  return { panel, paper, tools: side };
+}
+
 function render({ model, el }) {
   const data = model.get("data");
   const nets = data.nets.map((packed) => {
@@ -98,8 +133,11 @@ function render({ model, el }) {
     return net;
   });
   const sizes = [784, nets[0].b[0].length, nets[0].b[1].length, nets[0].b[2].length];
-  const drawn = new Float64Array(784);
+  const strokes = [];                         // the reader's strokes, in pad units
+  const inked = new Float64Array(PAD * PAD);   // ... drawn with the pen as they come
+  let drawn = new Float64Array(784);           // what the network reads (MNIST's recipe)
   let update = () => {};
+  const paperColour = () => (typeof PAPER === "string" ? PAPER : "#ffffff");
 
   // ----- controls --------------------------------------------------------------
   const message = captionAndMessage(el, model);
@@ -108,13 +146,6 @@ function render({ model, el }) {
   const examples = data.labels.map((d, i) => [i, `image ${i}: a ${d}`]);
   if (data.pad) examples.push([-1, "your drawing"]);
   choice(bar, model, "example", "image", examples);
-  const label = choice(bar, model, "drawn_label", "you drew a",
-                       [...Array(10).keys()].map((d) => [d, String(d)]));
-  const clearButton = button(bar, "clear", "clear drawing", () => {
-    drawn.fill(0);
-    if (model.get("example") !== -1) setTrait(model, "example", -1);
-    else update();
-  });
   if (data.max_step > 0) {
     slider(bar, model, "step", "walk back", 0, data.max_step, (s) => `${s}: ${data.step_names[s]}`);
   }
@@ -127,86 +158,178 @@ function render({ model, el }) {
     model.on("change:average", () => { box.checked = model.get("average"); });
     labelled(bar, `average over ${data.average_count} images`, box);
   }
-  const pad = canvas(el, W, H);
+  const pad = data.pad ? padPanel(el, model) : null;
+  const figure = canvas(el, W, H);
   el.appendChild(message);
 
   // ----- drawing a digit -------------------------------------------------------
-  function paint(event) {
-    const rect = pad.paper.getBoundingClientRect();
-    const x = ((event.clientX - rect.left) * W) / rect.width;
-    const y = ((event.clientY - rect.top) * H) / rect.height;
-    const col = Math.floor(((x - IMAGE.x) / IMAGE.w) * 28);
-    const line = Math.floor(((y - IMAGE.y) / IMAGE.h) * 28);
-    if (col < 0 || col > 27 || line < 0 || line > 27) return;
-    // A soft brush about two pixels wide, like the pen strokes of MNIST.
-    for (const [dr, dc, ink] of [[0, 0, 1], [0, 1, 0.6], [1, 0, 0.6], [0, -1, 0.6],
-                                 [-1, 0, 0.6], [1, 1, 0.3], [-1, -1, 0.3], [1, -1, 0.3], [-1, 1, 0.3]]) {
-      const r = line + dr, c = col + dc;
-      if (r >= 0 && r < 28 && c >= 0 && c < 28) drawn[r * 28 + c] = Math.min(1, drawn[r * 28 + c] + ink);
+  // The strokes are inked segment by segment (drawing.js), so the network's input
+  // is ready at once; the pad shows them as smooth lines with a round pen.
+  function reprepare() { drawn = centred(fitInBox(inked)); }
+  function drawPad() {
+    const ctx = pad.paper.getContext("2d"), scale = pad.paper.width / PAD;
+    ctx.setTransform(scale, 0, 0, scale, 0, 0);
+    ctx.fillStyle = paperColour();
+    ctx.fillRect(0, 0, PAD, PAD);
+    ctx.strokeStyle = UP;
+    ctx.lineWidth = 2 / scale * (window.devicePixelRatio || 1);
+    ctx.strokeRect(0, 0, PAD, PAD);
+    ctx.strokeStyle = ctx.fillStyle = INK;
+    ctx.lineWidth = PEN;
+    ctx.lineCap = ctx.lineJoin = "round";
+    for (const points of strokes) {
+      ctx.beginPath();
+      ctx.moveTo(points[0][0], points[0][1]);
+      for (const [x, y] of points.slice(1)) ctx.lineTo(x, y);
+      if (points.length === 1) ctx.lineTo(points[0][0] + 0.01, points[0][1]);  // a dot
+      ctx.stroke();
     }
-    if (model.get("example") !== -1) setTrait(model, "example", -1);
-    else update();
   }
-  let drawing = false;
-  pad.paper.addEventListener("pointerdown", (event) => {
-    if (!data.pad) return;
-    drawing = true;
-    pad.paper.setPointerCapture(event.pointerId);
-    paint(event);
-  });
-  pad.paper.addEventListener("pointermove", (event) => { if (drawing) paint(event); });
-  pad.paper.addEventListener("pointerup", () => { drawing = false; });
-  pad.paper.style.touchAction = "none";
+  let label = null;
+  if (pad) {
+    label = choice(pad.tools, model, "drawn_label", "you drew a",
+                   [[-1, "not said"], ...[...Array(10).keys()].map((d) => [d, String(d)])]);
+    const buttons = document.createElement("div");
+    buttons.style.cssText = "display:flex;flex-wrap:wrap;gap:8px";
+    pad.tools.appendChild(buttons);
+    button(buttons, "clear", "clear drawing", () => {
+      strokes.length = 0;
+      inked.fill(0);
+      reprepare();
+      update();
+    });
+    let nextSample = 0;
+    const sampleButton = button(buttons, "sample", `pre-drawn digit: ${data.samples[0].name}`, () => {
+      const sample = data.samples[nextSample];
+      nextSample = (nextSample + 1) % data.samples.length;
+      sampleButton.textContent = `pre-drawn digit: ${data.samples[nextSample].name}`;
+      strokes.length = 0;
+      for (const points of sample.strokes) strokes.push(points.map(([x, y]) => [x, y]));
+      inked.set(ink(strokes));
+      reprepare();
+      update();
+    });
+    const toPad = (event) => {
+      const rect = pad.paper.getBoundingClientRect();
+      return [((event.clientX - rect.left) * PAD) / rect.width, ((event.clientY - rect.top) * PAD) / rect.height];
+    };
+    let drawing = false, pending = false;
+    const redrawSoon = () => {   // at most one redraw per frame while the pen moves
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; reprepare(); update(); });
+    };
+    pad.paper.addEventListener("pointerdown", (event) => {
+      if (model.get("example") !== -1) return;
+      drawing = true;
+      pad.paper.setPointerCapture(event.pointerId);
+      const p = toPad(event);
+      strokes.push([p]);
+      inkSegment(inked, p, p);
+      redrawSoon();
+    });
+    pad.paper.addEventListener("pointermove", (event) => {
+      if (!drawing) return;
+      const moves = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+      const points = strokes[strokes.length - 1];
+      for (const move of moves.length ? moves : [event]) {
+        const p = toPad(move);
+        inkSegment(inked, points[points.length - 1], p);
+        points.push(p);
+      }
+      redrawSoon();
+    });
+    const lift = () => { if (drawing) { drawing = false; reprepare(); update(); } };
+    pad.paper.addEventListener("pointerup", lift);
+    pad.paper.addEventListener("pointercancel", lift);
+    // Choosing "your drawing" hands the pad's network the drawing.
+    model.on("change:example", () => {
+      if (model.get("example") === -1 && model.get("network") !== data.pad_network) {
+        setTrait(model, "network", data.pad_network);
+      }
+    });
+  }
 
   // ----- the picture -----------------------------------------------------------
   // An example's fields come from Python; the drawing's from the mirror (cheap: ~13,000
-  // multiplications), recomputed at every redraw so they always match the pad.
+  // multiplications), recomputed at every redraw so they always match the pad. Until
+  // the reader says which digit they drew there is no right answer, so no nudges.
   function currentFields(net) {
-    const i = model.get("example");
-    return i >= 0 ? exampleFields(net, i) : nudgesFor(net, drawn, model.get("drawn_label"));
+    const i = model.get("example"), said = model.get("drawn_label");
+    if (i >= 0) return exampleFields(net, i);
+    if (said >= 0) return nudgesFor(net, drawn, said);
+    const { activations } = forward(net, drawn);
+    return { a0: activations[0], a1: activations[1], a2: activations[2], a3: activations[3] };
+  }
+
+  // What the picture draws now, layer by layer (the same as NetworkExplorer.drawn_nudges):
+  // connections[l] = {pairs, nudge, limit}; arrows[l] = {values, limit}.
+  function drawnNudges(net, f) {
+    const step = data.max_step > 0 ? model.get("step") : -1;
+    const average = Boolean(data.average_count && model.get("average"));
+    const hasNudges = f.push1 !== undefined;
+    const pushes = [null, f.push1, f.push2, f.push3], acts = [f.a0, f.a1, f.a2, f.a3];
+    const connections = {}, arrows = {};
+    for (let l = 1; l <= 3; l++) {
+      if (!(hasNudges || average) || step < 4 - l) continue;
+      const rows = sizes[l], cols = sizes[l - 1];
+      const own = hasNudges ? (j, k) => pushes[l][j] * acts[l - 1][k] : () => 0;
+      const nudge = average ? (j, k) => net[`weights${l}`].values[j * cols + k] : own;
+      const pick = (fn) => (l === 1 ? strongestPairs(fn, rows, cols, TOP_PIXEL_LINES) : allPairs(rows, cols));
+      const pairs = pick(nudge);
+      let limit = largestNudge(own, pick(own));
+      if (average) limit = Math.max(limit, largestNudge(nudge, pairs));
+      connections[l] = { pairs, nudge, limit };
+    }
+    for (let l = 1; l <= 3; l++) {
+      if (!(hasNudges || average) || !((l === 3 && step >= 0) || step >= 4 - l)) continue;
+      const own = hasNudges ? f[`wish${l}`] : [];
+      const values = average ? net[`mean_wish${l}`].values : own;
+      arrows[l] = { values, limit: largest([own, values]) };
+    }
+    return { connections, arrows, average, step, hasNudges };
   }
 
   function draw() {
     const net = nets[model.get("network")], i = model.get("example");
-    const step = data.max_step > 0 ? model.get("step") : -1;
-    const average = Boolean(data.average_count && model.get("average"));
     const f = currentFields(net);
-    const digit = i >= 0 ? data.labels[i] : model.get("drawn_label");
-    const ctx = pad.ctx;
-    clear(pad);
-    label.parentElement.style.display = clearButton.style.display = data.pad && i < 0 ? "" : "none";
-    const empty = i < 0 && !drawn.some((v) => v > 0);
-    message.textContent = empty ? "Draw a digit in the square on the left: hold the mouse " +
-      "button (or your finger) down and move." : "";
+    const { connections: lines, arrows, average, step, hasNudges } = drawnNudges(net, f);
+    const said = model.get("drawn_label");
+    const digit = i >= 0 ? data.labels[i] : said;   // the right answer (-1: not said)
+    const ctx = figure.ctx;
+    clear(figure);
+    if (pad) {
+      pad.panel.style.display = i < 0 ? "" : "none";
+      if (i < 0) drawPad();
+    }
+    message.textContent = i >= 0 ? "" : !strokes.length ? "Draw a digit in the square: hold the " +
+      "mouse button (or your finger) down and move, or press the pre-drawn digit button."
+      : said < 0 && data.max_step > 0 && !average ? "Say which digit you drew (\u201cyou drew a\u201d) " +
+      "to see the nudges it asks for." : "";
 
-    // Layer 0: the image (or the drawing pad), then the names of the layers.
+    // Layer 0: the image, or what the network reads of the drawing; the layers' names.
     heatmap(ctx, f.a0, 28, 28, IMAGE, inkRGB);
-    if (i < 0) { ctx.strokeStyle = UP; ctx.lineWidth = 2; ctx.strokeRect(IMAGE.x, IMAGE.y, IMAGE.w, IMAGE.h); }
-    text(ctx, i < 0 ? "layer 0: draw here" : "layer 0: 784 pixels", IMAGE.x, 46, { bold: true });
-    if (i < 0) text(ctx, "(you drew a " + digit + ": change it above)", IMAGE.x, IMAGE.y + IMAGE.h + 14, { size: 12, colour: "#444" });
+    text(ctx, i < 0 ? "layer 0: what the network reads" : "layer 0: 784 pixels", IMAGE.x, 46, { bold: true });
+    if (i < 0) text(ctx, "(your drawing, scaled and centred)", IMAGE.x, IMAGE.y + IMAGE.h + 14, { size: 12, colour: "#444" });
     ["layer 1", "layer 2", "layer 3: outputs"].forEach((name, l) =>
       text(ctx, name, COLUMNS[l + 1], 46, { align: "center", bold: true }));
     const guess = f.a3.indexOf(Math.max(...f.a3));
-    text(ctx, `${data.names[model.get("network")]} network, ` +
-      (average ? `nudges averaged over ${data.average_count} images` :
-        `${i >= 0 ? `image ${i}` : "your drawing"}: a ${digit}; the network's guess: ${guess}`),
-      10, 16, { size: 14 });
+    const name = data.names[model.get("network")];
+    const what = i >= 0 ? `image ${i}: a ${digit}` : said >= 0 ? `your drawing: a ${said}` : "your drawing";
+    text(ctx, `${name} network, ` + (average ? `nudges averaged over ${data.average_count} ` +
+      `images (on the scale of ${i >= 0 ? `image ${i}` : "your drawing"}'s own)`
+      : `${what}; the network's guess: ${guess}`), 10, 16, { size: 14 });
 
     // The nudges on the connections, as far as the walk back has come.
-    const pushes = [null, f.push1, f.push2, f.push3];
     const acts = [f.a0, f.a1, f.a2, f.a3];
     for (let l = 3; l >= 1; l--) {
-      const reached = step >= 4 - l;
       const rows = sizes[l], cols = sizes[l - 1];
-      const nudge = average ? (j, k) => net[`weights${l}`].values[j * cols + k]
-                            : (j, k) => pushes[l][j] * acts[l - 1][k];
       const from = l === 1 ? pixelCentre : (k) => neuronAt(l - 1, k, cols);
       const to = (j) => neuronAt(l, j, rows);
-      if (reached) {
-        const pairs = l === 1 ? strongestPairs(nudge, rows, cols, TOP_PIXEL_LINES) : allPairs(rows, cols);
-        connections(ctx, from, to, nudge, pairs, l === 1 ? 2.5 : 5);
+      if (lines[l]) {
+        connections(ctx, from, to, lines[l].nudge, lines[l].pairs, l === 1 ? 2.5 : 5, lines[l].limit);
       } else if (l > 1) {  // not reached yet: the wiring only, faint
-        ctx.strokeStyle = "rgba(0,0,0,0.07)";
+        ctx.strokeStyle = "rgba(128,128,128,0.15)";
         ctx.lineWidth = 1;
         ctx.beginPath();
         for (const [j, k] of allPairs(rows, cols)) { ctx.moveTo(from(k).x, from(k).y); ctx.lineTo(to(j).x, to(j).y); }
@@ -214,23 +337,21 @@ function render({ model, el }) {
       }
     }
 
-    // The neurons, lit by their activation, with their wishes as arrows.
-    const wishes = [f.wish0, f.wish1, f.wish2, f.wish3];
+    // The neurons, lit by their activation (one image's: none for the average), and
+    // the wishes as arrows.
+    const ring = average ? -1 : digit;
     for (let l = 1; l <= 3; l++) {
       const count = sizes[l];
-      const shownWishes = average ? net[`biases${l}`].values : (l === 3 ? f.wish3 : wishes[l]);
-      const wishesShown = l === 3 ? step >= 0 : step >= 4 - l;
-      const limit = largest([shownWishes]);
       for (let j = 0; j < count; j++) {
         const { x, y, r } = neuronAt(l, j, count);
         ctx.beginPath();
         ctx.arc(x, y, r, 0, 2 * Math.PI);
-        ctx.fillStyle = average ? "white" : css(inkRGB(acts[l][j]));
+        ctx.fillStyle = average ? paperColour() : css(inkRGB(acts[l][j]));
         ctx.fill();
-        ctx.strokeStyle = l === 3 && j === digit && !average ? UP : INK;
-        ctx.lineWidth = l === 3 && j === digit && !average ? 3 : 1;
+        ctx.strokeStyle = l === 3 && j === ring ? UP : INK;
+        ctx.lineWidth = l === 3 && j === ring ? 3 : 1;
         ctx.stroke();
-        if (wishesShown) arrow(ctx, x + r + 8, y, shownWishes[j], limit, l === 3 ? 24 : 13);
+        if (arrows[l]) arrow(ctx, x + r + 8, y, arrows[l].values[j], arrows[l].limit, l === 3 ? 24 : 13);
       }
     }
     for (let j = 0; j < sizes[3]; j++) {
@@ -240,28 +361,58 @@ function render({ model, el }) {
     }
 
     // At the last step: what the pixels are asked to do (pixels are data: they stay).
-    if (step >= 3 && !average) {
-      heatmap(ctx, f.wish0, 28, 28, PIXEL_WISHES, (v) => signedRGB(v, largest([f.wish0])));
-      text(ctx, "wishes for the pixels", PIXEL_WISHES.x, PIXEL_WISHES.y - 12, { size: 12 });
+    if (step >= 3 && (hasNudges || average)) {
+      const values = average ? net.mean_wish0.values : f.wish0;
+      const limit = largest([hasNudges ? f.wish0 : [], values]);
+      heatmap(ctx, values, 28, 28, PIXEL_WISHES, (v) => signedRGB(v, limit));
+      text(ctx, average ? "averaged wishes for the pixels" : "wishes for the pixels",
+           PIXEL_WISHES.x, PIXEL_WISHES.y - 12, { size: 12 });
     }
-    text(ctx, `Shade: activation. Arrows: ${average ? "bias nudges" : "wishes"} (blue up, red down).`, 10, H - 34,
-      { size: 12, colour: "#444" });
-    text(ctx, "Lines: weight nudges, blue = grow, red = shrink, width = size (each layer " +
-      "scaled to its largest).", 10, H - 16, { size: 12, colour: "#444" });
+    // The key names only what is drawn.
+    const key = ["Shade: activation."];
+    if (ring >= 0) key.push("Blue ring: the right answer.");
+    if (Object.keys(arrows).length) key.push(`Arrows: ${average ? "averaged " : ""}wishes (blue up, red down).`);
+    text(ctx, key.join(" "), 10, H - 34, { size: 12, colour: "#444" });
+    if (Object.keys(lines).length) {
+      text(ctx, `Lines: ${average ? "averaged " : ""}weight nudges, blue = grow, red = shrink, width = size ` +
+        `(${average ? "each layer on the scale of one image's own" : "each layer scaled to its largest"}` +
+        `${lines[1] ? "; the 200 strongest from the pixels" : ""}).`, 10, H - 16, { size: 12, colour: "#444" });
+    }
+    if (typeof describe === "function") {
+      const order = [...f.a3.keys()].sort((a, b) => f.a3[b] - f.a3[a]);
+      describe(figure, `${name} network, ${what}: guess ${guess} at ${f.a3[guess].toFixed(2)}, ` +
+        `next best ${order[1]} at ${f.a3[order[1]].toFixed(2)}` +
+        (average ? `; showing the nudges averaged over ${data.average_count} images` : "") +
+        (step >= 0 && hasNudges ? `; walked back to step ${step}: ${data.step_names[step]}` : "") + ".");
+    }
   }
 
   update = redrawOn(model, ["network", "example", "step", "average", "drawn_label"], el, draw);
-  // Hooks for the book's browser check: the mirror and what is drawn.
+  el.bpRedraw = update;
+  // Hooks for the book's browser check and the tests: the mirror, the pad, what is drawn.
   el.backprop = {
     nudgesFor: (x, labelOf, n = 0) => nudgesFor(nets[n], x, labelOf),
+    mnistImage: (lines) => Array.from(mnistImage(lines)),
     drawn: () => Array.from(drawn),
+    strokes: () => strokes.map((points) => points.map(([x, y]) => [x, y])),
     fields: () => currentFields(nets[model.get("network")]),
+    lines: () => {
+      const net = nets[model.get("network")];
+      const { connections: lines, arrows } = drawnNudges(net, currentFields(net));
+      const out = { connections: {}, arrows: {} };
+      for (const [l, { pairs, nudge, limit }] of Object.entries(lines)) {
+        out.connections[l] = { pairs, nudges: pairs.map(([j, k]) => nudge(j, k)), limit };
+      }
+      for (const [l, { values, limit }] of Object.entries(arrows)) out.arrows[l] = { values: Array.from(values), limit };
+      return out;
+    },
     label: () => model.get("drawn_label"),
     network: () => model.get("network"),
+    padNetwork: data.pad_network,
     imageBox: IMAGE,
     width: W,
   };
-  return () => { drawing = false; };
+  return () => {};
 }
 
 export default { render };

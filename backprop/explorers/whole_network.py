@@ -1,14 +1,16 @@
 """The lesson's own picture: the whole 784-16-16-10 network, live, with a drawing pad.
 
 For a chosen image the explorer lights every neuron by its activation, shows the
-desired nudges of the ten outputs, and walks the nudges back one layer per step:
-each connection is drawn as wide as the weight nudge that one example asks for,
-blue where the weight should grow and red where it should shrink. The reader can
-switch between an untrained and a trained network, compare one image's nudges with
-the average over many (chapter 5), and draw a digit on the pad. For the pad the
-forward and backward pass run in the browser (``mirror.js``, which follows
-:class:`~backprop.network.Network` line by line, on the weights rounded to float32);
-everything else is computed here.
+wishes of the ten outputs (twice their desired nudges), and walks them back one
+layer per step: each connection is drawn as wide as the weight nudge that one
+example asks for, blue where the weight should grow and red where it should shrink.
+The reader can switch between networks, compare one image's nudges with the average
+over many (chapter 5), and draw a digit on the pad. A drawing is prepared as MNIST's
+digits were (``drawing.py``) and read by a well-trained network (the book's best
+recipe on all 60,000 training images, shipped with the package). For the pad the
+preprocessing and the forward and backward pass run in the browser (``drawing.js``
+and ``mirror.js``, which follow the Python code line by line, on the weights rounded
+to float32); everything else is computed here.
 """
 from __future__ import annotations
 
@@ -21,11 +23,20 @@ from .. import lesson
 from ..figures import network as network_plots
 from ..network import Network
 from .base import Explorer, checked_choice, front_end, pack, unpack
+from .drawing import pad_network
 from .inputs import check_digit_network, checked_examples
+from .pad_digits import drawing as sample_drawing
 
-#: What the step control shows: how far the nudges have been walked back.
-STEP_NAMES = ("the outputs' desired nudges", "weights into the outputs",
+#: What the step control shows: how far the wishes have been walked back.
+STEP_NAMES = ("the outputs' wishes (2 × desired nudge)", "weights into the outputs",
               "weights into hidden layer 2", "weights from the pixels")
+#: The name of the pad's network in the network list.
+PAD_NETWORK_NAME = "fully trained"
+#: Pre-drawn digits the reader can put on the pad (with the keyboard too): some plain,
+#: some small and off-centre. (digit, place on the pad)
+SAMPLES = ((7, "large"), (3, "small"), (5, "offset"), (2, "small"), (9, "large"), (4, "offset"))
+#: The strongest pixel -> layer-1 connections drawn (of 12,544).
+TOP_PIXEL_LINES = 200
 
 
 def check_lesson_network(name: str, net: Network) -> None:
@@ -54,12 +65,35 @@ def example_nudges(net: Network, images: np.ndarray, labels: np.ndarray) -> dict
 
 
 def average_nudges(net: Network, X, labels) -> dict:
-    """Minus the gradient of the averaged cost: the nudges all the examples agree on."""
+    """What all the examples ask for together: ``weights{l}``, minus the gradient of
+    the averaged cost (the average of their weight nudges), and ``wish{l}``, the
+    average of their wishes (the same quantity the arrows show for one image)."""
     gradient = net.gradient(X, labels)
+    walks = example_nudges(net, X, labels)
     fields = {}
-    for l, (w, b) in enumerate(zip(gradient.weights, gradient.biases), start=1):
-        fields[f"weights{l}"], fields[f"biases{l}"] = -w, -b
+    for l, w in enumerate(gradient.weights, start=1):
+        fields[f"weights{l}"] = -w
+    for l in range(len(net.sizes)):
+        fields[f"mean_wish{l}"] = walks[f"wish{l}"].mean(axis=0)
     return fields
+
+
+def weight_nudges(fields: Mapping, layer: int) -> np.ndarray:
+    """One example's weight nudges into ``layer``: push[j] * a[k] for weight k -> j."""
+    return np.outer(fields[f"push{layer}"], fields[f"a{layer - 1}"])
+
+
+def drawn_connections(nudges: np.ndarray, layer: int) -> tuple[np.ndarray, np.ndarray]:
+    """The connections the picture draws into ``layer``: all of them, or for the pixels
+    the ``TOP_PIXEL_LINES`` largest nudges (zeros left out). Returns ``(j, k)`` index
+    arrays in row-major order, as the browser draws them."""
+    if layer != 1:
+        j, k = np.indices(nudges.shape)
+        return j.ravel(), k.ravel()
+    sizes = np.abs(nudges).astype(np.float32).astype(np.float64).ravel()  # as the browser keeps them
+    threshold = max(float(np.sort(sizes)[max(0, sizes.size - TOP_PIXEL_LINES)]), 1e-30)
+    picked = np.flatnonzero(sizes >= threshold)[:TOP_PIXEL_LINES]
+    return np.divmod(picked, nudges.shape[1])
 
 
 def parameters(net: Network) -> dict:
@@ -82,25 +116,33 @@ class NetworkExplorer(Explorer):
         chapter 1; 3 = back to the pixels).
     average_over : optional ``(X, labels)``; adds a view of the nudges averaged
         over those examples (chapter 5).
-    pad : whether the reader may draw a digit (computed in the browser).
+    pad : whether the reader may draw a digit (computed in the browser). The pad
+        reads drawings with ``pad_net``, added to the networks as "fully trained".
+    pad_net : the pad's network; by default the one shipped with the package (the
+        book's best recipe on all 60,000 training images, 96% on the test set).
 
-    Controls (synced traits): ``network``, ``example`` (-1 = the drawing pad),
-    ``step``, ``average`` (bool) and ``drawn_label`` (the digit the reader drew).
+    Controls (synced traits): ``network``, ``example`` (-1 = the drawing pad; choosing
+    it selects the pad's network), ``step``, ``average`` (bool) and ``drawn_label``
+    (the digit the reader says they drew; -1 = not said, the start).
     """
 
-    _esm = front_end("mirror.js", "whole_network.js")
+    _esm = front_end("mirror.js", "drawing.js", "whole_network.js")
     network = traitlets.Int(0).tag(sync=True)
     example = traitlets.Int(0).tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     average = traitlets.Bool(False).tag(sync=True)
-    drawn_label = traitlets.Int(0).tag(sync=True)
+    drawn_label = traitlets.Int(-1).tag(sync=True)
 
     def __init__(self, networks: Mapping[str, Network], images, labels, max_step: int = 3,
-                 average_over=None, pad: bool = True, **kwargs) -> None:
+                 average_over=None, pad: bool = True, pad_net: Network | None = None,
+                 **kwargs) -> None:
         if not isinstance(networks, Mapping) or not networks:
             raise ValueError("networks must be a non-empty dict of name -> Network")
         for name, net in networks.items():
             check_lesson_network(name, net)
+        if pad:
+            networks = {**networks, PAD_NETWORK_NAME: pad_network() if pad_net is None else pad_net}
+            check_lesson_network(PAD_NETWORK_NAME, networks[PAD_NETWORK_NAME])
         images, labels = checked_examples(next(iter(networks.values())), images, labels, most=12)
         if max_step not in range(4):
             raise ValueError(f"max_step must be 0, 1, 2 or 3; got {max_step!r}")
@@ -111,6 +153,12 @@ class NetworkExplorer(Explorer):
                      "step_names": list(STEP_NAMES),
                      "nets": [self._pack_network(net, images, labels, average_over)
                               for net in networks.values()]}
+        if pad:
+            self.data = {**self.data, "pad_network": len(networks) - 1,
+                         "samples": [{"name": f"a {'small ' if place == 'small' else ''}{d}",
+                                      "strokes": [[[round(x, 1), round(y, 1)] for x, y in stroke]
+                                                  for stroke in sample_drawing(d, place, "fast")]}
+                                     for d, place in SAMPLES]}
         if average_over is not None:
             self.data = {**self.data, "average_count": int(len(average_over[1]))}
 
@@ -140,39 +188,89 @@ class NetworkExplorer(Explorer):
 
     @traitlets.validate("drawn_label")
     def _valid_label(self, proposal):
+        if proposal["value"] == -1:
+            return -1
         return checked_choice("drawn_label", proposal["value"], 10)
 
+    @traitlets.observe("example")
+    def _pad_reads_with_its_network(self, change):
+        if change["new"] == -1 and change["old"] != -1 and "pad_network" in self.data:
+            self.network = self.data["pad_network"]
+
     def shown(self) -> dict:
-        """The numbers drawn for the current network, example and step (not for the pad)."""
+        """The numbers drawn for the current network, example and step (not for the pad).
+
+        With ``average`` on, also ``average_weights`` (minus the gradient of the
+        averaged cost, per layer) and ``average_wishes`` (the averaged wishes, per layer).
+        """
         if self.example < 0:
             raise ValueError("the drawn digit is computed in the browser; pick an example")
         shown = self._fields(self.example)
         if self.average:
             net = self.data["nets"][self.network]
             shown["average_weights"] = [unpack(net[f"weights{l}"]) for l in (1, 2, 3)]
+            shown["average_wishes"] = [unpack(net[f"mean_wish{l}"]) for l in range(4)]
         return shown
 
     def _fields(self, i: int) -> dict:
         net = self.data["nets"][self.network]
         shown = {name: unpack(net[name])[i] for name in
-                 ("a1", "a2", "a3", "wish3", "push3", "wish2", "push2", "wish1", "push1", "wish0")}
+                 ("a0", "a1", "a2", "a3", "wish3", "push3", "wish2", "push2", "wish1", "push1",
+                  "wish0")}
         shown["desired_nudges"] = shown["wish3"] / 2
         shown["guess"] = int(np.argmax(shown["a3"]))
         return shown
 
+    def drawn_nudges(self) -> dict:
+        """What the picture draws now, layer by layer, as the browser draws it.
+
+        ``connections[l]``: ``(j, k, nudge)`` arrays of the weight nudges drawn into
+        layer ``l`` (absent until the walk back reaches it); ``arrows[l]``: the wishes
+        drawn beside layer ``l``'s neurons; ``scale[l]``: the size drawn full width. In
+        average mode both are the averaged ones, drawn on the scale of the chosen
+        image's own nudges, so that "smaller" can be seen.
+        """
+        shown = self._fields(max(self.example, 0))
+        average = self.average and "average_count" in self.data
+        if average:
+            shown = {**shown, **self.shown()}
+        reached = {l for l in (1, 2, 3) if self.step >= 4 - l}
+        connections, arrows, scale = {}, {}, {}
+        for l in sorted(reached):
+            own = weight_nudges(shown, l)
+            nudges = shown["average_weights"][l - 1] if average else own
+            j, k = drawn_connections(nudges, l)
+            connections[l] = (j, k, nudges[j, k])
+            own_j, own_k = drawn_connections(own, l)
+            scale[l] = float(np.max(np.abs(own[own_j, own_k]), initial=1e-12))
+            if average:
+                scale[l] = max(scale[l], float(np.max(np.abs(nudges[j, k]), initial=0)))
+        arrow_scale = {}
+        for l in (1, 2, 3):
+            if (l == 3 and self.data["max_step"] > 0) or l in reached:
+                arrows[l] = shown["average_wishes"][l] if average else shown[f"wish{l}"]
+                arrow_scale[l] = max(float(np.max(np.abs(shown[f"wish{l}"]))),
+                                     float(np.max(np.abs(arrows[l]))), 1e-12)
+        return {"connections": connections, "arrows": arrows, "scale": scale,
+                "arrow_scale": arrow_scale, "shown": shown}
+
     def still(self, ax=None) -> dict:
         """The current state drawn with matplotlib: the figure readers without JavaScript see.
 
-        Neurons shaded by activation; beside each layer the walk back has reached,
-        its wishes as bars. Returns the artists of :func:`~backprop.figures.network.draw_network`.
+        The same picture as the browser's: neurons shaded by activation, wishes as
+        bars, each connection drawn by its weight nudge (only the strongest 200 from
+        the pixels), averaged when ``average`` is on. Returns the artists of
+        :func:`~backprop.figures.network.draw_nudges`.
         """
         i = max(self.example, 0)
-        shown, net = self._fields(i), list(self._nets.values())[self.network]
-        image = unpack(self.data["images"])[i]
-        reached = [l >= 4 - self.step for l in range(4)]
-        wishes = [None] + [shown[f"wish{l}"] if reached[l] else None for l in (1, 2, 3)]
+        drawn = self.drawn_nudges()
+        shown, net = drawn["shown"], list(self._nets.values())[self.network]
+        average = self.average and "average_count" in self.data
         name, digit = self.data["names"][self.network], self.data["labels"][i]
-        return network_plots.draw_network(net.sizes, [image, shown["a1"], shown["a2"], shown["a3"]],
-                                  net.weights, ax, wishes if self.step else None,
-                                  title=f"{name} network, image {i} (a {digit}): "
-                                        f"guess {shown['guess']}")
+        what = (f"nudges averaged over {self.data['average_count']} images "
+                f"(drawn on the scale of image {i}'s own)"
+                if average else f"image {i} (a {digit}): guess {shown['guess']}")
+        return network_plots.draw_nudges(
+            net.sizes, [shown["a0"], shown["a1"], shown["a2"], shown["a3"]],
+            drawn["connections"], drawn["arrows"], drawn["scale"], ax, drawn["arrow_scale"],
+            title=f"{name} network, {what}", ring=None if average else digit, shaded=not average)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import Normalize, to_rgba
 
-from .lesson import SIGNED, _axes, signed_colors, symmetric_limit
+from .lesson import DOWN, SIGNED, UP, _axes, signed_colors, symmetric_limit
 
 WISH_BAR = 0.2  # longest wish bar beside a neuron, in units of the layer spacing
 NETWORK_KEY = ("Shade: activation. Bars: wishes (blue up, red down; each layer\n"
@@ -109,7 +109,8 @@ def draw_network(sizes, activations, weights, ax=None, wishes=None, wish_scale=N
             ha="center", va="top")
     for layer in range(1, len(sizes)):
         xy = where[layer]
-        art["neurons"].append(ax.scatter(xy[:, 0], xy[:, 1], c=activations[layer], cmap="Greys",
+        shade = activations[layer] if shaded else np.zeros(sizes[layer])
+        art["neurons"].append(ax.scatter(xy[:, 0], xy[:, 1], c=shade, cmap="Greys",
                                          vmin=0, vmax=1, s=70, edgecolors="k", zorder=3))
         missing = wishes is None or wishes[layer] is None
         values = np.zeros(sizes[layer]) if missing else wishes[layer]
@@ -133,3 +134,110 @@ def show_network_step(art: dict, current: int) -> None:
     art["highlight"].set_x(current - 0.5)
     for layer, lines in enumerate(art["connections"], start=1):
         lines.set_alpha(0.9 if layer == current else 0.15)
+
+
+# ----- the whole-network explorer's still: nudges walked back --------------------------
+#: Widest line (points) of each layer's connections, drawn for the layer's largest nudge.
+NUDGE_WIDEST = {1: 1.25, 2: 2.5, 3: 2.5}
+
+
+def _pixel_centres(extent, side: int = 28) -> np.ndarray:
+    """(x, y) of each of the side x side pixels drawn in ``extent`` (row by row)."""
+    left, right, bottom, top = extent
+    k = np.arange(side * side)
+    return np.c_[left + (k % side + 0.5) * (right - left) / side,
+                 top - (k // side + 0.5) * (top - bottom) / side]
+
+
+def nudge_key(arrows: bool, lines: bool, pixel_lines: bool, ring: bool) -> str:
+    """The colour key of :func:`draw_nudges`, naming only what is drawn."""
+    key = ["Shade: activation."]
+    if ring:
+        key.append("Blue ring: the right answer.")
+    if arrows:
+        key.append("Bars: wishes (blue up, red down).")
+    if lines:
+        key.append("\nLines: weight nudges (blue grow, red shrink; width = size)"
+                   + (", the 200 strongest from the pixels." if pixel_lines else "."))
+    return " ".join(key).replace(" \n", "\n")
+
+
+def draw_nudges(sizes, activations, connections: dict, arrows: dict, scale: dict, ax=None,
+                arrow_scale: dict | None = None, title: str | None = None,
+                ring: int | None = None, shaded: bool = True) -> dict:
+    """The whole network with the nudges one example (or the average) asks for.
+
+    Parameters
+    ----------
+    sizes, activations : the layer sizes and each layer's activations (layer 0 the
+        784 pixels, drawn as the 28 x 28 image).
+    connections : layer l -> ``(j, k, nudge)`` arrays, the weight nudges of the
+        connections k -> j drawn into layer l (a layer left out shows its wiring faintly).
+        Each line is blue for a positive nudge, red for a negative one, and
+        ``0.3 + NUDGE_WIDEST[l] * |nudge| / scale[l]`` points wide.
+    arrows : layer l -> wishes, drawn as bars beside its neurons, scaled by
+        ``arrow_scale[l]`` (default: the layer's largest): as long as the wish is
+        large, blue for up, red for down.
+    ring : an output circled in blue (the right answer), or None.
+    shaded : False leaves the neurons of layers 1-3 unshaded and the outputs' values
+        out (an average over many images has no activations of its own).
+
+    Returns a dict of artists: ``image``, ``neurons``, ``connections`` (layer -> lines),
+    ``wishes`` (layer -> bars), ``key`` (the text naming what is drawn).
+    """
+    ax = _axes(ax)
+    where = neuron_positions(sizes)
+    top = max(sizes[1:]) / 2 + 0.5
+    xlim, ylim = (-0.6, len(sizes) - 0.2), (-top - 1.5, top + 1.2)
+    box = ax.get_position()
+    squash = ((ylim[1] - ylim[0]) / (box.height * ax.figure.get_figheight())
+              / ((xlim[1] - xlim[0]) / (box.width * ax.figure.get_figwidth())))
+    extent = (-0.42, 0.42, -0.42 * squash, 0.42 * squash)
+    art = {"image": ax.imshow(np.reshape(activations[0], (28, 28)), cmap="gray_r", vmin=0, vmax=1,
+                              extent=extent, aspect="auto", zorder=2),
+           "neurons": [], "connections": {}, "wishes": {}}
+    pixels = _pixel_centres(extent)
+    for layer in range(1, len(sizes)):
+        start = pixels if layer == 1 else where[layer - 1]
+        end = where[layer]
+        if layer in connections:
+            j, k, nudge = (np.asarray(a) for a in connections[layer])
+            size = np.abs(nudge) / scale[layer]
+            colours = np.array([to_rgba(UP if v >= 0 else DOWN, 0.25 + 0.75 * min(s, 1.0))
+                                for v, s in zip(nudge, size)]).reshape(-1, 4)
+            lines = LineCollection([(start[a], end[b]) for a, b in zip(k, j)], colors=colours,
+                                   linewidths=0.3 + NUDGE_WIDEST[layer] * size, zorder=1)
+            art["connections"][layer] = ax.add_collection(lines)
+        elif layer > 1:
+            ax.add_collection(LineCollection([(s, e) for e in end for s in start], colors="0.92",
+                                             linewidths=0.4, zorder=0))
+    for layer in range(1, len(sizes)):
+        xy = where[layer]
+        edges = ["k"] * sizes[layer]
+        widths = [1.0] * sizes[layer]
+        if layer == len(sizes) - 1 and ring is not None:
+            edges[ring], widths[ring] = UP, 3.0
+        shade = activations[layer] if shaded else np.zeros(sizes[layer])
+        art["neurons"].append(ax.scatter(xy[:, 0], xy[:, 1], c=shade, cmap="Greys",
+                                         vmin=0, vmax=1, s=70, edgecolors=edges,
+                                         linewidths=widths, zorder=3))
+        if layer in arrows:
+            values = np.asarray(arrows[layer])
+            limit = arrow_scale[layer] if arrow_scale else symmetric_limit(values)
+            art["wishes"][layer] = ax.barh(xy[:, 1], WISH_BAR * np.abs(values) / limit, left=layer + 0.2,
+                                           height=0.6, color=signed_colors(values), zorder=4)
+        ax.text(layer, top, "layer 3: outputs" if layer == len(sizes) - 1 else f"layer {layer}",
+                ha="center", va="bottom")
+    out = where[-1]
+    for d, (x, y) in enumerate(out):
+        ax.text(x + 0.5, y, f"{d}  {activations[-1][d]:.2f}" if shaded else str(d), va="center",
+                fontsize="small")
+    ax.text(0, top, "layer 0: pixels", ha="center", va="bottom")
+    art["key"] = ax.text(0.0, -0.02, nudge_key(bool(arrows), bool(connections), 1 in connections,
+                                               ring is not None),
+                         transform=ax.transAxes, va="top", fontsize="small", wrap=True)
+    ax.set(xlim=xlim, ylim=ylim, xticks=[], yticks=[])
+    ax.set_title(title or "", fontsize="medium")
+    ax.set_frame_on(False)
+    return art
+
