@@ -1,4 +1,4 @@
-"""Chapter 8's computational graph: traced from the autodiff engine, checked against backprop."""
+"""Chapter 9's computational graph: traced from the autodiff engine, checked against backprop."""
 import matplotlib
 
 matplotlib.use("Agg")
