@@ -3,10 +3,12 @@
 #
 #   bash book/build.sh
 #
-# Creates .venv (unless a virtual environment is already active), installs
-# requirements.txt, fetches the pinned MathJax with npm so the pages need no network
-# (skipped, with a note, when npm is missing: the pages then load MathJax from a CDN),
-# and builds with warnings as errors.
+# Uses the active virtual environment, else .venv (made if missing, never deleted or
+# replaced), installs requirements.txt, fetches the pinned MathJax with npm so the pages
+# need no network (skipped, with a note, when npm is missing: the pages then load
+# MathJax from a CDN), and builds with warnings as errors. Chapters whose execution
+# failed in an earlier build are executed again (book/book_execution.py); the others
+# come from the execution cache in _build/.jupyter_cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${VIRTUAL_ENV:-}" ]; then

@@ -55,7 +55,7 @@ def test_a_command_inside_sees_no_course_no_network_and_has_limits(tmp_path):
     assert outcome.returncode == 0, outcome.stderr
     seen = json.loads(outcome.stdout)
     assert seen["network"] in {"ConnectionRefusedError", "OSError", "TimeoutError"}
-    assert set(seen["repo"] or []) <= {".venv", "venv", "backprop"}  # no coursework, no tests
+    assert set(seen["repo"] or []) <= {".venv", ".ci-venv", "venv", "backprop"}  # no coursework
     assert seen["cwd"] == sandbox.INSIDE_WORK and seen["usr"] in {"OSError", "PermissionError"}
     python_tops = {Path(p).resolve().parts[1] for p in (sys.prefix, sys.base_prefix, REPO)}
     assert set(seen["root"]) - python_tops <= {"bin", "sbin", "lib", "lib32", "lib64", "usr", "etc",
