@@ -9,9 +9,10 @@ sub-package with its own map.
 ``costs``          the lesson's quadratic cost, and cross-entropy to compare
 ``network``        parameters, forward pass, cost, backward pass (the core)
 ``gradcheck``      finite differences, an independent check of backprop
-``engine``         (a folder) the fast training path: flat parameters, step
-                   costs, the divergence rules
-``training``       mini-batches, SGD steps, ``train`` and its ``History``
+``engine``         (a folder) the fast training run behind ``train``: flat
+                   parameters, step costs, blocked products, divergence rules
+``training``       the lesson's SGD loop (``sgd``), its parts (batches, steps,
+                   accuracy) and ``train``, which takes the same steps fast
 ``mnist``          (a folder) the MNIST loader: find, download, verify, cache
 ``sensitivity``    chapter 2: the gradient read as sensitivities
 ``lesson``         chapters 1-4: nudges, three avenues, Hebb, wishes sent back
@@ -34,14 +35,14 @@ from .costs import one_hot
 from .gradcheck import check_gradient, numerical_gradient, relative_error
 from .mnist import MNISTNotFoundError, load_mnist
 from .network import Forward, Gradient, Network, count_parameters, flatten, unflatten
-from .training import (DivergenceWarning, History, accuracy, learning_rate_at,
+from .training import (DivergenceWarning, History, accuracy, learning_rate_at, sgd,
                        sgd_step, shuffled_batches, train)
 
 __all__ = [
     "Network", "Forward", "Gradient", "count_parameters", "flatten", "unflatten",
     "sigmoid", "sigmoid_prime", "relu", "relu_prime", "softmax", "one_hot",
     "check_gradient", "numerical_gradient", "relative_error",
-    "train", "History", "accuracy", "sgd_step", "shuffled_batches", "learning_rate_at",
+    "train", "sgd", "History", "accuracy", "sgd_step", "shuffled_batches", "learning_rate_at",
     "DivergenceWarning", "load_mnist", "MNISTNotFoundError",
 ]
 __version__ = "0.1.0"

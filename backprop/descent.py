@@ -31,7 +31,7 @@ def example_gradients(net: Network, X, Y) -> np.ndarray:
     Every row comes from :meth:`Network.example_gradient`, the one-example
     backward pass: these are the nudges each example asks for, before averaging.
     """
-    X, T = net._inputs_and_targets(X, Y)
+    X, T = net.inputs_and_targets(X, Y)
     return np.array([net.example_gradient(x, t).to_vector() for x, t in zip(X, T)])
 
 
@@ -48,7 +48,7 @@ def mini_batch_agreement(net: Network, X, Y, batch_size: int, n_batches: int = 2
     Returns the cosine similarity with the full gradient for each of
     ``n_batches`` random mini-batches of ``batch_size`` examples.
     """
-    X, T = net._inputs_and_targets(X, Y)
+    X, T = net.inputs_and_targets(X, Y)
     full = net.gradient(X, T).to_vector()
     batches = _batches_forever(X.shape[0], positive_int(batch_size, "batch size"),
                                np.random.default_rng(seed))
@@ -111,7 +111,7 @@ class NetworkSlice:
                 raise ValueError(f"no weight ({layer}, {j}, {k}) in a network of sizes {net.sizes}")
         if tuple(first) == tuple(second):
             raise ValueError("choose two different weights")
-        X, T = net._inputs_and_targets(X, Y)
+        X, T = net.inputs_and_targets(X, Y)
         cut = min(first[0], second[0])
         self.positions = [(layer - cut, j, k) for layer, j, k in (first, second)]
         self.inputs = net.forward(X).activations[cut]

@@ -35,7 +35,7 @@ def _checked_setup(net: Network, X, Y, eps, dtype) -> tuple[np.ndarray, np.ndarr
     if not 1e-12 <= eps < 1:
         raise ValueError("eps must be a small positive number such as 3e-5 (the size of each "
                          "wiggle), between 1e-12 (smaller wiggles are lost in rounding) and 1")
-    X, T = net._inputs_and_targets(X, Y)
+    X, T = net.inputs_and_targets(X, Y)
     work = 2 * net.n_params * X.shape[0] * net.n_params
     if work > WORK_LIMIT:
         raise ValueError(f"X has {X.shape[0]} examples: checking all {net.n_params:,} parameters "
@@ -64,7 +64,7 @@ def numerical_gradient(net: Network, X, Y, eps: float = 3e-5,
 
     def cost_at(vector: np.ndarray):
         probe.weights, probe.biases = unflatten(vector, probe.sizes)
-        return np.mean(probe.cost_function.per_example(probe._forward(X).activations[-1], T))
+        return np.mean(probe.cost_function.per_example(probe.forward_unchecked(X).activations[-1], T))
 
     for i in range(params.size):
         original = params[i]

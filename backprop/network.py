@@ -70,29 +70,9 @@ def count_parameters(sizes: Sequence[int]) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
-#: The forward pass multiplies a batch by a wide layer's weights (one with at least
-#: ``WIDE_LAYER`` inputs, such as the 784 pixels) ``ROWS_PER_BLOCK`` rows at a time.
-ROWS_PER_BLOCK, WIDE_LAYER = 64, 100
-
-
 def weighted_inputs(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One layer's weighted inputs ``z = a @ w.T + b``, one row per example.
-
-    Each row of ``z`` depends only on the same row of ``a``, so the rows can be
-    worked out in blocks; that changes nothing but the time (and the last bit of
-    rounding). OpenBLAS (0.3.31, the kernel numpy ships for this machine's CPU)
-    multiplies up to about 75 images by the first layer's 16 x 784 weights with a
-    faster kernel for small products: a batch of 100 images took about 25 microseconds
-    as blocks of 64 and 36 rows, against 37 in one go. A narrow layer's product is too
-    small to gain anything from blocks.
-    """
-    if a.shape[0] <= ROWS_PER_BLOCK or w.shape[1] < WIDE_LAYER:
-        z = a @ w.T
-    else:
-        z = np.empty((a.shape[0], w.shape[0]), np.result_type(a, w))
-        for start in range(0, a.shape[0], ROWS_PER_BLOCK):
-            rows = slice(start, start + ROWS_PER_BLOCK)
-            np.dot(a[rows], w.T, out=z[rows])
+    """One layer's weighted inputs ``z = a @ w.T + b``, one row per example."""
+    z = a @ w.T
     z += b
     return z
 
@@ -113,6 +93,14 @@ class Network:
     ``sqrt(2/fan_in)`` (ReLU), so the weighted inputs start neither tiny nor huge.
     Sigmoid biases start as standard normal numbers; ReLU biases at 0.01, so no
     neuron starts exactly on ReLU's kink.
+
+    Methods such as :meth:`forward`, :meth:`cost` and :meth:`gradient` check what
+    they are given (``Y``: digit labels or desired outputs). Code that has checked its
+    arrays once, with :meth:`inputs_and_targets`, then calls the methods that take
+    ``X`` and desired outputs ``T`` as they are: :meth:`forward_unchecked`,
+    :meth:`backward`, :meth:`cost_and_gradient` and
+    :meth:`gradient_by_examples_unchecked` (training, gradient checking and the
+    explorers do, many times over the same arrays).
     """
 
     def __init__(self, sizes: Sequence[int] = (784, 16, 16, 10), activation: str = "sigmoid",
@@ -156,9 +144,10 @@ class Network:
 
     def astype(self, dtype) -> "Network":
         """Convert the parameters to ``dtype`` in place (e.g. float32 for speed)."""
-        self.dtype = parameter_dtype(dtype)
-        self.weights = [w.astype(self.dtype) for w in self.weights]
-        self.biases = [b.astype(self.dtype) for b in self.biases]
+        dtype = parameter_dtype(dtype)
+        self.weights = [w.astype(dtype) for w in self.weights]
+        self.biases = [b.astype(dtype) for b in self.biases]
+        self.dtype = dtype
         return self
 
     # ----- forward ----------------------------------------------------------------
@@ -168,7 +157,12 @@ class Network:
             return out(z)
         return self.activation.f(z)
 
-    def _forward(self, X: np.ndarray) -> Forward:
+    def forward_unchecked(self, X: np.ndarray, weighted_inputs=weighted_inputs) -> Forward:
+        """:meth:`forward` for inputs already checked by :meth:`inputs_and_targets`.
+
+        ``weighted_inputs(a, w, b)`` works out one layer's ``z``; the training engine
+        passes one that gives the same numbers faster.
+        """
         zs, activations = [], [X]
         for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = weighted_inputs(activations[-1], w, b)
@@ -178,7 +172,7 @@ class Network:
 
     def forward(self, X) -> Forward:
         """Feed inputs through every layer; return all weighted inputs and activations."""
-        return self._forward(as_inputs(X, self.sizes[0], self.dtype))
+        return self.forward_unchecked(as_inputs(X, self.sizes[0], self.dtype))
 
     def output(self, X) -> np.ndarray:
         """The output layer's activations, one row per example."""
@@ -189,14 +183,17 @@ class Network:
         return np.argmax(self.output(X), axis=1)
 
     # ----- cost -------------------------------------------------------------------
-    def _inputs_and_targets(self, X, Y) -> tuple[np.ndarray, np.ndarray]:
+    def inputs_and_targets(self, X, Y) -> tuple[np.ndarray, np.ndarray]:
+        """``X`` and ``Y`` checked and converted to this network's dtype: inputs of shape
+        (n, n_inputs) and desired outputs ``T`` of shape (n, n_outputs) (labels become
+        one-hot rows). Raises one clear error if they do not fit the network."""
         X = as_inputs(X, self.sizes[0], self.dtype)
         return X, as_targets(Y, X.shape[0], self.sizes[-1], self.dtype)
 
     def costs_per_example(self, X, Y) -> np.ndarray:
         """Each example's own cost (the lesson: add up the squared differences)."""
-        X, T = self._inputs_and_targets(X, Y)
-        return self.cost_function.per_example(self._forward(X).activations[-1], T)
+        X, T = self.inputs_and_targets(X, Y)
+        return self.cost_function.per_example(self.forward_unchecked(X).activations[-1], T)
 
     def cost(self, X, Y) -> float:
         """The total cost: each example's cost, averaged over the examples.
@@ -206,10 +203,13 @@ class Network:
         return float(np.mean(self.costs_per_example(X, Y)))
 
     # ----- backward ---------------------------------------------------------------
-    def _backward(self, fwd: Forward, T: np.ndarray, scale: float = 1.0) -> list:
+    def backward(self, fwd: Forward, T: np.ndarray, scale: float = 1.0) -> list:
         """Error terms dC/dz of every layer, last layer first computed, then walked back.
 
-        ``scale`` multiplies the output error (and so, by linearity, every error term).
+        ``fwd`` is the forward pass of a batch and ``T`` its desired outputs (checked
+        arrays, see :meth:`inputs_and_targets`). ``scale`` multiplies the output error
+        (and so, by linearity, every error term). Returns one array per layer, one row
+        per example.
         """
         zs, activations = fwd
         slope = self.activation.slope
@@ -227,13 +227,14 @@ class Network:
 
         Each row is the derivative of that example's own cost (not divided by n).
         """
-        X, T = self._inputs_and_targets(X, Y)
-        return self._backward(self._forward(X), T)
+        X, T = self.inputs_and_targets(X, Y)
+        return self.backward(self.forward_unchecked(X), T)
 
-    def _cost_and_gradient(self, X: np.ndarray, T: np.ndarray) -> tuple[float, Gradient]:
+    def cost_and_gradient(self, X: np.ndarray, T: np.ndarray) -> tuple[float, Gradient]:
+        """The averaged cost of a batch and its gradient (checked arrays ``X`` and ``T``)."""
         n = X.shape[0]
-        fwd = self._forward(X)
-        deltas = self._backward(fwd, T, scale=1.0 / n)   # the cost is an average over n
+        fwd = self.forward_unchecked(X)
+        deltas = self.backward(fwd, T, scale=1.0 / n)   # the cost is an average over n
         grad_w = [d.T @ a for d, a in zip(deltas, fwd.activations[:-1])]
         grad_b = [d.sum(axis=0) for d in deltas]
         cost = float(np.sum(self.cost_function.per_example(fwd.activations[-1], T))) / n
@@ -241,7 +242,7 @@ class Network:
 
     def gradient(self, X, Y) -> Gradient:
         """Gradient of the averaged cost, from one vectorised backward pass over the batch."""
-        return self._cost_and_gradient(*self._inputs_and_targets(X, Y))[1]
+        return self.cost_and_gradient(*self.inputs_and_targets(X, Y))[1]
 
     # ----- the teaching version: one example at a time ----------------------------
     def example_gradient(self, x, y) -> Gradient:
@@ -255,7 +256,7 @@ class Network:
         if np.ndim(x) != 1:
             raise ValueError(f"example_gradient takes one example of shape ({self.sizes[0]},); "
                              f"got shape {np.shape(x)}; use gradient() for a batch")
-        X, T = self._inputs_and_targets(x, np.reshape(y, (1, -1)) if np.ndim(y) == 1 else [y])
+        X, T = self.inputs_and_targets(x, np.reshape(y, (1, -1)) if np.ndim(y) == 1 else [y])
         return self._example_gradient(X[0], T[0])
 
     def _example_gradient(self, x: np.ndarray, t: np.ndarray) -> Gradient:
@@ -276,9 +277,10 @@ class Network:
 
     def gradient_by_examples(self, X, Y) -> Gradient:
         """The batch gradient the slow way: average :meth:`example_gradient` over the rows."""
-        return self._gradient_by_examples(*self._inputs_and_targets(X, Y))
+        return self.gradient_by_examples_unchecked(*self.inputs_and_targets(X, Y))
 
-    def _gradient_by_examples(self, X: np.ndarray, T: np.ndarray) -> Gradient:
+    def gradient_by_examples_unchecked(self, X: np.ndarray, T: np.ndarray) -> Gradient:
+        """:meth:`gradient_by_examples` for checked arrays ``X`` and ``T``."""
         total_w = [np.zeros_like(w) for w in self.weights]
         total_b = [np.zeros_like(b) for b in self.biases]
         for x, t in zip(X, T):

@@ -338,6 +338,8 @@ def check_explorers(page, site_file: Path, test_images) -> tuple[list, dict]:
         problems += check_dark_mode(page) + check_on_a_phone(page)
     for index in range(state["live"]):
         problems += move_controls(page, index)
+    if state["live"]:  # the labels again, in the states the moves left behind
+        problems += check_figures(page, "wide window, controls moved")
     hooks = page.evaluate(JS_HOOKS)
     networks = saved_networks(site_file.read_text(errors="replace")) if hooks else {}
     for hook in hooks:

@@ -3,11 +3,16 @@
 :func:`check_page` opens one page of the served site in the browser and lists its
 problems: failed local requests and images, JavaScript and console errors not in
 ``KNOWN_HARMLESS``, raw LaTeX or untypeset math, broken local links and anchors,
-and what book/check_explorers.py and book/check_figures.py find. It prints the
-page's size and its explorers' redraw times.
+serious or critical accessibility violations found by axe-core (WCAG 2.1 A/AA and
+best practice, on the wide window and on a 390 px phone), and what
+book/check_explorers.py and book/check_figures.py find. It prints the page's size,
+its explorers' redraw times, the axe-core counts, and, under a throttled phone
+profile (fast 4G, CPU 4 times slower, no cache), the bytes transferred and the time
+until the first explorer is drawn (printed, never asserted).
 """
 from __future__ import annotations
 
+import gzip
 import re
 import urllib.error
 import urllib.request
@@ -19,6 +24,16 @@ from check_explorers import check_explorers
 from check_figures import external_link_problems, figure_problems
 
 LOCAL_HOST = "127.0.0.1"
+
+#: axe-core, copied from node_modules by book/vendor.py; injected into each checked page.
+AXE = Path(__file__).resolve().parent / "check_vendor" / "axe.min.js"
+#: axe-core impacts that fail the check (moderate and minor ones are printed only).
+FAILING_IMPACTS = ("serious", "critical")
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+#: A phone on a fast 4G network: 9 Mbit/s down, 60 ms round trip, CPU 4 times slower.
+PHONE_NETWORK = {"offline": False, "latency": 60, "downloadThroughput": 9e6 / 8,
+                 "uploadThroughput": 1.5e6 / 8}
+PHONE_CPU_SLOWDOWN = 4
 
 #: Console messages every page of a Jupyter Book 1.x site logs, and why they are harmless.
 KNOWN_HARMLESS = {
@@ -70,6 +85,24 @@ JS_SIZES = """() => {
     if (r.name.includes('/_images/')) own.images += r.decodedBodySize; else own.shared += r.decodedBodySize;
   }
   return own;
+}"""
+
+
+JS_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.length, first: v.nodes[0] ? v.nodes[0].target.join(' ') : ''}));
+}"""
+# Every response the page received so far: its URL and bytes on the wire.
+JS_TRANSFERRED = """() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
+  .map(r => ({url: r.name, bytes: r.transferSize || r.encodedBodySize || 0}))"""
+JS_FIRST_EXPLORER = """async () => {
+  for (let t = 0; t < 600 && !performance.getEntriesByName('bp-first-explorer').length
+       && document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]'); t++) {
+    await new Promise(done => setTimeout(done, 50));
+  }
+  const mark = performance.getEntriesByName('bp-first-explorer')[0];
+  return mark ? mark.startTime : null;
 }"""
 
 
@@ -147,6 +180,84 @@ def check_math(name: str, page, has_mathjax: bool) -> list[Problem]:
     return problems
 
 
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the open page (its default rules: WCAG A/AA, best practice)."""
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(content=AXE.read_text())
+    return page.evaluate(JS_AXE)
+
+
+def check_accessibility(page, window: str) -> list[tuple[str, str]]:
+    """Serious or critical axe-core violations as problems; print every count."""
+    if not AXE.is_file():
+        return [("accessibility not checked", f"{AXE} missing (npm ci, then python book/vendor.py)")]
+    found = axe_violations(page)
+    bad = [v for v in found if v["impact"] in FAILING_IMPACTS]
+    counts = ", ".join(f"{v['id']} ({v['impact']}) {v['nodes']}" for v in found) or "none"
+    print(f"    axe-core, {window}: {sum(v['nodes'] for v in bad)} serious/critical; {counts}", flush=True)
+    return [("accessibility", f"{window}: {v['id']} ({v['impact']}, {v['nodes']} elements, "
+                              f"first {v['first']}): {v['help']}") for v in bad]
+
+
+def extra_page(context):
+    """Another tab for the same page, quietly blocking outside requests (the first
+    opening of the page already reported them)."""
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if is_local(route.request.url)
+               else route.abort("blockedbyclient"))
+    return page
+
+
+def check_accessibility_on_a_phone(context, url: str) -> list[tuple[str, str]]:
+    """The same page at 390 px: axe-core again (the theme's phone layout differs)."""
+    phone = extra_page(context)
+    try:
+        phone.set_viewport_size(PHONE_VIEWPORT)
+        phone.goto(url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
+        phone.evaluate("""async () => { for (let t = 0; t < 100 && document.querySelector(
+          'script[type="application/vnd.jupyter.widget-view+json"]') && !document.documentElement.dataset.explorers; t++)
+          await new Promise(done => setTimeout(done, 100)); }""")
+        return check_accessibility(phone, "390 px phone")
+    finally:
+        phone.close()
+
+
+def gzip_size(site: Path, url: str) -> int | None:
+    """Bytes of the site's file at ``url`` once gzip-compressed (as most hosts serve text)."""
+    path = site / urlsplit(url).path.lstrip("/")
+    if path.is_dir():
+        path = path / "index.html"
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    text = path.suffix in (".html", ".js", ".css", ".json", ".svg", ".txt", ".map")
+    return len(gzip.compress(data, 6)) if text else len(data)
+
+
+def phone_load(context, url: str, site: Path) -> dict:
+    """Open ``url`` as a throttled phone would (no cache): bytes and first-explorer time."""
+    page = extra_page(context)
+    try:
+        page.set_viewport_size(PHONE_VIEWPORT)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        cdp.send("Network.emulateNetworkConditions", PHONE_NETWORK)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": PHONE_CPU_SLOWDOWN})
+        page.goto(url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
+        first = page.evaluate(JS_FIRST_EXPLORER)
+        page.wait_for_load_state("networkidle", timeout=PAGE_TIMEOUT_MS)
+        load = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
+        responses = page.evaluate(JS_TRANSFERRED)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    finally:
+        page.close()
+    compressed = [gzip_size(site, r["url"]) for r in responses if is_local(r["url"])]
+    return {"bytes": sum(r["bytes"] for r in responses), "requests": len(responses),
+            "gzip": sum(c for c in compressed if c is not None),
+            "first_explorer_ms": first, "load_ms": load}
+
+
 def check_page(context, base_url: str, name: str, links: LinkChecker,
                screenshot: Path | None, site: Path, test_images=None,
                outside: set | None = None, allowed: set = frozenset()) -> list[Problem]:
@@ -201,6 +312,10 @@ def check_page(context, base_url: str, name: str, links: LinkChecker,
                     record("broken link", broken)
         page.wait_for_load_state("networkidle", timeout=PAGE_TIMEOUT_MS)
         report(name, page.evaluate(JS_SIZES), stats)
+        for kind, detail in (check_accessibility(page, "1280 px window")
+                             + check_accessibility_on_a_phone(context, page.url)):
+            record(kind, detail)
+        report_phone_load(name, phone_load(context, page.url, site))
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
@@ -209,6 +324,16 @@ def check_page(context, base_url: str, name: str, links: LinkChecker,
     finally:
         page.close()
     return problems
+
+
+def report_phone_load(name: str, load: dict) -> None:
+    """Print what a throttled phone downloads for the page and when its first explorer shows."""
+    first = load["first_explorer_ms"]
+    print(f"  {name} on a phone (fast 4G, CPU / {PHONE_CPU_SLOWDOWN}, no cache): "
+          f"{load['bytes'] / 1e6:.2f} MB in {load['requests']} requests "
+          f"({load['gzip'] / 1e6:.2f} MB gzip-compressed), load {load['load_ms'] / 1e3:.1f} s, "
+          f"first explorer {'n/a' if first is None else f'{first / 1e3:.1f} s'} (aims: 1.5 MB, 2.5 s)",
+          flush=True)
 
 
 def report(name: str, sizes: dict, stats: dict) -> None:

@@ -108,19 +108,24 @@ def test_sigmoid_keeps_float32_and_reads_unsigned_integers_as_numbers():
 
 @pytest.mark.parametrize("rows", [1, 63, 64, 65, 100, 129, 1000])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_weighted_inputs_in_blocks_equal_one_product(rows, dtype):
-    from backprop.network import weighted_inputs
+def test_products_in_blocks_equal_one_product(rows, dtype):
+    """The engine's blocked products give the lesson's numbers (up to float rounding)."""
+    from backprop.engine.blocks import sum_over_examples, weighted_inputs
+    from backprop.network import weighted_inputs as lesson_weighted_inputs
     rng = np.random.default_rng(rows)
     a = rng.random((rows, 784)).astype(dtype)
     w, b = rng.normal(size=(16, 784)).astype(dtype), rng.normal(size=16).astype(dtype)
+    rtol, atol = (1e-5, 1e-4) if dtype == np.float32 else (1e-12, 1e-10)
     z = weighted_inputs(a, w, b)
     assert z.shape == (rows, 16) and z.dtype == dtype
     exact = a.astype(np.float64) @ w.T.astype(np.float64) + b
-    np.testing.assert_allclose(z, exact, rtol=1e-5 if dtype == np.float32 else 1e-12,
-                               atol=1e-4 if dtype == np.float32 else 1e-10)
-    # each row depends on its own row only: a row alone gives the same numbers
-    np.testing.assert_allclose(weighted_inputs(a[-1:], w, b)[0], z[-1],
-                               rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+    np.testing.assert_allclose(z, exact, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(lesson_weighted_inputs(a, w, b), exact, rtol=rtol, atol=atol)
+    delta = rng.normal(size=(rows, 16)).astype(dtype)
+    out, scratch = np.empty((16, 784), dtype), np.empty((16, 784), dtype)
+    sum_over_examples(delta, a, out, scratch)
+    np.testing.assert_allclose(out, delta.T.astype(np.float64) @ a, rtol=rtol,
+                               atol=atol * np.sqrt(rows))
 
 
 def test_softmax_of_huge_scores_is_stable():

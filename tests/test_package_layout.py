@@ -133,3 +133,32 @@ def test_no_import_circle():
     for module in sorted(graph):
         if not state.get(module):
             visit(module, [])
+
+
+def defined_names(tree: ast.Module) -> set[str]:
+    """Every name a module defines: functions, classes, methods, assignments."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+    return names
+
+
+def test_no_module_uses_another_modules_private_names():
+    trees = {module_name(p): ast.parse(p.read_text()) for p in every_file()}
+    private = {m: {n for n in defined_names(t) if n.startswith("_") and not n.endswith("__")}
+               for m, t in trees.items()}
+    for module, tree in trees.items():
+        elsewhere = set().union(*(names for m, names in private.items() if m != module))
+        own = private[module]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                used = {a.name for a in node.names if a.name.startswith("_")}
+                assert not used, f"{module} imports private {sorted(used)}"
+            if isinstance(node, ast.Attribute) and node.attr in elsewhere - own:
+                holder = node.value.id if isinstance(node.value, ast.Name) else ""
+                assert holder in ("self", "cls"), f"{module} uses {holder}.{node.attr}"

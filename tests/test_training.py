@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
+from backprop.engine.divergence import CHECK_EVERY, has_diverged
 
 
 def test_shuffled_batches_partition_the_examples():
@@ -132,18 +133,18 @@ def test_divergent_learning_rate_stops_with_warning_and_keeps_last_good_paramete
     assert history.diverged
     assert len(history.step_costs) < 5 * 20
     # kept: the parameters last checked and saved, after history.kept_steps steps
-    assert history.kept_steps % bp.training.CHECK_EVERY == 0
+    assert history.kept_steps % CHECK_EVERY == 0
     expected = snapshots[history.kept_steps - 1] if history.kept_steps else start
     np.testing.assert_array_equal(net.to_vector(), expected)
     assert np.isfinite(net.cost(X, labels))
 
 
 def test_divergence_rule():
-    assert bp.training.has_diverged(float("nan"), 2.0)
-    assert bp.training.has_diverged(float("inf"), 2.0)
-    assert bp.training.has_diverged(2500.0, 2.0)
-    assert not bp.training.has_diverged(900.0, 0.01)   # the starting cost counts as at least 1
-    assert not bp.training.has_diverged(30.0, 2.3)
+    assert has_diverged(float("nan"), 2.0)
+    assert has_diverged(float("inf"), 2.0)
+    assert has_diverged(2500.0, 2.0)
+    assert not has_diverged(900.0, 0.01)   # the starting cost counts as at least 1
+    assert not has_diverged(30.0, 2.3)
 
 
 def test_a_short_run_that_ends_saturated_is_reported_and_rolled_back():

@@ -1,8 +1,10 @@
-"""The fast training path against the plain SGD loop written out with the public API.
+"""``train`` (the engine's fast run) against ``sgd``, the lesson's loop, as the oracle.
 
-``train`` keeps the parameters in one flat vector and fuses the learning rate into
-the backward pass; these tests rebuild every step the slow, obvious way
-(``shuffled_batches``, ``Network.gradient``, ``sgd_step``) and compare.
+``train`` keeps the parameters in one flat vector, fuses the learning rate into the
+backward pass and checks for divergence; ``backprop.training.sgd`` takes every step
+the plain way (``shuffled_batches``, ``Network.cost_and_gradient``, ``sgd_step``).
+These tests hold the two to the same parameters and the same History, and hold
+``train``'s stops to the trajectory of the plain loop.
 """
 import warnings
 
@@ -10,55 +12,85 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.engine.divergence import DIVERGENCE_FACTOR, PARAMETER_LIMIT, STUCK_ERROR
-from backprop.training import CHECK_EVERY
+from backprop.engine.divergence import (CHECK_EVERY, DIVERGENCE_FACTOR, PARAMETER_LIMIT,
+                                        STUCK_ERROR)
 
 
-def plain_sgd(net, X, labels, *, epochs, learning_rate, batch_size, seed=0, lr_decay=0.0,
-              weight_decay=0.0):
-    """Mini-batch SGD as the lesson states it; returns each step's cost and each state.
+def lesson_loop(net, X, labels, **settings):
+    """``bp.training.sgd`` with the parameter vector kept after every step:
+    ``states[k]`` is the vector after ``k`` steps. Runs on through NaN."""
+    states = [net.to_vector()]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        history = bp.training.sgd(net, X, labels,
+                                  callback=lambda step, cost, n: states.append(n.to_vector()),
+                                  **settings)
+    return history, states
 
-    ``states[k]`` is the parameter vector after ``k`` steps. Stops early at the
-    first step that the divergence rules (cost blow-up, parameter size) reject.
-    """
-    rng = np.random.default_rng(seed)
-    costs, states = [], [net.to_vector()]
-    for epoch in range(epochs):
-        rate = bp.learning_rate_at(epoch, learning_rate, lr_decay)
-        for idx in bp.shuffled_batches(len(X), batch_size, rng):
-            cost = net.cost(X[idx], labels[idx])
-            first = costs[0] if costs else cost
-            if not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(first, 1.0):
-                return costs, states
-            bp.sgd_step(net, net.gradient(X[idx], labels[idx]), rate, weight_decay)
-            costs.append(cost)
-            states.append(net.to_vector())
-    return costs, states
+
+def assert_same_history(fast, plain, rtol):
+    assert (fast.batch_size, fast.n_examples) == (plain.batch_size, plain.n_examples)
+    assert (fast.diverged, fast.kept_steps) == (plain.diverged, plain.kept_steps) == (False, None)
+    assert len(fast.step_costs) == len(plain.step_costs)
+    np.testing.assert_allclose(fast.step_costs, plain.step_costs, rtol=rtol)
+    np.testing.assert_allclose(fast.learning_rates, plain.learning_rates, rtol=1e-15)
+    np.testing.assert_allclose(fast.train_accuracy, plain.train_accuracy, atol=0.011)
+    np.testing.assert_allclose(fast.test_accuracy, plain.test_accuracy, atol=0.021)
+    assert len(fast.epoch_seconds) == len(fast.learning_rates) and plain.epoch_seconds == []
 
 
 @pytest.mark.parametrize("dtype, rtol, atol", [(np.float64, 1e-10, 1e-12),
                                                (np.float32, 2e-4, 2e-5)])
-def test_fast_path_gives_the_parameters_of_the_plain_loop(dtype, rtol, atol, rng):
+def test_train_gives_the_parameters_and_history_of_the_lesson_loop(dtype, rtol, atol, rng):
     X, labels = rng.random((95, 784)), rng.integers(0, 10, 95)   # last batch is short
+    test = (rng.random((50, 784)), rng.integers(0, 10, 50))
     settings = dict(epochs=3, learning_rate=2.0, batch_size=20, seed=7, lr_decay=0.3,
-                    weight_decay=1e-3)
+                    weight_decay=1e-3, test_data=test)
     fast, plain = bp.Network(seed=3, dtype=dtype), bp.Network(seed=3, dtype=dtype)
     history = bp.train(fast, X, labels, progress=False, **settings)
-    costs, states = plain_sgd(plain, X.astype(dtype), labels, **settings)
-    assert not history.diverged
-    assert len(history.step_costs) == len(costs) == 3 * 5
-    np.testing.assert_allclose(history.step_costs, costs, rtol=rtol)
+    plain_history, states = lesson_loop(plain, X, labels, **settings)
+    assert len(history.step_costs) == 3 * 5
+    assert_same_history(history, plain_history, rtol)
     np.testing.assert_allclose(fast.to_vector(), states[-1], rtol=rtol, atol=atol)
     assert all(p.dtype == dtype for p in fast.weights + fast.biases)
 
 
-def test_per_example_path_gives_the_parameters_of_the_plain_loop(rng):
+def test_train_on_mnist_keeps_the_history_of_the_lesson_loop(mnist):
+    (X, labels), (X_test, labels_test) = mnist
+    settings = dict(epochs=2, learning_rate=3.0, batch_size=100, seed=1,
+                    test_data=(X_test[:1000], labels_test[:1000]))
+    fast, plain = bp.Network(seed=0), bp.Network(seed=0)
+    history = bp.train(fast, X[:3000], labels[:3000], progress=False, **settings)
+    plain_history, states = lesson_loop(plain, X[:3000], labels[:3000], **settings)
+    assert_same_history(history, plain_history, rtol=1e-9)
+    assert history.train_accuracy == plain_history.train_accuracy
+    assert history.test_accuracy == plain_history.test_accuracy
+    np.testing.assert_allclose(fast.to_vector(), states[-1], rtol=1e-9, atol=1e-12)
+
+
+def test_per_example_path_gives_the_parameters_of_the_lesson_loop(rng):
     X, labels = rng.random((30, 784)), rng.integers(0, 10, 30)
     fast, plain = bp.Network(seed=1), bp.Network(seed=1)
-    bp.train(fast, X, labels, epochs=2, learning_rate=1.0, batch_size=7, per_example=True,
-             progress=False)
-    _, states = plain_sgd(plain, X, labels, epochs=2, learning_rate=1.0, batch_size=7)
+    history = bp.train(fast, X, labels, epochs=2, learning_rate=1.0, batch_size=7,
+                       per_example=True, progress=False)
+    plain_history, states = lesson_loop(plain, X, labels, epochs=2, learning_rate=1.0,
+                                        batch_size=7)
+    assert_same_history(history, plain_history, rtol=1e-10)
     np.testing.assert_allclose(fast.to_vector(), states[-1], rtol=1e-10, atol=1e-12)
+
+
+def test_the_lesson_loop_checks_its_arguments_like_train(rng):
+    X, labels = rng.random((20, 784)), rng.integers(0, 10, 20)
+    net = bp.Network(seed=0)
+    before = net.to_vector()
+    for settings, message in [(dict(batch_size=0), "batch size"), (dict(seed=-1), "seed"),
+                              (dict(learning_rate=-1.0), "learning rate"),
+                              (dict(test_data="test"), "test_data must be a pair")]:
+        with pytest.raises(ValueError, match=message):
+            bp.training.sgd(net, X, labels, **settings)
+    with pytest.raises(TypeError, match="net must be a backprop.Network"):
+        bp.training.sgd("net", X, labels)
+    np.testing.assert_array_equal(net.to_vector(), before)
 
 
 def test_a_callback_sees_the_same_costs_the_history_keeps(rng):
@@ -91,15 +123,10 @@ def test_parameters_a_callback_loads_are_trained_on(rng):
         if step == 2:
             net.load_vector(reset)
 
-    net = bp.Network(seed=0)
+    net, plain = bp.Network(seed=0), bp.Network(seed=0)
     bp.train(net, X, labels, epochs=1, batch_size=10, seed=4, progress=False,
              callback=load_at_step_2)
-    rng_plain = np.random.default_rng(4)
-    plain = bp.Network(seed=0)
-    for step, idx in enumerate(bp.shuffled_batches(40, 10, rng_plain), start=1):
-        bp.sgd_step(plain, plain.gradient(X[idx], labels[idx]), 1.0)
-        if step == 2:
-            plain.load_vector(reset)
+    bp.training.sgd(plain, X, labels, epochs=1, batch_size=10, seed=4, callback=load_at_step_2)
     np.testing.assert_allclose(net.to_vector(), plain.to_vector(), rtol=1e-10, atol=1e-12)
 
 
@@ -176,18 +203,29 @@ def test_a_batch_of_one_still_stops_a_network_stuck_on_every_image():
     assert history.diverged and history.kept_steps == 0
 
 
-def test_divergence_stops_where_the_plain_loop_does_and_keeps_a_state_it_passed(rng):
+def first_cost_rule_break(costs) -> int:
+    """How many steps the plain loop takes before a step's cost breaks the blow-up rule."""
+    for step, cost in enumerate(costs):
+        if not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * max(costs[0], 1.0):
+            return step
+    return len(costs)
+
+
+def test_divergence_stops_where_the_lesson_loop_breaks_a_rule_and_keeps_a_state_it_passed(rng):
     X, labels = rng.random((200, 784)), rng.integers(0, 10, 200)
     settings = dict(epochs=5, learning_rate=3.0, batch_size=10, seed=2)
     net = bp.Network(activation="relu", seed=0)
     with pytest.warns(bp.DivergenceWarning):
         history = bp.train(net, X, labels, progress=False, **settings)
-    costs, states = plain_sgd(bp.Network(activation="relu", seed=0), X, labels, **settings)
+    plain_history, states = lesson_loop(bp.Network(activation="relu", seed=0), X, labels,
+                                        **settings)
+    costs = plain_history.step_costs
     size_ok = [np.max(np.abs(s)) <= PARAMETER_LIMIT for s in states]
     first_bad_state = size_ok.index(False) if False in size_ok else len(states)
-    # the cost rule stops the plain loop before step len(costs) + 1; the size rule can only
-    # be seen at a check, so the fast path stops at one of the two, never later
-    stop = min(len(costs), -(-first_bad_state // CHECK_EVERY) * CHECK_EVERY)
+    # the cost rule stops before the step whose cost blew up; the size rule can only be
+    # seen at a check, so train stops at one of the two, never later
+    stop = min(first_cost_rule_break(costs), -(-first_bad_state // CHECK_EVERY) * CHECK_EVERY)
+    assert stop < len(costs)                      # the plain loop did break a rule
     assert history.diverged
     assert len(history.step_costs) <= stop
     np.testing.assert_allclose(history.step_costs, costs[:len(history.step_costs)], rtol=1e-9)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..network import Forward, Network
+from .blocks import weighted_inputs
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -134,7 +135,7 @@ def check_stuck(net: Network, where: tuple, batch: tuple | None, epoch: int, ste
 
 def _forward_and_cost(net: Network, X: np.ndarray, targets: np.ndarray, order: np.ndarray,
                       rows: slice) -> tuple:
-    fwd = net._forward(X.take(order[rows], axis=0))
+    fwd = net.forward_unchecked(X.take(order[rows], axis=0), weighted_inputs)
     return fwd, float(np.mean(net.cost_function.per_example(fwd.activations[-1], targets[rows])))
 
 

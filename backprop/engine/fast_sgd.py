@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..network import ROWS_PER_BLOCK, WIDE_LAYER, Network
+from ..network import Network
+from .blocks import sum_over_examples
 
 
 def _views(flat: np.ndarray, shapes: list) -> list:
@@ -108,49 +109,28 @@ class FlatParameters:
         self.net.weights, self.net.biases = weights, biases
 
 
-def vectorised_change(net: Network, fwd, T: np.ndarray, rate: float,
-                      params: FlatParameters) -> None:
-    """Write ``-rate *`` the batch gradient into ``params.change``, from one backward pass.
+def write_change(net: Network, fwd, X: np.ndarray, T: np.ndarray, rate: float,
+                 params: FlatParameters, per_example: bool = False) -> None:
+    """Write ``-rate *`` the batch's gradient into ``params.change``.
 
-    The learning rate and the 1/n of the average ride along in the backward pass's
-    ``scale``, so the gradient never exists as separate arrays.
+    ``fwd`` is the forward pass of the batch ``X`` with desired outputs ``T``. The
+    learning rate and the 1/n of the average ride along in the backward pass's
+    ``scale``, so the gradient never exists as separate arrays. With ``per_example``
+    the gradient comes from the one-example-at-a-time loop instead (same numbers).
     """
-    deltas = net._backward(fwd, T, scale=-rate / T.shape[0])
+    if per_example:
+        gradient = net.gradient_by_examples_unchecked(X, T)
+        for grad, change in zip(gradient.weights + gradient.biases,
+                                params.change_weights + params.change_biases):
+            np.multiply(grad, -rate, out=change)
+        return
+    deltas = net.backward(fwd, T, scale=-rate / T.shape[0])
     ones = params.ones(T.shape[0])
     for delta, a, change_w, change_b, scratch in zip(
             deltas, fwd.activations[:-1], params.change_weights, params.change_biases,
             params.scratch_weights):
-        sum_over_examples(delta, a, change_w, scratch)
-        np.dot(ones, delta, out=change_b)      # the sum over the batch, by BLAS
-
-
-def sum_over_examples(delta: np.ndarray, a: np.ndarray, out: np.ndarray,
-                      scratch: np.ndarray) -> None:
-    """``out = delta.T @ a``: each weight's change, added up over the batch's examples.
-
-    A wide layer's sum is taken over blocks of ``ROWS_PER_BLOCK`` examples, each
-    block's product going through ``scratch`` and then into ``out``: as in the
-    forward pass (:func:`~backprop.network.weighted_inputs`), OpenBLAS multiplies
-    such small blocks faster, so a batch of 100 saves about 6 microseconds a step.
-    """
-    n = a.shape[0]
-    if n <= ROWS_PER_BLOCK or a.shape[1] < WIDE_LAYER:
-        np.dot(delta.T, a, out=out)            # np.dot: fewer overheads than matmul
-        return
-    np.dot(delta[:ROWS_PER_BLOCK].T, a[:ROWS_PER_BLOCK], out=out)
-    for start in range(ROWS_PER_BLOCK, n, ROWS_PER_BLOCK):
-        rows = slice(start, start + ROWS_PER_BLOCK)
-        np.dot(delta[rows].T, a[rows], out=scratch)
-        out += scratch
-
-
-def per_example_change(net: Network, X: np.ndarray, T: np.ndarray, rate: float,
-                       params: FlatParameters) -> None:
-    """The same change as :func:`vectorised_change`, from the one-example-at-a-time loop."""
-    gradient = net._gradient_by_examples(X, T)
-    for grad, change in zip(gradient.weights + gradient.biases,
-                            params.change_weights + params.change_biases):
-        np.multiply(grad, -rate, out=change)
+        sum_over_examples(delta, a, change_w, scratch)      # the weights' changes
+        np.dot(ones, delta, out=change_b)      # the biases': the sum over the batch, by BLAS
 
 
 class StepCosts:

@@ -7,6 +7,9 @@ controls), both in this folder:
 =====================  ========================================================
 ``base``               what they share: the ``data`` trait, packing, checks
 ``inputs``             the input checks chapters 2-4's explorers share
+``drawing``            a digit drawn on the pad, made into the 28 x 28 image the
+                       network reads (``drawing.js`` does the same in the browser)
+``pad_digits``         hand-designed strokes of the digits 0-9, drawn as a reader would
 ``whole_network``      the whole 784-16-16-10 network, nudges walked back, a
                        drawing pad (``mirror.js`` computes the drawn digit)
 ``sensitivity``        chapter 2: wiggle parameters A and B, measured vs predicted

@@ -170,14 +170,14 @@ const MIN_SCALE = 10 / SMALLEST_TEXT;
 
 // One <canvas> showing the part `box` ({x, y, w, h}, drawing coordinates) of a drawing,
 // sharp on high-resolution screens, shown at most box.w CSS pixels wide.
-function part(box) {
+function part(box, smallest = SMALLEST_TEXT) {
   const paper = document.createElement("canvas");
   const ratio = window.devicePixelRatio || 1;
   paper.width = Math.round(box.w * ratio);
   paper.height = Math.round(box.h * ratio);
   paper.style.cssText = `width:100%;max-width:${box.w}px;height:auto;display:block`;
   paper.dataset.width = box.w;                 // for the book's check of text sizes
-  paper.dataset.smallestText = SMALLEST_TEXT;
+  paper.dataset.smallestText = smallest;
   paper.setAttribute("aria-hidden", "true");   // the figure's name is on its holder
   const ctx = paper.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, -box.x * ratio, -box.y * ratio);
@@ -203,13 +203,14 @@ function everyContext(contexts) {
 // screen). Wide enough, it is one canvas that shrinks with the window down to
 // MIN_SCALE. Narrower (a phone), and given `panels` (boxes of the drawing that
 // together hold everything it shows), it becomes one canvas per panel, stacked, so
-// nothing needs sideways scrolling and text stays at least 10 px. `onLayout` is
-// called when the layout changes (the explorer redraws then).
+// nothing needs sideways scrolling and text stays at least 10 px. When the layout
+// changes the explorer redraws (redrawOn registers its redraw). `smallestText` is the
+// smallest text the explorer draws (a larger one allows wider panels).
 //
 // The holder has role="img" and an accessible name: call describe(pad, sentence)
 // at each redraw. Every text() drawn is recorded in pad.labels with its box, for
 // the book's check of overlapping, cut or faint labels.
-function canvas(el, width, height, { panels = null } = {}) {
+function canvas(el, width, height, { panels = null, smallestText = SMALLEST_TEXT } = {}) {
   const holder = document.createElement("div");
   holder.className = "bp-figure";
   holder.setAttribute("role", "img");
@@ -219,13 +220,13 @@ function canvas(el, width, height, { panels = null } = {}) {
   const pad = { width, height, panels, labels: [], holder, stacked: false, parts: [] };
   function layout() {
     const room = holder.clientWidth || el.clientWidth || width;
-    const stacked = Boolean(panels) && room < width * MIN_SCALE;
+    const stacked = Boolean(panels) && room < (width * 10) / smallestText;
     if (pad.parts.length && stacked === pad.stacked) return false;
     pad.stacked = stacked;
-    pad.parts = (stacked ? panels : [whole]).map(part);
+    pad.parts = (stacked ? panels : [whole]).map((box) => part(box, smallestText));
     holder.replaceChildren(...pad.parts.map((p) => p.paper));
     if (stacked) for (const p of pad.parts) p.paper.style.marginBottom = "6px";
-    else pad.parts[0].paper.style.minWidth = `${Math.ceil(width * MIN_SCALE)}px`;
+    else pad.parts[0].paper.style.minWidth = `${Math.ceil((width * 10) / smallestText)}px`;
     pad.ctx = everyContext(pad.parts.map((p) => p.ctx));
     pad.paper = pad.parts[0].paper;
     holder.dataset.layout = stacked ? "stacked" : "wide";

@@ -15,6 +15,10 @@ const COLUMNS = [null, 340, 475, 610];                    // x of layers 1, 2, 3
 const TOP = 70, BOTTOM = 500;
 const TOP_PIXEL_LINES = 200;  // strongest pixel -> layer-1 connections drawn
 const PAD_ON_SCREEN = 200;    // the drawing pad's side, in CSS pixels
+// Phone layout (common.js canvas()): on a narrow screen the figure stacks as two parts,
+// layer 0 with layer 1, then layers 1 to 3 with the outputs' values. The title and the
+// key are text above and below the figure, so they wrap at any width.
+const NETWORK_PANELS = [{ x: 0, y: 24, w: 390, h: H - 50 }, { x: 300, y: 24, w: 420, h: H - 50 }];
 
 // Where neuron j of layer l sits, and how big it is drawn.
 function neuronAt(l, j, count) {
@@ -159,8 +163,14 @@ function render({ model, el }) {
     labelled(bar, `average over ${data.average_count} images`, box);
   }
   const pad = data.pad ? padPanel(el, model) : null;
-  const figure = canvas(el, W, H);
-  el.appendChild(message);
+  const heading = document.createElement("div");  // the title line: network, image, guess
+  heading.style.cssText = "font:14px system-ui, sans-serif;margin:2px 0";
+  el.appendChild(heading);
+  const figure = canvas(el, W, H, { panels: NETWORK_PANELS, smallestText: 12 });
+  const keyLine = document.createElement("div");  // the key: names only what is drawn
+  keyLine.className = "bp-caption";
+  keyLine.style.cssText = "font:12px system-ui, sans-serif;margin:2px 0";
+  el.append(keyLine, message);
 
   // ----- drawing a digit -------------------------------------------------------
   // The strokes are inked segment by segment (drawing.js), so the network's input
@@ -316,9 +326,9 @@ function render({ model, el }) {
     const guess = f.a3.indexOf(Math.max(...f.a3));
     const name = data.names[model.get("network")];
     const what = i >= 0 ? `image ${i}: a ${digit}` : said >= 0 ? `your drawing: a ${said}` : "your drawing";
-    text(ctx, `${name} network, ` + (average ? `nudges averaged over ${data.average_count} ` +
+    heading.textContent = `${name} network, ` + (average ? `nudges averaged over ${data.average_count} ` +
       `images (on the scale of ${i >= 0 ? `image ${i}` : "your drawing"}'s own)`
-      : `${what}; the network's guess: ${guess}`), 10, 16, { size: 14 });
+      : `${what}; the network's guess: ${guess}`);
 
     // The nudges on the connections, as far as the walk back has come.
     const acts = [f.a0, f.a1, f.a2, f.a3];
@@ -372,12 +382,12 @@ function render({ model, el }) {
     const key = ["Shade: activation."];
     if (ring >= 0) key.push("Blue ring: the right answer.");
     if (Object.keys(arrows).length) key.push(`Arrows: ${average ? "averaged " : ""}wishes (blue up, red down).`);
-    text(ctx, key.join(" "), 10, H - 34, { size: 12, colour: "#444" });
     if (Object.keys(lines).length) {
-      text(ctx, `Lines: ${average ? "averaged " : ""}weight nudges, blue = grow, red = shrink, width = size ` +
+      key.push(`Lines: ${average ? "averaged " : ""}weight nudges, blue = grow, red = shrink, width = size ` +
         `(${average ? "each layer on the scale of one image's own" : "each layer scaled to its largest"}` +
-        `${lines[1] ? "; the 200 strongest from the pixels" : ""}).`, 10, H - 16, { size: 12, colour: "#444" });
+        `${lines[1] ? "; the 200 strongest from the pixels" : ""}).`);
     }
+    keyLine.textContent = key.join(" ");
     if (typeof describe === "function") {
       const order = [...f.a3.keys()].sort((a, b) => f.a3[b] - f.a3[a]);
       describe(figure, `${name} network, ${what}: guess ${guess} at ${f.a3[guess].toFixed(2)}, ` +

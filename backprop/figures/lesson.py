@@ -15,7 +15,8 @@ UP, DOWN = "#2166ac", "#b2182b"
 SIGNED = "RdBu"
 
 
-def _axes(ax):
+def axes_or_current(ax):
+    """``ax``, or the current matplotlib Axes when ``ax`` is None."""
     return plt.gca() if ax is None else ax
 
 
@@ -36,7 +37,7 @@ def symmetric_limit(values, floor: float = 1e-12) -> float:
 
 def draw_digit(pixels, ax=None, title: str | None = None, cmap: str = "gray_r", limit=None):
     """Show 784 values as a 28x28 image (ink dark). A signed ``cmap`` is centred on 0."""
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     image = np.reshape(pixels, (28, 28))
     if cmap == SIGNED:
         limit = symmetric_limit(image) if limit is None else limit
@@ -57,7 +58,7 @@ def draw_activation_functions(ax=None, z_range: float = 6.0, top: float = 2.0):
     it keeps rising. Returns the two lines (sigmoid, ReLU).
     """
     from ..activations import relu, sigmoid
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     z = np.linspace(-z_range, z_range, 241)
     lines = ax.plot(z, sigmoid(z), label="sigmoid", color="black", lw=2)
     lines += ax.plot(z, relu(z), "--", color="0.45", lw=2, label="ReLU")
@@ -74,7 +75,7 @@ def draw_activation_functions(ax=None, z_range: float = 6.0, top: float = 2.0):
 
 def draw_outputs(output, label: int, ax=None, title: str | None = None):
     """The ten output activations as bars, with the desired output drawn as outlines."""
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     digits = np.arange(len(output))
     target = (digits == label).astype(float)
     ax.bar(digits, target, color="none", edgecolor="0.3", linestyle="--", label="desired")
@@ -88,7 +89,7 @@ def draw_outputs(output, label: int, ax=None, title: str | None = None):
 def draw_nudges(nudges, ax=None, title: str = "Desired nudges", limit: float | None = None,
                 xlabel: str = "output neuron (digit)", ylabel: str = "nudge"):
     """Signed bars, one per neuron: blue wishes it up, red wishes it down."""
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     positions = np.arange(len(nudges))
     bars = ax.bar(positions, nudges, color=signed_colors(nudges))
     limit = 1.1 * symmetric_limit(nudges) if limit is None else limit
@@ -128,7 +129,7 @@ def mosaic_position(neuron: int, pixel: int, columns: int = 4, side: int = 28) -
 
 def draw_sensitivity_heatmap(values, layer: int, ax=None, colorbar: bool = True):
     """``|dC/dw|`` of one layer's weights; the first layer as one 28x28 image per neuron."""
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     values = np.abs(np.asarray(values, dtype=np.float64))
     first = values.shape[1] == 784
     shown = weights_mosaic(values) if first else values
@@ -151,7 +152,7 @@ def draw_wiggle_curve(wiggles, measured, slope: float, wiggle: float, ax=None,
 
     Returns ``(curve, tangent, point)``; ``point`` marks the current ``wiggle``.
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     wiggles = np.asarray(wiggles, dtype=np.float64)
     (curve,) = ax.plot(wiggles, measured, color=color, lw=2, label=f"{name}: measured")
     (tangent,) = ax.plot(wiggles, slope * wiggles, "--", color=color, lw=1,
@@ -167,7 +168,7 @@ def draw_wiggle_curve(wiggles, measured, slope: float, wiggle: float, ax=None,
 
 def draw_change_bars(names, measured, predicted, ax=None, limit: float | None = None):
     """Pairs of bars: the measured change in cost and the gradient's prediction, per parameter."""
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     x = np.arange(len(names))
     got = ax.bar(x - 0.2, measured, width=0.4, color="0.35", label="measured")
     guess = ax.bar(x + 0.2, predicted, width=0.4, color="0.75", hatch="//",
@@ -204,7 +205,7 @@ def draw_avenues(avenues, ax_params=None, ax_previous=None, limits=(None, None))
 def draw_update_heatmap(update, ax=None, title: str = "", limit: float | None = None,
                         row: int | None = None, colorbar: bool = True):
     """A weight update (n_out, n_in) in blue (strengthen) and red (weaken), one row outlined."""
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     limit = symmetric_limit(update) if limit is None else limit
     image = ax.imshow(update, cmap=SIGNED, vmin=-limit, vmax=limit, interpolation="nearest",
                       aspect="auto")
@@ -220,7 +221,7 @@ def draw_update_heatmap(update, ax=None, title: str = "", limit: float | None = 
 
 def draw_update_factors(hebbian, backprop, ax=None, limit: float | None = None):
     """Per output neuron, the factor each rule multiplies the previous activations by."""
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     x = np.arange(len(hebbian))
     hebb = ax.bar(x - 0.2, hebbian, width=0.4, color="0.6", label="Hebbian: own activity")
     back = ax.bar(x + 0.2, backprop, width=0.4, color=signed_colors(backprop),
@@ -237,7 +238,7 @@ def draw_update_factors(hebbian, backprop, ax=None, limit: float | None = None):
 def draw_wish_check(pushes, minus_delta, ax=None, layer: int = 0, limit=None,
                     label: str = "push = f'(z) x wish", legend: bool = True):
     """Bars: each neuron's push (-dC/dz, found from its wish); dots: minus backprop's error term (equal)."""
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     x = np.arange(len(pushes))
     bars = ax.bar(x, pushes, color=signed_colors(pushes), label=label)
     (dots,) = ax.plot(x, minus_delta, "ko", ms=4, label="-delta (net.errors)")

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize, to_rgba
 
-from .lesson import DOWN, SIGNED, UP, _axes, signed_colors, symmetric_limit
+from .lesson import DOWN, SIGNED, UP, axes_or_current, signed_colors, symmetric_limit
 
 WISH_BAR = 0.2  # longest wish bar beside a neuron, in units of the layer spacing
 NETWORK_KEY = ("Shade: activation. Bars: wishes (blue up, red down; each layer\n"
@@ -30,7 +30,7 @@ def draw_notation(sizes=(784, 16, 16, 10), ax=None, layer: int = 2, j: int = 1, 
     Returns a dict: ``neurons`` (one scatter per layer), ``weight`` (the bold line),
     ``names`` (the texts naming w, b, z and a), ``layers`` (the layer titles).
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     ys = [np.linspace(1.5, -1.5, shown) for _ in sizes]
     art = {"neurons": [], "layers": [], "names": {}}
     for l in range(1, len(sizes)):
@@ -85,7 +85,7 @@ def draw_network(sizes, activations, weights, ax=None, wishes=None, wish_scale=N
     Returns a dict of artists: ``image``, ``neurons`` (one per non-input layer),
     ``connections``, ``wishes`` (bar containers; the input's is None), ``highlight``.
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     where = neuron_positions(sizes)
     top = max(sizes[1:]) / 2 + 0.5
     xlim, ylim = (-0.6, len(sizes) - 0.45), (-top - 3, top + 2)
@@ -185,7 +185,7 @@ def draw_nudges(sizes, activations, connections: dict, arrows: dict, scale: dict
     Returns a dict of artists: ``image``, ``neurons``, ``connections`` (layer -> lines),
     ``wishes`` (layer -> bars), ``key`` (the text naming what is drawn).
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     where = neuron_positions(sizes)
     top = max(sizes[1:]) / 2 + 0.5
     xlim, ylim = (-0.6, len(sizes) - 0.2), (-top - 1.5, top + 1.2)
