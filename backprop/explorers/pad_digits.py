@@ -44,10 +44,11 @@ DIGITS = {
     9: [np.vstack([_arc(0.5, 0.3, 0.27, 0.25, 0, -360), _line((0.77, 0.3), (0.68, 0.97))])],
 }
 
-#: Where a digit is drawn: (left, top, height) in fractions of the pad. "large" is
-#: centred and fills most of the pad; "small" sits towards the top left; "offset"
-#: is mid-sized, towards the bottom right.
-PLACES = {"large": (0.2, 0.06, 0.86), "small": (0.08, 0.08, 0.4), "offset": (0.4, 0.38, 0.56)}
+#: Where a digit is drawn: (left, top, height, slant) in fractions of the pad. "large"
+#: is centred and fills most of the pad; "small" sits towards the top left; "offset"
+#: is mid-sized, towards the bottom right; "slanted" leans right as in running hand.
+PLACES = {"large": (0.2, 0.06, 0.86, 0.0), "small": (0.08, 0.08, 0.4, 0.0),
+          "offset": (0.4, 0.38, 0.56, 0.0), "slanted": (0.12, 0.1, 0.75, 0.3)}
 #: Pointer spacing in pad units: a slow hand and a fast one.
 SPEEDS = {"slow": 2.0, "fast": 12.0}
 
@@ -62,10 +63,11 @@ def resample(points: np.ndarray, spacing: float) -> np.ndarray:
 
 def drawing(digit: int, place: str = "large", speed: str = "slow") -> list[list[tuple[float, float]]]:
     """The strokes of ``digit`` at ``place``, sampled at ``speed``, in pad units."""
-    left, top, height = PLACES[place]
+    left, top, height, slant = PLACES[place]
     strokes = []
     for stroke in DIGITS[digit]:
-        on_pad = (stroke * height + [left, top]) * PAD
+        leaning = stroke + np.c_[slant * (1 - stroke[:, 1]), np.zeros(len(stroke))]
+        on_pad = (leaning * height + [left, top]) * PAD
         strokes.append([tuple(p) for p in resample(on_pad, SPEEDS[speed])])
     return strokes
 

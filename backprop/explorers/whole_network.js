@@ -320,7 +320,6 @@ function render({ model, el }) {
     // Layer 0: the image, or what the network reads of the drawing; the layers' names.
     heatmap(ctx, f.a0, 28, 28, IMAGE, inkRGB);
     text(ctx, i < 0 ? "layer 0: what the network reads" : "layer 0: 784 pixels", IMAGE.x, 46, { bold: true });
-    if (i < 0) text(ctx, "(your drawing, scaled and centred)", IMAGE.x, IMAGE.y + IMAGE.h + 14, { size: 12, colour: "#444" });
     ["layer 1", "layer 2", "layer 3: outputs"].forEach((name, l) =>
       text(ctx, name, COLUMNS[l + 1], 46, { align: "center", bold: true }));
     const guess = f.a3.indexOf(Math.max(...f.a3));
