@@ -77,7 +77,7 @@ def check_wiggle_estimate(fn: Callable) -> bool:
              Case("a sine wave", (_sine, 0.3, 0.1), np.cos(0.3) * np.sin(0.1) / 0.1),
              Case("a tiny eps", (_square, -2.0, 1e-6), -4.0)]
     return run_checks("check_wiggle_estimate", fn, cases, arg_names=["f", "p", "eps"], rtol=1e-5,
-                      hint="slope ~ (f(p + eps) - f(p - eps)) / (2 * eps).")
+                      hint="derivative ~ (f(p + eps) - f(p - eps)) / (2 * eps).")
 
 
 def check_desired_nudges(fn: Callable) -> bool:

@@ -110,7 +110,7 @@ function render({ model, el }) {
     }
     text(ctx, "A", CURVES.x + 8, CURVES.y + 12, { colour: "a", bold: true });
     text(ctx, "B", CURVES.x + 24, CURVES.y + 12, { colour: "b", bold: true });
-    text(ctx, "solid: measured; dashed: slope x wiggle", CURVES.x + 40, CURVES.y + 12, { size: 11, colour: "muted" });
+    text(ctx, "solid: measured; dashed: dC/dp x wiggle", CURVES.x + 40, CURVES.y + 12, { size: 11, colour: "muted" });
     text(ctx, "Measured vs predicted", CURVES.x, 24, { bold: true });
 
     // Bars: both changes at this wiggle, and how many times more A moves the cost.
@@ -133,7 +133,7 @@ function render({ model, el }) {
     message.textContent = a === b ? "A and B are the same parameter: choose a different B." : "";
     describe(pad, `Sensitivity explorer. A: ${options[a][1]}, dC/dp ${short(slopes[a])}. ` +
       `B: ${options[b][1]}, dC/dp ${short(slopes[b])}. Wiggling both by ${signed(w)} changes the cost ` +
-      `by ${short(measured[0])} for A (slope times wiggle predicts ${short(predicted[0])}) and by ` +
+      `by ${short(measured[0])} for A (dC/dp times wiggle predicts ${short(predicted[0])}) and by ` +
       `${short(measured[1])} for B (predicted ${short(predicted[1])}). ${notes.join(" ")}`);
   }
 
@@ -145,7 +145,7 @@ function render({ model, el }) {
 // The ratio of the two changes in words (or why there is none).
 function ratioNotes(measured, predicted, slopeA, slopeB) {
   if (predicted[0] === 0 && predicted[1] === 0 && slopeA !== 0) return ["No wiggle, no change:", "move the wiggle slider."];
-  if (slopeB === 0) return ["B does not move the cost at all", "(its slope is exactly zero)."];
+  if (slopeB === 0) return ["B does not move the cost at all", "(its dC/dp is exactly zero)."];
   if (measured[1] === 0) return ["B's measured change is zero here."];
   const ratio = measured[0] / measured[1];
   return [`A moves the cost ${short(Math.abs(ratio))} times as much as B`,
