@@ -1,8 +1,13 @@
 """Input checks shared by the network, training and the lesson's functions.
 
-Each check raises one ``ValueError`` (or ``TypeError`` for something that is not
-even the right kind of thing) whose message starts with the argument's name and
-says what is wrong, before any work is done, so bad input never changes a network.
+Each check raises one error whose message starts with the argument's name and says
+what is wrong, before any work is done, so bad input never changes a network. The
+error's type says which kind of mistake it is:
+
+- ``TypeError``: the argument is not the kind of thing asked for (text or None
+  where a number goes, a single number where a list goes);
+- ``ValueError``: it is the right kind of thing with a value that cannot be used
+  (a negative rate, a fraction where a whole number goes, the wrong shape, NaN).
 """
 from __future__ import annotations
 
@@ -154,18 +159,26 @@ def as_targets(Y, n_examples: int, n_outputs: int, dtype=np.float64,
     return Y
 
 
+def _number(value, name: str, wanted: str):
+    """``value`` if it is a real number (not a bool), else a TypeError saying ``wanted``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be {wanted}; got {value!r}")
+    return value
+
+
 def positive_int(value, name: str) -> int:
     """Check that ``value`` is a whole number >= 1 and return it as ``int``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive whole number; got {value!r}")
+    wanted = "a positive whole number"
+    if not isinstance(_number(value, name, wanted), (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} must be {wanted}; got {value!r}")
     return int(value)
 
 
 def seed_value(value, name: str = "seed") -> int:
     """Check that ``value`` is a whole number >= 0 (a seed for ``np.random.default_rng``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be a whole number >= 0 (the same seed gives the same "
-                         f"random choices); got {value!r}")
+    wanted = "a whole number >= 0 (the same seed gives the same random choices)"
+    if not isinstance(_number(value, name, wanted), (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be {wanted}; got {value!r}")
     return int(value)
 
 
@@ -190,10 +203,7 @@ def seed_list(seeds) -> list[int]:
 
 def non_negative(value, name: str) -> float:
     """Check that ``value`` is a finite number >= 0 and return it as ``float``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number; got {value!r}") from None
+    v = float(_number(value, name, "a finite number >= 0"))
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
     return v

@@ -231,9 +231,12 @@ def test_sizes_that_are_not_a_list_are_named(sizes):
         bp.Network(sizes)
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, True, "3", None, np.float64(2.0)])
-def test_bad_seeds_are_named(seed):
-    with pytest.raises(ValueError, match="seed must be a whole number >= 0"):
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (1.5, ValueError),
+                                         (np.float64(2.0), ValueError), (True, TypeError),
+                                         ("3", TypeError), (None, TypeError)])
+def test_bad_seeds_are_named(seed, error):
+    """A number that is no seed is a ValueError; something that is not a number, a TypeError."""
+    with pytest.raises(error, match="seed must be a whole number >= 0"):
         bp.Network([3, 2], seed=seed)
 
 
