@@ -7,7 +7,7 @@ listed above it:
 
 =================  ==========================================================
 ``answers``        what a call of a learner's function gave back, made plain
-                   and safe to keep and show (:class:`~.answers.Outcome`)
+                   and safe to keep and show (:class:`~.answers.Answer`)
 ``containment``    runs a learner's function in a contained child process
 ``cases``          a checker's cases: run them contained, judge, report
 ``lesson``         the checkers of chapters 1-4 (cost, slopes, nudges, wishes)

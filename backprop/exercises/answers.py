@@ -1,7 +1,7 @@
 """What a call of a learner's function gives back, made safe to keep and to show.
 
-An :class:`Outcome` holds the answer or the problem instead, and what was
-printed. Before an answer leaves the call it is made plain: iterators become lists
+An :class:`Answer` holds what the call returned or the problem instead, and what
+was printed. Before an answer leaves the call it is made plain: iterators become lists
 (:func:`materialise`), anything else becomes numbers, strings, lists and tuples or
 an :class:`Opaque` description (:func:`plain_copy`), so it can be pickled out of a
 child process and compared. The texts a learner's objects produce are cut short and
@@ -34,7 +34,7 @@ class Opaque:
         return self.text
 
 
-class Outcome(NamedTuple):
+class Answer(NamedTuple):
     """What one call did: its answer, or the problem instead, and what it printed.
 
     ``problem`` is None when the call returned; ``not_written`` marks a

@@ -15,7 +15,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from .answers import Opaque, Outcome, safe_repr, safe_text
+from .answers import Answer, Opaque, safe_repr, safe_text
 from .containment import DEADLINE, contained_call
 
 REPORT_CAP = 4000  # characters of a checker's report, at most
@@ -97,7 +97,7 @@ def numbers_problem(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> st
     return "\n  ".join(lines)
 
 
-def problem_with(outcome: Outcome, expected, judge: Callable) -> str | None:
+def problem_with(outcome: Answer, expected, judge: Callable) -> str | None:
     """What went wrong in one case (a problem, None, or the judge's verdict); None if nothing."""
     if outcome.problem is not None:
         return outcome.problem
@@ -109,7 +109,7 @@ def problem_with(outcome: Outcome, expected, judge: Callable) -> str | None:
         return f"could not read your result ({type(exc).__name__}: {safe_text(exc)}): {show(outcome.value)}"
 
 
-def printed_words(outcome: Outcome) -> str:
+def printed_words(outcome: Answer) -> str:
     """What the learner's function printed in a case, shortened, or "" if nothing."""
     if not outcome.printed_chars:
         return ""

@@ -46,7 +46,7 @@ from typing import Callable
 
 import numpy as np
 
-from .answers import (CappedText, EndlessResult, Outcome, materialise, plain_copy,
+from .answers import (Answer, CappedText, EndlessResult, materialise, plain_copy,
                       safe_text)
 
 DEADLINE = 3.0                 # seconds one call may take
@@ -76,8 +76,8 @@ def error_words(exc: BaseException) -> str:
     return f"your function raised {type(exc).__name__}: {safe_text(exc)}{where}"
 
 
-def direct_call(fn: Callable, args: tuple) -> Outcome:
-    """Call ``fn`` on copies of ``args`` here, quietly; return its :class:`Outcome`.
+def direct_call(fn: Callable, args: tuple) -> Answer:
+    """Call ``fn`` on copies of ``args`` here, quietly; return its :class:`Answer`.
 
     Never raises for anything ``fn`` does, except ``KeyboardInterrupt``.
     """
@@ -88,11 +88,11 @@ def direct_call(fn: Callable, args: tuple) -> Outcome:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             value = plain_copy(materialise(fn(*copy.deepcopy(args))))
-        return Outcome(value, printed=out.getvalue(), printed_chars=out.count)
+        return Answer(value, printed=out.getvalue(), printed_chars=out.count)
     except BaseException as exc:  # the learner's code may raise anything, even SystemExit
         if isinstance(exc, KeyboardInterrupt):
             raise
-        return Outcome(problem=error_words(exc), not_written=isinstance(exc, NotImplementedError),
+        return Answer(problem=error_words(exc), not_written=isinstance(exc, NotImplementedError),
                        printed=out.getvalue(), printed_chars=out.count)
     finally:
         sys.stdout, sys.stderr = saved
@@ -137,9 +137,9 @@ def _child(fn: Callable, args: tuple, write_end: int, deadline: float) -> None:
         try:
             reply = pickle.dumps(direct_call(fn, args))
         except Exception as err:  # e.g. a printed object that cannot be pickled
-            reply = pickle.dumps(Outcome(problem=f"could not send back your answer ({err!r:.200})"))
+            reply = pickle.dumps(Answer(problem=f"could not send back your answer ({err!r:.200})"))
         if len(reply) > MAX_REPLY:
-            reply = pickle.dumps(Outcome(problem="your function returned something too big to "
+            reply = pickle.dumps(Answer(problem="your function returned something too big to "
                                          f"check (over {MAX_REPLY >> 20} MB)"))
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(struct.pack(">Q", len(reply)) + reply)
@@ -255,22 +255,22 @@ def _end_tree(keeper: int) -> None:
     os.waitpid(keeper, 0)
 
 
-def _outcome_from(reply: bytes | None, deadline: float) -> Outcome:
-    """Turn what the child sent (or did not send) into an :class:`Outcome`."""
+def _answer_from(reply: bytes | None, deadline: float) -> Answer:
+    """Turn what the child sent (or did not send) into an :class:`Answer`."""
     if reply is None:
-        return Outcome(problem=f"your function did not finish within {deadline:.2g} seconds "
+        return Answer(problem=f"your function did not finish within {deadline:.2g} seconds "
                                "(an endless loop? a sleep? waiting for input?)", timed_out=True)
     if reply:
         try:
             return pickle.loads(reply)
         except Exception as err:  # a reply cut short by a crash of the child
-            return Outcome(problem=f"could not read your function's answer ({type(err).__name__})")
-    return Outcome(problem="your function ended the whole process (os._exit or a crash) "
+            return Answer(problem=f"could not read your function's answer ({type(err).__name__})")
+    return Answer(problem="your function ended the whole process (os._exit or a crash) "
                            "instead of returning an answer")
 
 
-def contained_call(fn: Callable, args: tuple, deadline: float = DEADLINE) -> Outcome:
-    """Call ``fn(*args)`` in a forked child under limits; return its :class:`Outcome`.
+def contained_call(fn: Callable, args: tuple, deadline: float = DEADLINE) -> Answer:
+    """Call ``fn(*args)`` in a forked child under limits; return its :class:`Answer`.
 
     Never raises for anything the function does (except that an interrupt of the
     notebook still interrupts); falls back to :func:`direct_call` without ``fork``.
@@ -295,4 +295,4 @@ def contained_call(fn: Callable, args: tuple, deadline: float = DEADLINE) -> Out
     finally:
         os.close(read_end)
         _end_tree(pid)
-    return _outcome_from(reply, deadline)
+    return _answer_from(reply, deadline)
