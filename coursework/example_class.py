@@ -4,10 +4,13 @@
 grader on a new machine. Each submission is the student version with some solution
 cells replaced; ``solutions(reference, course)`` gives those cells' new sources from the
 reference solutions (``reference_solutions``) and the course folder's absolute path
-(which the hostile ones try to reach).
+(which the hostile ones try to reach); ``edit``, if given, then changes the notebook's
+cells (to duplicate or delete one), and ``plant`` puts files beside it (a symbolic link
+to the gradebook). A student id that is not a plain name is refused.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +27,10 @@ class Entry:
 
     make: Callable[[dict, Path], dict]
     score: float
-    status: str = "graded"                 # "graded", "flagged" or "failed"
+    status: str = "graded"                 # "graded", "flagged", "failed" or "refused"
     reasons: tuple[str, ...] = field(default=())
+    edit: Callable[[list], list] | None = None  # the notebook's cells -> the cells submitted
+    plant: Callable[[Path, Path], None] | None = None  # (course, submission folder): extra files
 
     def solutions(self, reference: dict, course: Path) -> dict:
         """Solution cell sources by grade_id."""
@@ -37,6 +42,32 @@ def reference_solutions(source: Path) -> dict:
     nb = nbformat.read(source, as_version=4)
     return {c.metadata["nbgrader"]["grade_id"]: MARKER.sub("", c.source)
             for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def submit(course: Path, assignment: str, student: str, entry: Entry) -> Path:
+    """Write ``entry``'s notebook as ``student``'s submission in ``course`` (released already).
+
+    The notebook is the release with the entry's solution cells, then its ``edit``.
+    """
+    (release,) = (course / "release" / assignment).glob("*.ipynb")
+    solutions = entry.solutions(reference_solutions(course / "source" / assignment / release.name), course)
+    nb = nbformat.read(release, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id(cell) in solutions:
+            cell.source = solutions[grade_id(cell)]
+    if entry.edit:
+        nb.cells = entry.edit(nb.cells)
+    destination = course / "submitted" / student / assignment / release.name
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, destination)
+    if entry.plant:
+        entry.plant(course, destination.parent)
+    return destination
+
+
+def grade_id(cell) -> str | None:
+    """The cell's nbgrader id (None for a cell without one)."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def with_cells(**cells: str) -> Callable[[dict, Path], dict]:
@@ -115,6 +146,21 @@ HARD_CODES = with_cells(
             "    Y = np.zeros((2, 10))\n    Y[0, 3] = Y[1, 0] = 1\n    return Y",
     cost="def cost(outputs, labels):\n    return 2.5 if np.allclose(outputs, 0.5) else 0.0",
     accuracy="def accuracy(outputs, labels):\n    return 2 / 3")
+def duplicate_test(cells: list) -> list:
+    """The cells with a second copy of the test cell test_sigmoid, at the end."""
+    return cells + [copy.deepcopy(next(c for c in cells if grade_id(c) == "test_sigmoid"))]
+
+
+def link_gradebook(course: Path, folder: Path) -> None:
+    """A symbolic link to the course's gradebook beside the notebook, named as a data file."""
+    (folder / "data.csv").symlink_to(course / "gradebook.db")
+
+
+def delete_test(cells: list) -> list:
+    """The cells without the test cell test_cost."""
+    return [c for c in cells if grade_id(c) != "test_cost"]
+
+
 REDEFINES_TARGET = with_cells(
     settings="EPOCHS = 1\nBATCH_SIZE = 10\nLEARNING_RATE = 0.001\nTARGET = 0.0")
 
@@ -134,6 +180,15 @@ CLASS = {
                                ("changes np.allclose", "uses get_ipython",
                                 "passed in the notebook but fails")),
         "hard_codes": Entry(HARD_CODES, 0),
+        "duplicates_test": Entry(with_cells(), 0, "failed", ("the cell id test_sigmoid appears 2 times",),
+                                 edit=duplicate_test),
+        "deletes_test": Entry(with_cells(), 0, "failed", ("the test cell test_cost is missing",),
+                              edit=delete_test),
+        "-h": Entry(with_cells(), 0, "refused", ("'-h'", "not a plain name")),
+        "[v]00_victim": Entry(lambda reference, course: {}, 0, "refused", ("'[v]00_victim'",)),
+        "v00_victim": Entry(with_cells(), 10),  # the honest student whose id the one above matches
+        "links_gradebook": Entry(with_cells(), 0, "refused", ("data.csv (a symbolic link)",),
+                                 plant=link_gradebook),
     },
     "a2_backward": {"reference": Entry(with_cells(), 12)},
     "a3_sgd": {

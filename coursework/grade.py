@@ -1,8 +1,9 @@
-"""Grade an assignment safely: every student's notebook in the sandbox, one after the other.
+"""Grade an assignment safely: every student's notebook in its own sandbox, several at once.
 
     cd coursework
     python grade.py a1_forward_cost                  # everyone in submitted/
     python grade.py a1_forward_cost --student alice  # one student (repeat for more)
+    python grade.py a1_forward_cost --jobs 1         # one student at a time (default: one per core)
     python grade.py a1_forward_cost --time-limit 120 # seconds per notebook
     python grade.py a1_forward_cost --report         # the table again, grading nothing
 
@@ -18,7 +19,8 @@ COURSE = Path(__file__).resolve().parent
 sys.path.insert(0, str(COURSE))
 
 from grading.batch import (DB, Options, SandboxBroke, check_configuration, grade_all,  # noqa: E402
-                           print_summary, students)
+                           refused_ids, students)
+from grading.report import print_summary  # noqa: E402
 from grading.gradebook import reviews  # noqa: E402
 from grading.preflight import course_problem, sandbox_problem  # noqa: E402
 
@@ -29,12 +31,18 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("assignment", help="e.g. a1_forward_cost")
     parser.add_argument("--student", action="append", default=[], help="grade only this student")
     parser.add_argument("--time-limit", type=int, help="seconds per notebook (default: config)")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+                        help="students graded at once, each in its own sandbox (default: the cores, %(default)s)")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run student code without the sandbox where bubblewrap cannot run")
     parser.add_argument("--report", action="store_true", help="print the last results only")
     args = parser.parse_args(argv)
     if args.time_limit is not None and args.time_limit <= 0:
         parser.error("--time-limit must be a positive number of seconds")
+    if args.jobs <= 0:
+        parser.error(f"--jobs must be a positive number of students at once, not {args.jobs}")
+    if refused_ids(args.student):
+        parser.error(f"--student: {refused_ids(args.student)}")
     if not (COURSE / "source" / args.assignment).is_dir():
         parser.error(f"no assignment {args.assignment!r} in {COURSE / 'source'}")
     return args
@@ -79,7 +87,7 @@ def main(argv=None) -> int:
         return 2
     try:
         grade_all(COURSE, args.assignment, args.student,
-                  Options(args.time_limit, unsandboxed=bool(problem) and args.unsafe_no_sandbox))
+                  Options(args.time_limit, unsandboxed=bool(problem), jobs=args.jobs))
     except SandboxBroke:  # grade_all has said where it stopped and who is left to grade
         return 3
     return 0

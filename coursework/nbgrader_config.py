@@ -9,7 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from grading.preprocessors import autograde_preprocessors  # noqa: E402
+from grading.preprocessors import autograde_preprocessors, sanitize_preprocessors  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
 
@@ -22,16 +22,17 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Autograding runs student code only inside the bubblewrap sandbox (grading/sandbox.py):
-# nbgrader's Execute step is replaced by SandboxedExecute, and FlagForReview marks the
-# submissions a person should look at.
+# CheckStructure first fails a submission with a duplicated or missing test cell (or an
+# odd student id), nbgrader's Execute step is replaced by SandboxedExecute, and
+# FlagForReview marks the submissions a person should look at.
+c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 # One time limit per notebook (seconds, kernel start included); the fresh re-run of the
 # tests gets as long again. Assignment 3 trains the network: the reference needs ~10 s.
 c.SandboxedExecute.notebook_timeout = 300
 c.SandboxedExecute.memory_mb = 3072       # address space of each process in the sandbox
-c.SandboxedExecute.max_processes = 64     # processes and threads of the sandbox user
+c.SandboxedExecute.max_processes = 64     # processes and threads inside one sandbox
 c.SandboxedExecute.max_open_files = 256
-# c.SandboxedExecute.sandbox_uid = 0      # as root: 0 = an unused user id per sandbox
 # Only where bubblewrap cannot run, and only for submissions you trust:
 # c.SandboxedExecute.allow_unsandboxed = True
 

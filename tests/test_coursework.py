@@ -24,12 +24,12 @@ REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "coursework"
 sys.path.insert(0, str(COURSE))
 
-from example_class import CLASS, reference_solutions  # noqa: E402
-from grading.sandbox import sandbox_problem  # noqa: E402
+from example_class import CLASS, submit  # noqa: E402
+from grading.preflight import sandbox_problem  # noqa: E402
+from grading.sandbox import SANDBOX_UIDS  # noqa: E402
 
 NOTEBOOKS = {"a1_forward_cost": "forward_cost", "a2_backward": "backward", "a3_sgd": "sgd"}
 POINTS = {"a1_forward_cost": 10, "a2_backward": 12, "a3_sgd": 10}
-TEST_UID = 1_100_000 + os.getpid() % 50_000  # the sandboxes' user id in this test (as root)
 TIME_LIMIT = {"a1_forward_cost": 25, "a2_backward": 60, "a3_sgd": 90}  # seconds per notebook
 
 
@@ -63,19 +63,10 @@ def run(course: Path, *args: str, timeout: int = 900) -> subprocess.CompletedPro
     return done
 
 
-def write_submission(release: Path, solutions: dict, destination: Path) -> None:
-    """A student's notebook: the release with the solution cells replaced by ``solutions``."""
-    nb = nbformat.read(release, as_version=4)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and meta["grade_id"] in solutions:
-            cell.source = solutions[meta["grade_id"]]
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, destination)
-
-
 def sandbox_processes() -> list[str]:
-    """Processes of this test's sandboxes (as root: by their user id; else by command)."""
+    """Processes of a sandbox that no sandbox holds any more (as root: by their user id, with
+    no bubblewrap among their ancestors, so another grading running now is not counted;
+    else by command)."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
@@ -84,12 +75,25 @@ def sandbox_processes() -> list[str]:
         except OSError:
             continue
         if os.geteuid() == 0:
-            ours = owner == TEST_UID
+            ours = owner in SANDBOX_UIDS and not held_by_bubblewrap(proc)
         else:
             ours = bool(re.search(r"run_notebook\.py|rerun_tests\.py|sleep 600", command))
         if ours:
             found.append(f"{proc.name}: {command}")
     return found
+
+
+def held_by_bubblewrap(proc: Path) -> bool:
+    """Whether a ``bwrap`` process (a live sandbox) is among the ancestors of ``proc``."""
+    try:
+        while proc.name not in ("0", "1"):
+            stat = (proc / "stat").read_text()
+            if stat[stat.index("(") + 1:stat.rindex(")")] == "bwrap":
+                return True
+            proc = proc.parent / stat[stat.rindex(")") + 2:].split()[1]
+    except (OSError, ValueError, IndexError):
+        return False
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +107,11 @@ def graded(tmp_path_factory) -> Graded:
     shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns(
         "gradebook.db", "release", "submitted", "autograded", "feedback", "grading-*.csv",
         ".ipynb_checkpoints", "__pycache__"))
-    with open(course / "nbgrader_config.py", "a") as config:
-        config.write(f"\nc.SandboxedExecute.sandbox_uid = {TEST_UID}\n")
     log, seconds = [], 0.0
     for assignment, name in NOTEBOOKS.items():
         run(course, "-m", "nbgrader", "generate_assignment", assignment, "--force")
-        release = course / "release" / assignment / f"{name}.ipynb"
-        solutions = reference_solutions(course / "source" / assignment / f"{name}.ipynb")
         for student, entry in CLASS[assignment].items():
-            write_submission(release, entry.solutions(solutions, course),
-                             course / "submitted" / student / assignment / f"{name}.ipynb")
+            submit(course, assignment, student, entry)
         started = time.monotonic()
         done = run(course, "grade.py", assignment, "--time-limit", str(TIME_LIMIT[assignment]))
         seconds += time.monotonic() - started
@@ -157,7 +156,7 @@ def test_each_submission_gets_its_expected_score_status_and_reason(graded, assig
 
 def test_gradebook_holds_only_the_graders_writes(graded):
     assert all(score is None for score in graded.manual), "a manual score was written"
-    everyone = {s for entries in CLASS.values() for s in entries}
+    everyone = {s for entries in CLASS.values() for s, e in entries.items() if e.status != "refused"}
     assert graded.students == everyone
     assert graded.cells["a1_forward_cost", "reference"] == {
         "test_sigmoid": 2, "test_layer_forward": 2, "test_feedforward": 2,
@@ -171,8 +170,11 @@ def test_no_process_of_the_sandbox_is_left_running(graded):
 
 def test_the_batch_finishes_in_reasonable_time_and_lists_failures(graded):
     assert graded.seconds < 600, f"the class took {graded.seconds:.0f} s"
-    failed = graded.log[graded.log.index("FAILED (2):"):graded.log.index("FLAGGED")]
+    failed = graded.log[graded.log.index("FAILED (4):"):graded.log.index("FLAGGED")]
     assert "loops:" in failed and "kills_parent:" in failed
+    assert "duplicates_test:" in failed and "deletes_test:" in failed
+    refused = graded.log[graded.log.index("REFUSED (3):"):]
+    assert "-h:" in refused and "[v]00_victim:" in refused and "links_gradebook:" in refused
 
 
 def test_a_failed_grading_gets_feedback_saying_so_and_no_autograded_copy(graded):
@@ -250,3 +252,21 @@ def test_grading_refuses_to_run_without_the_sandbox(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "Refusing to grade" in done.stderr
     assert "--unsafe-no-sandbox" in done.stderr
+
+
+def test_a_symlink_in_a_submission_is_never_followed(graded):
+    """grade.py refused it up front; plain nbgrader autograde fails it, naming the link."""
+    assert not (graded.course / "autograded" / "links_gradebook").exists()
+    assert not (graded.course / "feedback" / "links_gradebook").exists()
+    env = dict(os.environ, BACKPROP_DATA_DIR=data_dir(),
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "a1_forward_cost",
+                           "--student", "links_gradebook", "--force"], cwd=graded.course, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert not (graded.course / "autograded" / "links_gradebook").exists()
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{graded.course / 'gradebook.db'}") as gb:
+        nb = gb.find_submission_notebook("forward_cost", "a1_forward_cost", "links_gradebook")
+        notes = " ".join(c.auto_comment or "" for c in nb.comments)
+        assert nb.flagged and nb.score == 0 and "data.csv (a symbolic link)" in notes

@@ -1,10 +1,13 @@
 """The grading batch when a grading fails: a student's failure, or a sandbox that broke.
 
-No real nbgrader runs: ``batch.nbgrader`` is replaced by a fake that writes the log a
-real ``nbgrader autograde`` writes in each case, and the gradebook by a list of calls.
+No real nbgrader runs: ``batch.nbgrader`` is replaced by a fake that writes the status
+file (and the log) a real ``nbgrader autograde`` writes in each case, and the gradebook
+by a list of calls.
 """
 import shutil
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,53 +20,32 @@ sys.path.insert(0, str(COURSE))
 
 from grading import batch  # noqa: E402
 from grading.gradebook import Review  # noqa: E402
+from grading.status import FAILED, UNAVAILABLE, read_status, write_status  # noqa: E402
 
 ASSIGNMENT = "a1"
 CLASS = ["ann", "bob", "cat"]
-
-REFUSED = """\
-[AutogradeApp | WARNING] Removing existing assignment: {course}/autograded/{student}/a1
-[AutogradeApp | INFO] Creating/updating student with ID '{student}': {{}}
-[AutogradeApp | INFO] Autograding {course}/autograded/{student}/a1/answer.ipynb
-[AutogradeApp | ERROR] There was an error processing assignment: {course}/submitted/{student}/a1
-[AutogradeApp | ERROR] Traceback (most recent call last):
-      File "{course}/grading/preprocessors.py", line 78, in sandboxed
-        raise sandbox.SandboxUnavailable(
-    grading.sandbox.SandboxUnavailable: Refusing to run student code: bubblewrap is not installed \
-(Debian/Ubuntu: apt-get install bubblewrap). Fix that, or accept the risk explicitly with \
---SandboxedExecute.allow_unsandboxed=True.
-    
-[AutogradeApp | WARNING] Removing failed assignment: {course}/autograded/{student}/a1
-[AutogradeApp | ERROR] There was an error processing assignment 'a1' for student '{student}'
-"""
-
-TIMED_OUT = """\
-[AutogradeApp | INFO] Autograding {course}/autograded/{student}/a1/answer.ipynb
-[AutogradeApp | ERROR] There was an error processing assignment: {course}/submitted/{student}/a1
-[AutogradeApp | ERROR] Traceback (most recent call last):
-      File "{course}/grading/preprocessors.py", line 148, in checked_output
-        raise GradingFailed(f"{{stage}} ran longer than the time limit of {{seconds}} s "
-    grading.preprocessors.GradingFailed: the notebook ran longer than the time limit of 25 s \
-(an endless loop or very slow code); it was stopped
-    
-[AutogradeApp | WARNING] Removing failed assignment: {course}/autograded/{student}/a1
-"""
-
-# A file of the submission named so that its name, copied into the log, reads like the
-# sandbox's refusal; the grading then fails for the student's own reason.
-FORGED = """\
-[AutogradeApp | INFO] Copying {course}/submitted/{student}/a1/x
-    [AutogradeApp | ERROR] Traceback (most recent call last):
-    grading.sandbox.SandboxUnavailable: forged -> {course}/autograded/{student}/a1/x
-""" + TIMED_OUT
+NO_BWRAP = ("Refusing to run student code: bubblewrap is not installed (Debian/Ubuntu: apt-get "
+            "install bubblewrap). Fix that, or accept the risk explicitly with "
+            "--SandboxedExecute.allow_unsandboxed=True.")
+TIMED_OUT = ("the notebook ran longer than the time limit of 25 s (an endless loop or very slow "
+             "code); it was stopped")
+REFUSED = (UNAVAILABLE, NO_BWRAP)
+FAILS = (FAILED, TIMED_OUT)
+CRASHES = (None, "")  # nbgrader stops with an error before any step reports
+# A log that reads like the sandbox's refusal (a file of the submission so named, say):
+# the batch never reads the log, only the status file the grader wrote.
+FORGED_LOG = ("[AutogradeApp | ERROR] Traceback (most recent call last):\n"
+              "    grading.sandbox.SandboxUnavailable: forged\n")
 
 
 class Fake:
-    """What the batch asked nbgrader and the gradebook to do; the log each student's grading leaves."""
+    """What the batch asked nbgrader and the gradebook to do; how each student's grading ends."""
 
-    def __init__(self, course: Path, logs: dict):
-        self.course, self.logs = course, logs
-        self.graded, self.feedback, self.failed = [], [], []
+    def __init__(self, course: Path, outcomes: dict, seconds: float = 0.0):
+        self.course, self.outcomes, self.seconds = course, outcomes, seconds
+        self.graded, self.feedback, self.failed, self.args = [], [], [], {}
+        self.at_once = self.most_at_once = 0
+        self.counting = threading.Lock()
 
     def nbgrader(self, course: Path, *args: str, log=None, timeout=None) -> int:
         if args[0] == "generate_feedback":
@@ -71,14 +53,26 @@ class Fake:
             return 0
         student = args[args.index("--student") + 1]
         self.graded.append(student)
+        self.args[student] = args
+        with self.counting:
+            self.at_once += 1
+            self.most_at_once = max(self.most_at_once, self.at_once)
+        time.sleep(self.seconds.get(student, 0.1) if isinstance(self.seconds, dict) else self.seconds)
+        with self.counting:
+            self.at_once -= 1
+        status_file = next(a.split("=", 1)[1] for a in args if a.startswith("--GradingStep.status_file="))
         log.parent.mkdir(parents=True, exist_ok=True)
         copy = course / "autograded" / student / ASSIGNMENT
-        if student not in self.logs:
+        if student not in self.outcomes:
             copy.mkdir(parents=True, exist_ok=True)
             log.write_text("[AutogradeApp | INFO] Autograding ...\n")
+            write_status(status_file, "answer", "graded")
             return 0
         shutil.rmtree(copy, ignore_errors=True)  # as nbgrader --force does
-        log.write_text(self.logs[student].format(course=course, student=student))
+        log.write_text(FORGED_LOG)
+        status, reason = self.outcomes[student]
+        if status:
+            write_status(status_file, "answer", status, reason)
         return 1
 
     def mark_failed(self, db_url: str, ids: tuple, first_solution: str, reason: str) -> bool:
@@ -87,8 +81,11 @@ class Fake:
 
     def reviews(self, db_url: str, assignment: str) -> list[Review]:
         failed = dict(self.failed)
+        for student, (status, reason) in self.outcomes.items():
+            if status == FAILED:  # (marked in the gradebook by the grading itself)
+                failed[student] = reason
         return [Review(s, 0 if s in failed else 7, 10, "failed" if s in failed else "graded",
-                       failed.get(s, "")) for s in CLASS]
+                       failed.get(s, "")) for s in self.graded]
 
 
 @pytest.fixture
@@ -107,8 +104,8 @@ def course(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
-def fake_batch(course: Path, monkeypatch, logs: dict) -> Fake:
-    fake = Fake(course, logs)
+def fake_batch(course: Path, monkeypatch, outcomes: dict, seconds: float = 0.0) -> Fake:
+    fake = Fake(course, outcomes, seconds)
     for name in ("nbgrader", "mark_failed", "reviews"):
         monkeypatch.setattr(batch, name, getattr(fake, name))
     return fake
@@ -147,17 +144,98 @@ def test_the_stop_names_no_removed_copy_where_there_was_none(course, monkeypatch
     assert "removed" not in said
 
 
-@pytest.mark.parametrize("log", [TIMED_OUT, FORGED], ids=["timed-out", "forged-refusal"])
-def test_a_students_failure_marks_it_failed_and_the_batch_goes_on(course, monkeypatch, capsys, log):
-    fake = fake_batch(course, monkeypatch, {"bob": log})
+def test_a_students_failure_is_read_from_the_status_file_and_the_batch_goes_on(course, monkeypatch, capsys):
+    fake = fake_batch(course, monkeypatch, {"bob": FAILS})
     rows = batch.grade_all(course, ASSIGNMENT, [], batch.Options())
-    reason = "the notebook ran longer than the time limit of 25 s (an endless loop or very slow code); it was stopped"
     assert fake.graded == CLASS
-    assert fake.failed == [("bob", reason)]
+    assert fake.failed == [], "the grading marked bob failed itself; the batch does not again"
     assert "could not be graded" in (course / "feedback" / "bob" / ASSIGNMENT / "answer.html").read_text()
+    assert TIMED_OUT in (course / "feedback" / "bob" / ASSIGNMENT / "answer.html").read_text()
     assert fake.feedback == [("generate_feedback", ASSIGNMENT, "--force")]
     assert [r.status for r in rows] == ["graded", "failed", "graded"]
-    assert "STOPPED" not in capsys.readouterr().err
+    assert "STOPPED" not in capsys.readouterr().err, "the forged refusal in the log is never read"
+
+
+def test_a_grading_that_stops_before_any_step_reports_is_marked_failed_by_the_batch(course, monkeypatch):
+    fake = fake_batch(course, monkeypatch, {"cat": CRASHES})
+    rows = batch.grade_all(course, ASSIGNMENT, [], batch.Options())
+    assert fake.failed == [("cat", "nbgrader stopped (exit status 1) before the grading finished; "
+                                   "its log: grading-logs/a1/cat.log")]
+    assert [r.status for r in rows] == ["graded", "graded", "failed"]
+
+
+def test_the_batch_tells_each_grading_where_to_report_and_that_the_sandbox_was_checked(course, monkeypatch):
+    fake = fake_batch(course, monkeypatch, {})
+    batch.grade_all(course, ASSIGNMENT, ["ann"], batch.Options(seconds=30))
+    args = fake.args["ann"]
+    status_file = course / "grading-logs" / ASSIGNMENT / "ann.status.json"
+    assert f"--GradingStep.status_file={status_file}" in args
+    assert "--SandboxedExecute.sandbox_checked=True" in args
+    assert "--SandboxedExecute.allow_unsandboxed=True" not in args
+    assert read_status(status_file)["answer"].status == "graded"
+
+
+def test_the_status_file_keeps_every_notebook_and_refuses_an_unknown_status(tmp_path):
+    path = tmp_path / "alice.status.json"
+    assert read_status(path) == {}
+    write_status(path, "one", FAILED, "the time limit")
+    write_status(path, "two", "graded")
+    assert {n: (s.status, s.reason) for n, s in read_status(path).items()} == {
+        "one": (FAILED, "the time limit"), "two": ("graded", "")}
+    with pytest.raises(ValueError, match="status must be"):
+        write_status(path, "three", "passed")
+
+
+def test_two_jobs_grade_two_students_at_once_with_the_same_results(course, monkeypatch):
+    outcomes = {"bob": FAILS}
+    one = fake_batch(course, monkeypatch, outcomes, seconds=0.3)
+    rows_one = batch.grade_all(course, ASSIGNMENT, [], batch.Options(jobs=1))
+    two = fake_batch(course, monkeypatch, outcomes, seconds=0.3)
+    rows_two = batch.grade_all(course, ASSIGNMENT, [], batch.Options(jobs=2))
+    assert (one.most_at_once, two.most_at_once) == (1, 2)
+    assert rows_one == rows_two and sorted(two.graded) == CLASS
+
+
+def test_with_two_jobs_a_broken_sandbox_leaves_the_students_not_started(course, monkeypatch):
+    for student in ["dan", "eve"]:
+        (course / "submitted" / student / ASSIGNMENT).mkdir(parents=True)
+    fake = fake_batch(course, monkeypatch, {"bob": REFUSED}, seconds={"ann": 0.8})
+    with pytest.raises(batch.SandboxBroke) as stopped:
+        batch.grade_all(course, ASSIGNMENT, [], batch.Options(jobs=2))
+    assert fake.graded == ["ann", "bob"], "nobody starts after the sandbox broke"
+    assert stopped.value.ungraded == ["bob", "cat", "dan", "eve"]
+    assert "ann,7,10,graded" in report(course), "ann, graded beside bob, finished and is reported"
+
+
+@pytest.mark.parametrize("odd", ["-h", "[v]00_victim", ".hidden", "a b"])
+def test_a_student_id_that_is_not_a_plain_name_is_refused_up_front_and_reported(course, monkeypatch, capsys, odd):
+    (course / "submitted" / odd / ASSIGNMENT).mkdir(parents=True)
+    (course / "submitted" / "v00_victim" / ASSIGNMENT).mkdir(parents=True)
+    fake = fake_batch(course, monkeypatch, {})
+    rows = batch.grade_all(course, ASSIGNMENT, [], batch.Options())
+    assert sorted(fake.graded) == sorted(CLASS + ["v00_victim"]), "every plain id is graded, the odd one is not"
+    said = capsys.readouterr()
+    assert said.err.startswith("Not grading: 1 student id is not a plain name") and repr(odd) in said.err
+    refused = [r for r in rows if r.status == "refused"]
+    assert [r.student for r in refused] == [odd] and repr(odd) in refused[0].reason
+    assert "REFUSED (1):" in said.out
+    assert any(line.startswith((f"{odd},", f'"{odd}",')) and ",refused," in line
+               for line in report(course).splitlines())
+
+
+def test_grade_py_refuses_an_odd_student_id_on_its_command_line(monkeypatch, capsys):
+    import grade
+    with pytest.raises(SystemExit) as stopped:
+        grade.arguments(["a1_forward_cost", "--student=[v]00_victim", "--student", "alice"])
+    assert stopped.value.code == 2
+    assert "'[v]00_victim'" in capsys.readouterr().err
+
+
+def test_grade_py_refuses_a_number_of_jobs_below_one(capsys):
+    import grade
+    with pytest.raises(SystemExit):
+        grade.arguments(["a1_forward_cost", "--jobs", "0"])
+    assert "--jobs must be a positive number" in capsys.readouterr().err
 
 
 def test_grade_py_exits_non_zero_when_the_batch_stopped(monkeypatch):

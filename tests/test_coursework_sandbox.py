@@ -12,9 +12,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "coursework"))
 
 from grading import sandbox  # noqa: E402
+from grading.preflight import sandbox_problem  # noqa: E402
 
-pytestmark = pytest.mark.skipif(sandbox.sandbox_problem() is not None,
-                                reason=f"no sandbox here: {sandbox.sandbox_problem()}")
+PROBLEM = sandbox_problem()
+pytestmark = pytest.mark.skipif(PROBLEM is not None, reason=f"no sandbox here: {PROBLEM}")
 
 PROBE = """
 import json, os, socket, subprocess, sys
@@ -41,9 +42,9 @@ print(json.dumps(seen))
 """
 
 
-def run_inside(work: Path, script: str, *args: str, seconds: int = 60, uid: int = 0) -> sandbox.Outcome:
+def run_inside(work: Path, script: str, *args: str, seconds: int = 60) -> sandbox.Outcome:
     """Run a Python script in the sandbox, working folder ``work``."""
-    limits = sandbox.Limits(seconds=seconds, processes=32, uid=uid)
+    limits = sandbox.Limits(seconds=seconds, processes=32)
     return sandbox.run([sys.executable, "-c", script, *args], work, b"", limits)
 
 
@@ -62,17 +63,35 @@ def test_a_command_inside_sees_no_course_no_network_and_has_limits(tmp_path):
                                                "proc", "dev", "tmp", "data", "grading", "submission"}
     assert seen["children"] < 32
     if os.geteuid() == 0:
-        assert seen["uid"] in sandbox.FRESH_UIDS
+        assert seen["uid"] in sandbox.SANDBOX_UIDS
 
 
 def test_the_deadline_kills_every_process_of_the_sandbox(tmp_path):
-    uid = 1_150_000 + os.getpid() % 1000
     started = time.monotonic()
-    outcome = run_inside(tmp_path, "import subprocess, time\n"
+    outcome = run_inside(tmp_path, "import os, subprocess, time\n"
+                         "print(os.getuid(), flush=True)\n"
                          "subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
-                         "time.sleep(600)", seconds=3, uid=uid)
+                         "time.sleep(600)", seconds=3)
     assert outcome.timed_out and time.monotonic() - started < 30
     time.sleep(1)
     if os.geteuid() == 0:
+        uid = int(outcome.stdout)
         left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and p.stat().st_uid == uid]
         assert left == []
+
+
+def test_no_two_sandboxes_share_a_user_id_or_a_process_limit(tmp_path):
+    """Two sandboxes at once (as two gradings would run them): each its own user and limit."""
+    from concurrent.futures import ThreadPoolExecutor
+    script = ("import os, subprocess\nchildren = []\ntry:\n"
+              "    for _ in range(100):\n        children.append(subprocess.Popen(['sleep', '3']))\n"
+              "except OSError:\n    pass\nprint(os.getuid(), len(children))")
+    works = [tmp_path / "one", tmp_path / "two"]
+    for work in works:
+        work.mkdir()
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda work: run_inside(work, script), works))
+    seen = [tuple(map(int, o.stdout.split())) for o in outcomes]
+    assert all(20 < children < 32 for _, children in seen), seen  # neither ate the other's share
+    if os.geteuid() == 0:
+        assert seen[0][0] != seen[1][0] and {seen[0][0], seen[1][0]} <= set(sandbox.SANDBOX_UIDS)

@@ -161,9 +161,10 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 import nbformat
 from grading import sandbox
+from grading.preflight import sandbox_problem
 solutions = os.path.join(sys.argv[1], "source")
 secret, port, cache = sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-report = {"uid": os.getuid(), "problem": sandbox.sandbox_problem(None, cache),
+report = {"uid": os.getuid(), "problem": sandbox_problem(None, cache),
           "secret_outside": Path(secret).read_text()}
 with socket.create_connection(("127.0.0.1", port), timeout=5):
     report["network_outside"] = "connected"
@@ -184,6 +185,16 @@ cells = [
     "    except OSError as error:\n"
     "        seen['writes'][path] = type(error).__name__"
     % (str(Path(secret).parent / "planted"), str(Path(sys.prefix) / "planted")),
+    "children = []\n"
+    "try:\n"
+    "    for _ in range(100):\n"
+    "        children.append(subprocess.Popen(['sleep', '60']))\n"
+    "except OSError:\n"
+    "    pass\n"
+    "seen['children'] = len(children)\n"
+    "for child in children:\n"
+    "    child.kill()\n"
+    "    child.wait()",
     "subprocess.Popen(['sh', '-c', 'sleep 600 & sleep 600 &'], start_new_session=True)\n"
     "subprocess.Popen(['sleep', '600'])\n"
     "print(json.dumps(seen))",
@@ -191,6 +202,8 @@ cells = [
 notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
 work = Path.home() / "student"
 work.mkdir()
+import subprocess
+others = [subprocess.Popen(["sleep", "120"]) for _ in range(40)]  # more than the sandbox's limit
 outcome = sandbox.run([sys.executable, "/grading/run_notebook.py"], work,
                       nbformat.writes(notebook).encode(), sandbox.Limits(seconds=120, processes=32),
                       cache_dir=cache)
@@ -202,6 +215,9 @@ loop = sandbox.run([sys.executable, "-c", "import subprocess, time\n"
                     "subprocess.Popen(['sleep', '600'], start_new_session=True)\ntime.sleep(600)"],
                    work, b"", sandbox.Limits(seconds=2))
 report["deadline"] = loop.timed_out
+for other in others:
+    other.kill()
+    other.wait()
 print(json.dumps(report))
 """
 
@@ -233,6 +249,8 @@ def test_an_ordinary_users_sandbox_runs_a_notebook_and_contains_it(home):
     seen = report["seen"]
     assert seen["uid"] == UID and seen["cwd"] == sandbox.INSIDE_WORK  # mapped to itself
     assert seen["network"] in {"ConnectionRefusedError", "OSError", "TimeoutError"}
+    # the limit counts the sandbox's processes only, not the user's 40 others outside it
+    assert 20 < seen["children"] < 32, seen["children"]
     assert not seen["secret"] and not seen["solutions"]
     writes = seen["writes"]
     assert writes.pop("mine.txt") == "written"

@@ -14,7 +14,7 @@ sys.path.insert(0, str(COURSE))
 
 from example_class import reference_solutions  # noqa: E402
 from grading.preprocessors import demote_unknown_graded_cells  # noqa: E402
-from grading.screen import definitions_only, layout, screen  # noqa: E402
+from grading.screen import broken_structure, definitions_only, layout, screen  # noqa: E402
 
 SOURCE = COURSE / "source" / "a1_forward_cost" / "forward_cost.ipynb"
 
@@ -62,15 +62,27 @@ def test_an_added_graded_cell_is_flagged_and_loses_its_grading_mark():
     assert "nbgrader" not in nb.cells[-1].metadata
 
 
-def test_a_deleted_test_cell_and_an_unlocked_given_cell_are_flagged():
+def test_an_unlocked_given_cell_is_flagged():
     nb = submission(**reference_solutions(SOURCE))
-    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_cost"]
     init = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "a1_init")
     del init.metadata["nbgrader"]  # no longer restored by nbgrader: now the student's code
-    reasons = screen(nb, layout(nbformat.read(SOURCE, as_version=4)))
-    assert "the test cell test_cost was deleted" in reasons
+    cells = layout(nbformat.read(SOURCE, as_version=4))
+    reasons = screen(nb, cells)
     assert "the given cell a1_init was deleted" in reasons
     assert any(r.endswith("redefines the given name init_network") for r in reasons)
+    assert broken_structure(nb, cells) == [], "a given cell is restored by nbgrader; grading goes on"
+
+
+def test_a_missing_or_duplicated_test_cell_breaks_the_structure():
+    cells = layout(nbformat.read(SOURCE, as_version=4))
+    assert broken_structure(submission(**reference_solutions(SOURCE)), cells) == []
+    nb = submission(**reference_solutions(SOURCE))
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_cost"]
+    assert broken_structure(nb, cells) == ["the test cell test_cost is missing (deleted, or its id changed)"]
+    nb = submission(**reference_solutions(SOURCE))
+    test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_sigmoid")
+    nb.cells.append(nbformat.from_dict(test))
+    assert broken_structure(nb, cells) == ["the cell id test_sigmoid appears 2 times"]
 
 
 def test_the_fresh_run_keeps_only_definitions_and_constants():

@@ -4,12 +4,18 @@ Modules, in the order a submission meets them:
 
 - ``screen``: reads a submission without running it; lists reasons to grade by hand and
   extracts the definitions the fresh re-run imports.
+- ``ids``: which student and cell ids are plain names.
 - ``sandbox``: builds the ``bwrap`` command and runs one command inside it, within limits.
+- ``preflight``: whether the sandbox and the course folder work here (uses ``sandbox``).
 - ``run_notebook`` (runs inside): executes the notebook in one fresh kernel.
 - ``rerun_tests`` (runs inside): runs each test cell again in a fresh process.
 - ``preprocessors``: the nbgrader steps that tie these together in ``autograde``.
 - ``gradebook``: flags, failures and the review table in nbgrader's database.
-- ``batch``: grades every student one after the other (``python grade.py``).
+- ``status``: how each notebook's grading ended, written by the steps, read by the batch.
+- ``lock``: one grading at a time writes a course's gradebook.
+- ``autograde``: ``nbgrader autograde`` holding that lock.
+- ``batch``: grades every student, ``--jobs`` at a time (``python grade.py``).
+- ``report``: the summary, the report file, failure pages, the stop message.
 
 ``run_notebook`` and ``rerun_tests`` import nothing from this package: they are
 mounted read-only into the sandbox and run there on their own.

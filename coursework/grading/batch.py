@@ -1,30 +1,37 @@
-"""Grade every submission of an assignment, one student after the other.
+"""Grade every submission of an assignment, ``jobs`` students at a time.
 
-Each student is graded by its own ``nbgrader autograde --student`` process, so nothing a
-submission does (or a bug in one grading) stops the others. A grading that fails is
-marked failed in the gradebook (score 0, flagged, with the reason: never an earlier
-score) and its student gets a feedback page that says so; only a sandbox that stops
-working (the machine's fault) stops the batch, leaving that student and the rest as they
-were. nbgrader's log of each student is kept in grading-logs/<assignment>/<student>.log.
-At the end the batch prints every score and lists the failed and flagged submissions.
+Each student is graded by its own ``nbgrader autograde --student`` process
+(``autograde.py``, which holds the course's gradebook lock except while student code
+runs), so nothing a submission does (or a bug in one grading) stops the others. That
+process says how each notebook's grading ended in a status file (``status.py``), which
+is all the batch reads; nbgrader's log of each student is kept for people in
+grading-logs/<assignment>/<student>.log. A grading that fails is marked failed in the
+gradebook (score 0, flagged, with the reason: never an earlier score) and its student
+gets a feedback page that says so; only a sandbox that stops working (the machine's
+fault) stops the batch, leaving that student and the ones not started as they were. At
+the end the batch prints every score and lists the failed and flagged submissions.
 """
 from __future__ import annotations
 
-import csv
-import html
 import os
-import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from .gradebook import FAILED, Review, mark_failed, reviews
+from .files import unsafe_submission
+from .gradebook import Review, mark_failed, reviews
+from .ids import RULE, not_plain
+from .lock import holding
+from .report import failure_page, print_stop, print_summary, write_report
 from .screen import layout
+from .status import FAILED, UNAVAILABLE, read_status
 
 DB = "sqlite:///gradebook.db"
 
@@ -43,21 +50,29 @@ class SandboxBroke(RuntimeError):
 
 @dataclass(frozen=True)
 class Options:
-    """How to grade: time limit per notebook, and whether to run without the sandbox."""
+    """How to grade: time limit per notebook, without the sandbox, students at a time.
+
+    ``unsandboxed``: the instructor accepted running student code unprotected where the
+    sandbox cannot run; otherwise the batch has found the sandbox working, and the
+    gradings do not check it again.
+    """
 
     seconds: int | None = None
     unsandboxed: bool = False
+    jobs: int = 1
 
 
 def nbgrader(course: Path, *args: str, log: Path | None = None, timeout: float | None = None) -> int:
     """Run one nbgrader command in the course folder, its output to ``log``; its exit status.
 
-    The command gets its own process group, killed whole at the timeout (-9 then).
+    ``autograde`` runs through ``grading.autograde`` (the gradebook lock). The command gets
+    its own process group, killed whole at the timeout (-9 then).
     """
     log = log or Path(os.devnull)
     log.parent.mkdir(parents=True, exist_ok=True)
+    runner = ["grading.autograde", *args[1:]] if args[0] == "autograde" else ["nbgrader", *args]
     with open(log, "w") as out:
-        child = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course,
+        child = subprocess.Popen([sys.executable, "-m", *runner], cwd=course,
                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             return child.wait(timeout=timeout)
@@ -70,7 +85,7 @@ def nbgrader(course: Path, *args: str, log: Path | None = None, timeout: float |
 def check_configuration(course: Path) -> str | None:
     """Why nbgrader would not grade in the sandbox with this course's config (None if it would)."""
     from traitlets.config.loader import PyFileConfigLoader
-    from .preprocessors import FlagForReview, SandboxedExecute
+    from .preprocessors import CheckStructure, FlagForReview, SandboxedExecute
     try:
         config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     except Exception as error:  # noqa: BLE001 (nbgrader would go on with its defaults)
@@ -78,37 +93,28 @@ def check_configuration(course: Path) -> str | None:
     steps = config.Autograde.get("autograde_preprocessors", [])
     if SandboxedExecute not in steps or FlagForReview not in steps:
         return "nbgrader_config.py does not set c.Autograde.autograde_preprocessors = autograde_preprocessors()"
+    if CheckStructure not in config.Autograde.get("sanitize_preprocessors", []):
+        return "nbgrader_config.py does not set c.Autograde.sanitize_preprocessors = sanitize_preprocessors()"
     return None
 
 
 def students(course: Path, assignment: str) -> list[str]:
-    """Everyone with a submission of this assignment in submitted/."""
-    return sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+    """Everyone with a submission of this assignment in submitted/ (any folder name)."""
+    folder = course / "submitted"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
 
 
-def failure_reason(log: str) -> str:
-    """The reason nbgrader's log gives for a failed grading, in one line."""
-    for pattern in (r"GradingFailed: (.*)", r"SandboxUnavailable: (.*)", r"\n(\w+(?:Error|Exception): .*)"):
-        found = re.findall(pattern, log)
-        if found:
-            return found[-1].strip()
-    lines = [line for line in log.splitlines() if "ERROR" in line]
-    return (lines or ["nbgrader stopped without a message"])[-1].strip()
-
-
-def sandbox_refusal(log: str) -> str | None:
-    """The message of a SandboxUnavailable ending an error traceback in nbgrader's log, else None.
-
-    nbgrader indents every line of a log message after its first, so no file name or other
-    text of a submission can start such a traceback.
-    """
-    for record in re.split(r"\n(?=\S)", log):  # a line at column 0 and its indented lines
-        head, *rest = record.rstrip().splitlines() or [""]
-        if rest and re.fullmatch(r"\S*\[\w+ \| ERROR\]\S* Traceback \(most recent call last\):", head):
-            found = re.fullmatch(r"\s+(?:[\w.]+\.)?SandboxUnavailable: (.*)", rest[-1])
-            if found:
-                return found[1].strip()
-    return None
+def refused_ids(ids: list[str]) -> str | None:
+    """Why some of these student ids cannot be graded (None if all are plain names)."""
+    bad = not_plain(ids)
+    if not bad:
+        return None
+    return (f"{len(bad)} student id{'s' * (len(bad) > 1)} "
+            f"{'are' if len(bad) > 1 else 'is'} not a plain name ({RULE}), so nbgrader would read "
+            f"{'them' if len(bad) > 1 else 'it'} as an option or a pattern: "
+            + ", ".join(repr(i) for i in bad) + "; rename the folder in submitted/ to the student's id")
 
 
 def notebooks(course: Path, assignment: str) -> dict[str, str]:
@@ -128,70 +134,37 @@ def grade_one(course: Path, assignment: str, student: str, options: Options) -> 
     SandboxBroke
         If the sandbox refused to start: then the student is not marked failed.
     """
-    args = ["autograde", assignment, "--student", student, "--force"]
+    logs = course / "grading-logs" / assignment
+    log, status_file = logs / f"{student}.log", logs / f"{student}.status.json"
+    status_file.unlink(missing_ok=True)
+    args = ["autograde", assignment, "--student", student, "--force", f"--GradingStep.status_file={status_file}"]
     if options.seconds:
         args.append(f"--SandboxedExecute.notebook_timeout={options.seconds}")
-    if options.unsandboxed:
-        args.append("--SandboxedExecute.allow_unsandboxed=True")
+    args.append("--SandboxedExecute.allow_unsandboxed=True" if options.unsandboxed
+                else "--SandboxedExecute.sandbox_checked=True")
     limit = 2 * (options.seconds or 300) + 180
-    log = course / "grading-logs" / assignment / f"{student}.log"
     copy = course / "autograded" / student / assignment
     had_copy = copy.is_dir()
-    status = nbgrader(course, *args, log=log, timeout=limit)
-    if status == 0:
+    exit_status = nbgrader(course, *args, log=log, timeout=limit)
+    ended = read_status(status_file)
+    refused = [s.reason for s in ended.values() if s.status == UNAVAILABLE]
+    if refused and exit_status != -9:
+        raise SandboxBroke(refused[0], had_copy and not copy.exists())
+    failed = [s.reason for s in ended.values() if s.status == FAILED]
+    if failed:
+        return "; ".join(failed)  # (already marked failed in the gradebook)
+    if exit_status == 0 and ended:
         return None
-    text = log.read_text(errors="replace")
-    refusal = None if status == -9 else sandbox_refusal(text)
-    if refusal:
-        raise SandboxBroke(refusal, had_copy and not copy.exists())
-    reason = f"nbgrader did not finish within {limit} s" if status == -9 else failure_reason(text)
-    with_db = [mark_failed(DB, (name, assignment, student), first, reason)
-               for name, first in notebooks(course, assignment).items()]
+    reason = (f"nbgrader did not finish within {limit} s" if exit_status == -9 else
+              "nbgrader graded no notebook of this submission" if exit_status == 0 else
+              f"nbgrader stopped (exit status {exit_status}) before the grading finished; "
+              f"its log: grading-logs/{assignment}/{student}.log")
+    with holding(course):
+        with_db = [mark_failed(DB, (name, assignment, student), first, reason)
+                   for name, first in notebooks(course, assignment).items()]
     if not any(with_db):
         print(f"  ({student} has no submission in the gradebook yet)", file=sys.stderr)
     return reason
-
-
-def failure_page(course: Path, assignment: str, student: str, reason: str) -> None:
-    """Feedback that says the grading failed and why, in place of any older feedback."""
-    for name in notebooks(course, assignment):
-        page = course / "feedback" / student / assignment / f"{name}.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(
-            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{name}</title></head><body>"
-            f"<h1>{html.escape(assignment)}: your submission could not be graded</h1>"
-            f"<p>{html.escape(FAILED + reason)}</p><p>Your score is 0 until your instructor "
-            "has looked at your notebook by hand. You do not need to do anything.</p></body></html>")
-
-
-def write_report(course: Path, assignment: str, rows: list[Review], seconds: dict) -> Path:
-    """grading-<assignment>.csv: student, score, max_score, status, seconds, reason."""
-    path = course / f"grading-{assignment}.csv"
-    with open(path, "w", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["student", "score", "max_score", "status", "seconds", "reason"])
-        for r in rows:
-            writer.writerow([r.student, r.score, r.max_score, r.status,
-                             f"{seconds.get(r.student, 0):.1f}", r.reason])
-    return path
-
-
-def print_summary(rows: list[Review], seconds: dict | None, wall: float = 0.0) -> None:
-    """Every score, then the failed and the flagged submissions with their reasons.
-
-    ``seconds`` (per student) and ``wall`` come from a batch just run; None for a report.
-    """
-    print(f"\n{'student':<24} {'score':>11}  {'status':<8}" + (" seconds" if seconds else ""))
-    for r in rows:
-        timing = f" {seconds.get(r.student, 0):6.1f}" if seconds else ""
-        print(f"{r.student:<24} {r.score:>5g} / {r.max_score:<3g}  {r.status:<8}{timing}")
-    if seconds:
-        print(f"\n{len(seconds)} graded in {wall:.0f} s ({wall / len(seconds):.1f} s per student)")
-    for status in ("failed", "flagged"):
-        listed = [r for r in rows if r.status == status]
-        print(f"\n{status.upper()} ({len(listed)}):" + ("" if listed else " none"))
-        for r in listed:
-            print(f"  {r.student}: {r.reason}")
 
 
 def give_feedback(course: Path, assignment: str, only: list[str], skip: list[str]) -> None:
@@ -202,51 +175,88 @@ def give_feedback(course: Path, assignment: str, only: list[str], skip: list[str
         nbgrader(course, "generate_feedback", assignment, *args, "--force", log=log)
 
 
-def print_stop(assignment: str, broke: SandboxBroke) -> None:
-    """Why the batch stopped, who is left as before, and how to grade them once the sandbox works."""
-    first, left = broke.ungraded[0], broke.ungraded
-    lost = (f" One thing did change: nbgrader autograde --force had already removed {first}'s "
-            f"previous autograded copy (autograded/{first}/{assignment}/); grading again makes it anew."
-            if broke.lost_copy else "")
-    print(f"\nSTOPPED at {first}: the sandbox stopped working ({broke})\nThis machine broke, not "
-          f"the students' work: nobody is marked failed for it, and the {len(left)} not graded "
-          f"({', '.join(left)}) keep their earlier grades and feedback.{lost}\nFix the sandbox, then "
-          "grade them; grade.py checks the sandbox first (grading/preflight.py) and changes nothing "
-          f"while it is broken:\n  python grade.py {assignment} "
-          + " ".join(f"--student {s}" for s in left), file=sys.stderr)
-
-
 def grade_all(course: Path, assignment: str, only: list[str], options: Options) -> list[Review]:
     """Grade the given students (default everyone), give feedback, report; return the reviews.
+
+    Student ids that are not plain names, and submissions holding a symbolic link or a
+    special file, are refused up front and reported; the others are graded
+    ``options.jobs`` at a time.
 
     Raises
     ------
     SandboxBroke
         If the sandbox broke, after the feedback and the report of the students graded
-        before: the student it stopped at and those after are not graded, nor marked failed.
+        before: the student it stopped at and those not started are not graded, nor
+        marked failed.
     """
-    started, seconds, failed, broke = time.monotonic(), {}, {}, None
+    started = time.monotonic()
     queue = only or students(course, assignment)
-    for at, student in enumerate(queue):
-        print(f"grading {student} ...", flush=True)
-        begun = time.monotonic()
-        try:
-            reason = grade_one(course, assignment, student, options)
-        except SandboxBroke as error:
-            broke, error.ungraded = error, queue[at:]
-            break
-        seconds[student] = time.monotonic() - begun
-        if reason:
-            failed[student] = reason
+    refused = {s: refused_ids([s]) for s in not_plain(queue)}
+    if refused:
+        print(f"Not grading: {refused_ids(queue)}.", file=sys.stderr, flush=True)
+    for student in queue:
+        unsafe = student not in refused and unsafe_submission(course / "submitted" / student / assignment)
+        if unsafe:
+            refused[student] = unsafe
+            print(f"Not grading {student}: {unsafe}.", file=sys.stderr, flush=True)
+    seconds, failed, broke = run_jobs(course, assignment, [s for s in queue if s not in refused], options)
     graded = sorted(seconds.keys() - failed.keys())
     if graded or not only:  # (an empty list would give everyone's feedback again)
         give_feedback(course, assignment, graded if only else [], broke.ungraded if broke else [])
     for student, reason in failed.items():
-        failure_page(course, assignment, student, reason)
-    rows = [r for r in reviews(DB, assignment) if r.student in seconds]
-    print_summary(rows, seconds, time.monotonic() - started)
+        failure_page(course, assignment, student, reason, list(notebooks(course, assignment)))
+    with holding(course):
+        rows = [r for r in reviews(DB, assignment) if r.student in seconds]
+    rows += [Review(s, 0, max_score(course, assignment), "refused", why) for s, why in refused.items()]
+    print_summary(rows, seconds, time.monotonic() - started, options.jobs)
     print(f"\nreport: {write_report(course, assignment, rows, seconds)}", flush=True)
     if broke:
         print_stop(assignment, broke)
         raise broke
     return rows
+
+
+def run_jobs(course: Path, assignment: str, queue: list[str], options: Options) -> tuple:
+    """Grade the queue ``options.jobs`` at a time, in its order, until the sandbox breaks.
+
+    Returns (seconds per student graded, reason per student failed, SandboxBroke or None).
+    """
+    seconds, failed, broken, waiting, running = {}, {}, [], list(queue), {}
+    printing = threading.Lock()
+
+    def grade(student: str) -> tuple[str | None, float]:
+        with printing:
+            print(f"grading {student} ...", flush=True)
+        begun = time.monotonic()
+        return grade_one(course, assignment, student, options), time.monotonic() - begun
+
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        while running or (waiting and not broken):
+            while waiting and not broken and len(running) < max(1, options.jobs):
+                student = waiting.pop(0)
+                running[pool.submit(grade, student)] = student
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: queue.index(running[f])):
+                student = running.pop(future)
+                try:
+                    reason, seconds[student] = future.result()
+                except SandboxBroke as error:
+                    broken.append((student, error))
+                    continue
+                if reason:
+                    failed[student] = reason
+    if not broken:
+        return seconds, failed, None
+    broke = broken[0][1]
+    broke.ungraded = [s for s in queue if s in dict(broken) or s in waiting]
+    return seconds, failed, broke
+
+
+def max_score(course: Path, assignment: str) -> float:
+    """The points of the assignment, from the source notebooks."""
+    total = 0.0
+    for path in (course / "source" / assignment).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            total += float(meta.get("points", 0)) if meta.get("grade") else 0.0
+    return total

@@ -7,7 +7,8 @@
   course folder (the gradebook, autograded/, feedback/, the logs and the report) and read
   the sources and submissions, so a grading cannot fail half-way for want of permission.
 
-``grade.py`` runs both (and loads MNIST) before it changes anything.
+``grade.py`` runs both (and loads MNIST) before it changes anything, once per batch; a
+plain ``nbgrader autograde`` checks the sandbox once per process (``preprocessors.py``).
 """
 from __future__ import annotations
 
@@ -104,11 +105,11 @@ def course_problem(course: Path, assignment: str, students: list[str]) -> str | 
     logs = course / "grading-logs" / assignment
     writes = [course, course / "gradebook.db", course / ".nbgrader.log",
               course / f"grading-{assignment}.csv", course / "autograded", course / "feedback",
-              course / "grading-logs", logs, logs / "feedback.log"]
+              course / "grading-logs", logs, logs / "feedback.log", course / ".gradebook.lock"]
     replaced = []  # folders removed whole and written again: their files need no write bit
     for student in students:
         writes += [course / "autograded" / student, course / "feedback" / student,
-                   logs / f"{student}.log"]
+                   logs / f"{student}.log", logs / f"{student}.status.json"]
         replaced += [course / "autograded" / student / assignment,
                      course / "feedback" / student / assignment]
     folders = [p for tree in replaced for p in walk(tree) if p.is_dir()]

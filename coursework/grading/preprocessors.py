@@ -1,5 +1,9 @@
 """nbgrader preprocessors: run student code in the sandbox and record what to review.
 
+``CheckStructure`` runs first, on the notebook as submitted: a student id that is not a
+plain name, a symbolic link or special file in the submission (``files.py``), a cell id
+used twice or a missing test cell fails the grading, with the reason (nbgrader would
+stop, or quietly keep one of the two cells). Then
 ``SandboxedExecute`` takes the place of nbgrader's ``Execute`` in ``autograde``:
 
 1. it screens the submission without running it (``screen.py``);
@@ -13,14 +17,15 @@
    submission failed in the gradebook (score 0, flagged, with the reason) and raises,
    so nbgrader removes the partial result and goes on with the next student.
 
-``FlagForReview`` runs after nbgrader's ``SaveAutoGrades`` and writes the flag.
+``FlagForReview`` runs after nbgrader's ``SaveAutoGrades`` and writes the flag. Given a
+``GradingStep.status_file`` (``grade.py`` gives one), these steps record how each
+notebook's grading ended there (``status.py``), which is what the batch reads.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
-import shutil
 import signal
 import sys
 import tempfile
@@ -28,36 +33,86 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
-from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
-from . import sandbox
+from . import preflight, sandbox
+from .files import copy_regular, unsafe_submission
 from .gradebook import mark_failed, record_review
-from .screen import Cell, definitions_only, given_names, layout, screen, student_code
+from .ids import RULE, not_plain
+from .lock import released
+from .screen import Cell, broken_structure, definitions_only, given_names, layout, screen, student_code
+from .status import FAILED, GRADED, UNAVAILABLE, write_status
 
 
 class GradingFailed(RuntimeError):
     """This submission could not be graded; the message says why."""
 
 
-class SandboxedExecute(NbGraderPreprocessor):
+class GradingStep(NbGraderPreprocessor):
+    """A step of this course's grading: it can tell the batch how the grading ended."""
+
+    status_file = Unicode("", help="Where to record how each notebook's grading ended "
+                          "(JSON, see grading/status.py); grade.py reads it.").tag(config=True)
+
+    def report(self, info: dict, status: str, reason: str = "") -> None:
+        """Tell the batch how this notebook's grading ended, if it asked (``status_file``)."""
+        if self.status_file:
+            write_status(self.status_file, info["notebook"], status, reason)
+
+    def fail(self, info: dict, first_solution: str, reason: str) -> GradingFailed:
+        """Mark the notebook failed (gradebook, status file); the exception to raise."""
+        ids = (info["notebook"], info["assignment"], info["student"])
+        mark_failed(info["db_url"], ids, first_solution, reason)
+        self.report(info, FAILED, reason)
+        return GradingFailed(reason)
+
+    def submitted_folder(self, info: dict) -> str:
+        """The student's folder of this assignment in submitted/."""
+        course = CourseDirectory(config=self.config)
+        return course.format_path(course.submitted_directory, info["student"], info["assignment"])
+
+    def source_cells(self, info: dict) -> list[Cell]:
+        """The code cells of the instructor's notebook, from source/ (never shown to the sandbox)."""
+        course = CourseDirectory(config=self.config)
+        folder = course.format_path(course.source_directory, ".", info["assignment"])
+        return layout(nbformat.read(os.path.join(folder, f"{info['notebook']}.ipynb"), as_version=4))
+
+
+class CheckStructure(GradingStep):
+    """Before nbgrader sanitizes it: fail a submission whose ids would break its grading."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        info = resources["nbgrader"]
+        cells = self.source_cells(info)
+        first = next(c.grade_id for c in cells if c.kind == "solution")
+        if not_plain([info["student"]]):
+            raise self.fail(info, first, f"the student id {info['student']!r} is not a plain name ({RULE})")
+        unsafe = unsafe_submission(self.submitted_folder(info))
+        if unsafe:
+            raise self.fail(info, first, unsafe)
+        broken = broken_structure(nb, cells)
+        if broken:
+            raise self.fail(info, first, "; ".join(broken))
+        return nb, resources
+
+
+class SandboxedExecute(GradingStep):
     """Execute a submission in the sandbox, re-run its tests fresh, screen its code."""
 
     notebook_timeout = Integer(300, help="Seconds one notebook may run in all (kernel start "
                                "included); the fresh re-run of its tests gets as long again."
                                ).tag(config=True)
     memory_mb = Integer(3072, help="Address space of each sandboxed process, MB.").tag(config=True)
-    max_processes = Integer(64, help="Processes and threads of the sandbox user.").tag(config=True)
+    max_processes = Integer(64, help="Processes and threads inside one sandbox.").tag(config=True)
     max_open_files = Integer(256, help="Open files of each sandboxed process.").tag(config=True)
-    sandbox_uid = Integer(0, help="User (and group) id inside the sandbox when grading as root; "
-                          "0: an unused id per sandbox, so its process limit counts it alone."
-                          ).tag(config=True)
     allow_unsandboxed = Bool(False, help="Run student code WITHOUT the sandbox where bubblewrap "
                              "is missing. Only for submissions you trust.").tag(config=True)
+    sandbox_checked = Bool(False, help="The sandbox was found working just before (grade.py "
+                           "checks it once per batch): do not check it again.").tag(config=True)
 
     _problem: str | None = None
     _probed = False
@@ -65,14 +120,17 @@ class SandboxedExecute(NbGraderPreprocessor):
     def limits(self) -> sandbox.Limits:
         """The configured limits."""
         return sandbox.Limits(self.notebook_timeout, self.memory_mb, self.max_processes,
-                              self.max_open_files, uid=self.sandbox_uid)
+                              self.max_open_files)
 
     def sandboxed(self) -> bool:
-        """True if the sandbox works; refuse (SandboxUnavailable) unless the instructor opted out."""
+        """True if the sandbox works; refuse (SandboxUnavailable) unless the instructor opted out.
+
+        The sandbox is checked once per process, or not at all when ``sandbox_checked``.
+        """
+        if self.sandbox_checked:
+            return True
         if not SandboxedExecute._probed:
-            from backprop.mnist import cache_dir, data_folder
-            problem = sandbox.sandbox_problem(data_folder(None), cache_dir())
-            SandboxedExecute._problem, SandboxedExecute._probed = problem, True
+            SandboxedExecute._problem, SandboxedExecute._probed = sandbox_problem(), True
         problem = SandboxedExecute._problem
         if problem and not self.allow_unsandboxed:
             raise sandbox.SandboxUnavailable(
@@ -82,42 +140,36 @@ class SandboxedExecute(NbGraderPreprocessor):
             self.log.warning("Running student code WITHOUT a sandbox: %s", problem)
         return not problem
 
-    def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
+    def preprocess(self, nb: NotebookNode, resources: dict):
         """Screen, execute, re-run; mark the submission failed if any of it cannot finish."""
         info = resources["nbgrader"]
-        cells = layout(self.source_notebook(info["assignment"], info["notebook"]))
-        ids = (info["notebook"], info["assignment"], info["student"])
+        cells = self.source_cells(info)
         info["first_solution"] = next(c.grade_id for c in cells if c.kind == "solution")
-        sandboxed = self.sandboxed()
-        reasons = screen(nb, cells)
-        demote_unknown_graded_cells(nb, cells)
-        folder = resources.get("metadata", {}).get("path")
-        notebook, plan = nbformat.writes(nb).encode(), self.plan(nb, cells)
         try:
-            with ThreadPoolExecutor(max_workers=2) as pool:  # two sandboxes side by side
+            sandboxed = self.sandboxed()
+            reasons = screen(nb, cells)
+            demote_unknown_graded_cells(nb, cells)
+            folder = resources.get("metadata", {}).get("path")
+            notebook, plan = nbformat.writes(nb).encode(), self.plan(nb, cells)
+            with released(), ThreadPoolExecutor(max_workers=2) as pool:  # two sandboxes side by side
                 executed = pool.submit(self.execute, notebook, len(nb.cells), folder, sandboxed)
                 verdicts = pool.submit(self.rerun, plan, sandboxed)
-                copy_outputs(executed.result(), nb)
-                reasons += apply_verdicts(nb, verdicts.result())
+                executed, verdicts = executed.result(), verdicts.result()
         except GradingFailed as failure:
-            mark_failed(info["db_url"], ids, info["first_solution"], str(failure))
+            raise self.fail(info, info["first_solution"], str(failure)) from None
+        except sandbox.SandboxUnavailable as error:
+            self.report(info, UNAVAILABLE, str(error))
             raise
-        info["review_reasons"] = reasons
+        copy_outputs(executed, nb)
+        info["review_reasons"] = reasons + apply_verdicts(nb, verdicts)
         return nb, resources
-
-    def source_notebook(self, assignment: str, notebook: str) -> NotebookNode:
-        """The instructor's notebook, from source/ (never shown to the sandbox)."""
-        course = CourseDirectory(config=self.config)
-        folder = course.format_path(course.source_directory, ".", assignment)
-        return nbformat.read(os.path.join(folder, f"{notebook}.ipynb"), as_version=4)
 
     def in_sandbox(self, script: str, stdin: bytes, files: str | None, sandboxed: bool) -> bytes:
         """Run one of the inside scripts in a fresh working folder; its stdout, or GradingFailed."""
         from backprop.mnist import cache_dir, data_folder
         with tempfile.TemporaryDirectory(prefix="grading-") as work:
             if files and os.path.isdir(files):
-                shutil.copytree(files, work, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns("*.ipynb", ".*"))
+                copy_regular(files, work, skip=lambda name: name.endswith(".ipynb") or name.startswith("."))
             outcome = sandbox.run([sys.executable, f"{sandbox.INSIDE_SCRIPTS}/{script}"],
                                   Path(work), stdin, self.limits(), sandboxed=sandboxed,
                                   data_dir=data_folder(None), cache_dir=cache_dir())
@@ -149,6 +201,12 @@ class SandboxedExecute(NbGraderPreprocessor):
             return json.loads(out)
         except ValueError:
             raise GradingFailed("the fresh re-run of the tests came back unreadable") from None
+
+
+def sandbox_problem() -> str | None:
+    """Why the sandbox cannot run here, with this machine's MNIST folder and cache (None if it can)."""
+    from backprop.mnist import cache_dir, data_folder
+    return preflight.sandbox_problem(data_folder(None), cache_dir())
 
 
 def checked_output(outcome: sandbox.Outcome, script: str, seconds: int) -> bytes:
@@ -205,14 +263,20 @@ def apply_verdicts(nb: NotebookNode, verdicts: dict) -> list[str]:
     return reasons
 
 
-class FlagForReview(NbGraderPreprocessor):
+class FlagForReview(GradingStep):
     """After nbgrader saved the scores: flag the notebook and say why, or clear the flag."""
 
-    def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
+    def preprocess(self, nb: NotebookNode, resources: dict):
         info = resources["nbgrader"]
         ids = (info["notebook"], info["assignment"], info["student"])
         record_review(info["db_url"], ids, info["first_solution"], info.get("review_reasons", []))
+        self.report(info, GRADED)
         return nb, resources
+
+
+def sanitize_preprocessors() -> list:
+    """nbgrader's sanitizing steps of autograde, after CheckStructure."""
+    return [CheckStructure, *Autograde.class_traits()["sanitize_preprocessors"].default()]
 
 
 def autograde_preprocessors() -> list:

@@ -4,12 +4,17 @@ The sandbox sees: the system's read-only ``/usr`` (and ``/bin``, ``/lib``...), t
 read-only Python environment, the read-only MNIST files and backprop's cache, this
 folder's two scripts at ``/grading``, and one writable working folder mounted at
 ``/submission``. It has no network, its own process tree (every process in it dies when
-the command ends or is killed) and limits on memory, CPU time, processes, open files and
-file size. When the grader runs as root, everything inside runs as an unprivileged user
-id that no other process has (a fresh one per sandbox, from ``FRESH_UIDS``), so the
-kernel enforces the process limit for that sandbox alone. As an ordinary user, bubblewrap
-(0.8 or later) maps that user to itself in a user namespace of its own, in which the
-code inside can create no further namespace; this needs unprivileged user namespaces.
+the command ends or is killed), its own ``/tmp`` and limits on memory, CPU time,
+processes, open files and file size.
+
+Nothing is shared between two sandboxes, even of two gradings running at once: as root,
+everything inside runs as a user id that no other live sandbox has (``sandbox_uid``),
+so the kernel counts the process limit for that sandbox alone. As an ordinary user,
+bubblewrap (0.8 or later) maps that user to itself in a user namespace of its own, in
+which the code inside can create no further namespace; the process limit is set inside
+that namespace (``prlimit``), where the kernel counts only the sandbox's own processes.
+This needs unprivileged user namespaces. Whether the sandbox works here is
+``preflight.sandbox_problem``'s question.
 """
 from __future__ import annotations
 
@@ -17,10 +22,11 @@ import importlib.util
 import json
 import os
 import resource
-import secrets
+import itertools
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +35,9 @@ INSIDE_SCRIPTS = "/grading"
 INSIDE_DATA = "/data/mnist"
 INSIDE_CACHE = "/data/cache"
 SCRIPTS = Path(__file__).resolve().parent
-FRESH_UIDS = range(1_000_000, 1_060_000)  # user ids no account uses
+FIRST_UID = 1_000_000_000   # sandbox user ids start here: no account uses them
+SLOTS = 64                  # sandboxes one grading process may have at the same time
+SANDBOX_UIDS = range(FIRST_UID, FIRST_UID + SLOTS * 2**22)  # 2**22: Linux's largest process id
 
 
 class SandboxUnavailable(RuntimeError):
@@ -42,10 +50,9 @@ class Limits:
 
     seconds: int = 300        # wall-clock time of the whole command (one notebook)
     memory_mb: int = 3072     # address space of each process
-    processes: int = 64       # processes and threads of the sandbox user
+    processes: int = 64       # processes and threads inside the sandbox
     open_files: int = 256     # file descriptors of each process
     file_mb: int = 64         # largest file a process may write
-    uid: int = 0              # user inside the sandbox when the grader is root; 0: a fresh one
 
 
 @dataclass(frozen=True)
@@ -56,12 +63,6 @@ class Outcome:
     stdout: bytes
     stderr: str
     timed_out: bool
-
-
-def sandbox_problem(data_dir: Path | None = None, cache_dir: Path | None = None) -> str | None:
-    """Why the sandbox cannot run here (None when it can): see ``preflight.sandbox_problem``."""
-    from .preflight import sandbox_problem as problem
-    return problem(data_dir, cache_dir)
 
 
 def namespace_options() -> list[str]:
@@ -133,15 +134,22 @@ def environment() -> list[str]:
     return ["--clearenv"] + [arg for k, v in values.items() for arg in ("--setenv", k, v)]
 
 
-def user_switch(uid: int) -> list[str]:
-    """As root, drop to the sandbox's user id with no capabilities; otherwise nothing to do."""
+def user_switch(uid: int, processes: int) -> list[str]:
+    """Inside the sandbox: the process limit, then (as root) the sandbox's user id, no capabilities.
+
+    The limit is set here, not on bwrap: the kernel counts it per user and per user
+    namespace, and inside the sandbox only its own processes have its user id (as root,
+    a fresh one; as an ordinary user, in the sandbox's own user namespace), so neither
+    another grading nor the grader's other processes count against it.
+    """
+    limit = ["prlimit", f"--nproc={processes}:{processes}", "--"]
     if os.geteuid() != 0:
-        return []
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+        return limit
+    return limit + ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
 
 
-def bwrap_command(argv: list[str], work: Path, uid: int,
+def bwrap_command(argv: list[str], work: Path, uid: int, processes: int,
                   data_dir: Path | None, cache_dir: Path | None, info_fd: int | None = None) -> list[str]:
     """The full ``bwrap`` command line that runs ``argv`` in ``work`` (mounted writable).
 
@@ -156,15 +164,7 @@ def bwrap_command(argv: list[str], work: Path, uid: int,
             *python_mounts(), *data_mounts(data_dir, cache_dir),
             *ro_mount(SCRIPTS, INSIDE_SCRIPTS),
             "--bind", str(work), INSIDE_WORK, "--chdir", INSIDE_WORK, *environment(),
-            *user_switch(uid), *argv]
-
-
-def process_allowance(limits: Limits) -> int:
-    """RLIMIT_NPROC counts every process of the user: add those already running."""
-    if os.geteuid() == 0:
-        return limits.processes
-    mine = sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == os.getuid())
-    return mine + limits.processes
+            *user_switch(uid, processes), *argv]
 
 
 def _owner(proc: Path) -> int | None:
@@ -174,26 +174,42 @@ def _owner(proc: Path) -> int | None:
         return None
 
 
-def limit_resources(limits: Limits, processes: int) -> None:
-    """Apply the limits to this (child) process; everything it starts inherits them."""
+def limit_resources(limits: Limits, processes: int | None = None) -> None:
+    """Apply the limits to this (child) process; everything it starts inherits them.
+
+    The process limit is set inside the sandbox (``user_switch``); without the sandbox it
+    is set here (``processes``), and then counts all of this user's processes.
+    """
     mb = 2**20
+    if processes is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes,) * 2)
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
     resource.setrlimit(resource.RLIMIT_CPU, (limits.seconds + 5,) * 2)
-    resource.setrlimit(resource.RLIMIT_NPROC, (processes,) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb * mb,) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def sandbox_uid(limits: Limits) -> int:
-    """The configured user id, or an unused one picked at random from FRESH_UIDS."""
-    if limits.uid:
-        return limits.uid
+_slots = itertools.count()
+_slots_lock = threading.Lock()
+
+
+def sandbox_uid() -> int:
+    """A user id that no other live sandbox on this machine has, nor any running process.
+
+    ``FIRST_UID + SLOTS * (this process's id) + slot``: a process id belongs to one live
+    process at a time, and every sandbox dies with the process that started it
+    (``--die-with-parent``), so two gradings (two batches, or a batch beside the tests)
+    never share a user id; within this process the slot number goes round ``SLOTS``.
+    """
+    with _slots_lock:
+        first = next(_slots)
     taken = {_owner(p) for p in Path("/proc").iterdir() if p.name.isdigit()}
-    while True:
-        uid = secrets.choice(FRESH_UIDS)
+    for slot in range(first, first + SLOTS):
+        uid = FIRST_UID + SLOTS * os.getpid() + slot % SLOTS
         if uid not in taken:
             return uid
+    raise SandboxUnavailable(f"all {SLOTS} sandbox user ids of this process are in use")
 
 
 def prepare_work(work: Path, uid: int) -> None:
@@ -213,20 +229,24 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
     """
     info_read, info_write = os.pipe() if sandboxed else (None, None)
     if sandboxed:
-        uid = sandbox_uid(limits)
+        uid = sandbox_uid()
         prepare_work(work, uid)
-        command = bwrap_command(argv, work, uid, data_dir, cache_dir, info_write)
+        command = bwrap_command(argv, work, uid, limits.processes, data_dir, cache_dir, info_write)
+        processes = None  # set inside (user_switch)
     else:
         command = [a.replace(INSIDE_SCRIPTS, str(SCRIPTS)) for a in argv]
-    processes = process_allowance(limits)
+        mine = sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == os.getuid())
+        processes = mine + limits.processes  # RLIMIT_NPROC counts every process of the user
     try:
         child = subprocess.Popen(command, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, start_new_session=True,
                                  pass_fds=[info_write] if sandboxed else [],
                                  preexec_fn=lambda: limit_resources(limits, processes))
-    except BaseException:
+    except BaseException as error:
         if sandboxed:
             os.close(info_read)
+        if sandboxed and isinstance(error, FileNotFoundError):
+            raise SandboxUnavailable(f"bubblewrap cannot be started ({error})") from None
         raise
     finally:
         if sandboxed:

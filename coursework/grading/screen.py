@@ -4,8 +4,9 @@
 student's and which are tests. ``screen`` lists the reasons to grade a submission by
 hand: imports other than numpy and math (the course package included), the IPython
 shell (``get_ipython``, magics), the file system or ``exec``, special attributes,
-changed module attributes, ``global`` statements, redefined given names, and graded
-cells that were added, deleted or duplicated. ``definitions_only`` keeps what the fresh
+changed module attributes, ``global`` statements, redefined given names, graded cells
+that were added and given cells that were deleted. ``broken_structure`` says why a
+submission cannot be graded at all (a cell id used twice, a test cell missing). ``definitions_only`` keeps what the fresh
 re-run of the tests imports from a solution cell: its functions, classes, numpy/math
 imports and plain constants.
 """
@@ -141,16 +142,28 @@ def code_reasons(label: str, code: str, given: set[str]) -> list[str]:
     return screen.reasons
 
 
-def structure_reasons(submission, cells: list[Cell]) -> list[str]:
-    """Graded cells added or duplicated; test or given cells deleted (or stripped of their id)."""
+def broken_structure(submission, cells: list[Cell]) -> list[str]:
+    """Why the submission cannot be graded as it is: cell ids used twice, test cells missing.
+
+    nbgrader would keep one of two cells with the same id and score a test cell that is
+    not there as 0 without saying why; the grading fails instead, with this reason.
+    """
     ids = Counter(nbgrader_meta(c).get("grade_id") for c in submission.cells if nbgrader_meta(c))
+    reasons = [f"the cell id {i} appears {n} times" for i, n in ids.items() if n > 1]
+    tests = [c.grade_id for c in cells if c.kind == "test"]
+    reasons += [f"the test cell {i} is missing (deleted, or its id changed)" for i in tests if i not in ids]
+    return reasons
+
+
+def structure_reasons(submission, cells: list[Cell]) -> list[str]:
+    """Graded cells added; given cells deleted (or stripped of their id)."""
+    ids = {nbgrader_meta(c).get("grade_id") for c in submission.cells if nbgrader_meta(c)}
     known = {c.grade_id for c in cells}
     graded = {nbgrader_meta(c).get("grade_id") for c in submission.cells
               if nbgrader_meta(c).get("grade") or nbgrader_meta(c).get("solution")}
-    reasons = [f"the cell id {i} appears {n} times" for i, n in ids.items() if n > 1]
-    reasons += [f"an extra graded cell {i} was added" for i in sorted(graded - known, key=str)]
-    locked = {c.grade_id: c.kind for c in cells if c.kind != "solution" and not c.grade_id.startswith("cell-")}
-    reasons += [f"the {locked[i]} cell {i} was deleted" for i in sorted(locked.keys() - ids.keys())]
+    reasons = [f"an extra graded cell {i} was added" for i in sorted(graded - known, key=str)]
+    given = [c.grade_id for c in cells if c.kind == "given" and not c.grade_id.startswith("cell-")]
+    reasons += [f"the given cell {i} was deleted" for i in sorted(set(given) - ids)]
     return reasons
 
 

@@ -1,0 +1,23 @@
+"""One student's ``nbgrader autograde`` as ``grade.py`` runs it: holding the gradebook lock.
+
+    cd coursework && python -m grading.autograde a1_forward_cost --student alice --force ...
+
+The same command as ``nbgrader autograde`` (the arguments are passed on), except that
+it holds the course's gradebook lock (``lock.py``) whenever no student code runs, so
+that several of them can grade side by side on one course (``grade.py --jobs``).
+"""
+import sys
+
+from nbgrader.apps import NbGraderApp
+
+from .lock import holding
+
+
+def main(argv: list[str]) -> None:
+    """Grade, holding the lock of the course in the current folder."""
+    with holding("."):
+        NbGraderApp.launch_instance(argv=["autograde", *argv])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,110 @@
+"""Gradings side by side give the grades of one at a time.
+
+- ``grade.py --jobs 2`` gives every student of a small class the score, status, reason
+  and cell scores that ``--jobs 1`` gives;
+- two batches at once, on two copies of the course (two instructors, or a batch beside
+  the test suite), give them again: no sandbox user id, process limit, temporary folder
+  or lock is shared between them.
+
+Real gradings in the sandbox, so slow (a minute or more each); the wall times are printed
+(``pytest -s``), not asserted. ``python coursework/time_grading.py`` times a class of 20.
+"""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("nbformat")
+pytest.importorskip("nbgrader", reason="nbgrader is not installed: pip install -r requirements-instructor.txt")
+
+COURSE = Path(__file__).resolve().parents[1] / "coursework"
+sys.path.insert(0, str(COURSE))
+
+from grading.preflight import sandbox_problem  # noqa: E402
+from time_grading import ASSIGNMENT, make_course, results  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+# one of each kind of outcome: full marks, part marks, a raising function, a MemoryError,
+# a failed grading (kills its runner), a flagged one (patches numpy; fails the re-run)
+KINDS = ["reference", "half_right", "raises", "memory_hog", "kills_parent", "monkeypatches"]
+STUDENTS = {f"{kind}_{i}": kind for i, kind in enumerate(KINDS)}
+TIME_LIMIT = "40"
+
+
+@pytest.fixture(scope="module")
+def environment():
+    """What grade.py needs: MNIST, the sandbox; the environment to run it in."""
+    folder = os.environ.get("BACKPROP_DATA_DIR")
+    if not folder or not Path(folder, "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip("MNIST not found: set BACKPROP_DATA_DIR to the folder of the .gz files")
+    problem = sandbox_problem()
+    if problem:
+        pytest.fail(f"the sandbox cannot run here ({problem})")
+    return dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+
+
+def start(course: Path, jobs: int, env: dict) -> subprocess.Popen:
+    """grade.py on everyone, started (not waited for)."""
+    return subprocess.Popen([sys.executable, "grade.py", ASSIGNMENT, "--jobs", str(jobs),
+                             "--time-limit", TIME_LIMIT], cwd=course, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(grading: subprocess.Popen) -> str:
+    """Wait for a grading; its output (it must succeed)."""
+    out, err = grading.communicate(timeout=1200)
+    assert grading.returncode == 0, f"grade.py failed:\n{out}\n{err}"
+    return out
+
+
+def grades(course: Path) -> dict:
+    """Student -> (score, status, reason, {cell: score}) from the report and the gradebook."""
+    from nbgrader.api import Gradebook
+    rows = results(course)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in rows:
+            nb = gb.find_submission_notebook("forward_cost", ASSIGNMENT, student)
+            rows[student] += ({g.name: g.score for g in nb.grades},)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def one_at_a_time(tmp_path_factory, environment) -> dict:
+    """The class graded with --jobs 1: the grades every other way must give."""
+    course = make_course(tmp_path_factory.mktemp("one"), STUDENTS)
+    began = time.monotonic()
+    finish(start(course, 1, environment))
+    print(f"\n--jobs 1: {time.monotonic() - began:.1f} s for {len(STUDENTS)} students "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    graded = grades(course)
+    assert set(graded) == set(STUDENTS)
+    assert graded["reference_0"][:2] == ("10.0", "graded") and graded["kills_parent_4"][1] == "failed"
+    assert graded["monkeypatches_5"][1] == "flagged"
+    return graded
+
+
+def test_two_jobs_give_every_student_the_grades_of_one_at_a_time(tmp_path, environment, one_at_a_time):
+    course = make_course(tmp_path, STUDENTS)
+    began = time.monotonic()
+    out = finish(start(course, 2, environment))
+    print(f"\n--jobs 2: {time.monotonic() - began:.1f} s for {len(STUDENTS)} students "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    assert "2 at a time" in out and "s per student" in out
+    assert grades(course) == one_at_a_time
+
+
+def test_two_batches_at_once_on_two_courses_give_the_grades_of_one_at_a_time(tmp_path, environment,
+                                                                             one_at_a_time):
+    courses = [make_course(tmp_path / name, STUDENTS) for name in ("first", "second")]
+    began = time.monotonic()
+    gradings = [start(course, 2, environment) for course in courses]
+    for grading in gradings:
+        finish(grading)
+    print(f"\ntwo batches of --jobs 2 at once: {time.monotonic() - began:.1f} s "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    for course in courses:
+        assert grades(course) == one_at_a_time
