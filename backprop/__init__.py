@@ -20,7 +20,8 @@ sub-package with its own map.
 ``recipes``        chapter 7: the training recipes the book and benchmark share
 ``statistics``     chapters 6-7: how far a mean over a few seeds can be trusted
 ``autodiff``       chapter 8: a tiny reverse-mode automatic differentiation engine
-``figures``        (a folder) the drawings: plain values in, matplotlib artists out
+``figures``        (a folder) the drawings: plain values in, matplotlib artists
+                   out; and the code-beside-ideas table
 ``explorers``      (a folder) the live explorers: Python classes computing what
                    their front-end modules (``.js``) draw
 ``exercises``      (a folder) the chapters' exercise checkers, each by name

@@ -5,13 +5,10 @@ artists it made.
 """
 from __future__ import annotations
 
-import ast
-import html
-import inspect
-import textwrap
-
 import matplotlib.pyplot as plt
 import numpy as np
+
+from .listing import code_beside_ideas  # noqa: F401  (the chapters call dp.code_beside_ideas)
 
 GD_COLOR, SGD_COLOR = "black", "#e08214"  # which walk, never up or down (blue/red)
 
@@ -197,26 +194,3 @@ def draw_line_fit(x, y, lines, ax=None, labels=None):
     ax.set(xlabel="x", ylabel="y")
     ax.legend()
     return artists
-
-
-def code_beside_ideas(function, ideas: dict) -> str:
-    """HTML: each source line of ``function`` (docstring left out), its idea right below it.
-
-    ``ideas`` maps a piece of a line to the idea (HTML allowed); every piece must
-    match a line, so the table cannot silently drift from the code.
-    """
-    source = textwrap.dedent(inspect.getsource(function))
-    body = ast.parse(source).body[0].body
-    skip = set()
-    if isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-        skip = set(range(body[0].lineno - 1, body[0].end_lineno))   # the docstring
-    lines = [ln for i, ln in enumerate(source.splitlines()) if ln.strip() and i not in skip]
-    missing = [piece for piece in ideas if not any(piece in ln for ln in lines)]
-    if missing:
-        raise ValueError(f"these pieces match no line of {function.__qualname__}: {missing}")
-    rows = []
-    for ln in lines:
-        idea = next((text for piece, text in ideas.items() if piece in ln), "")
-        note = f'<div style="margin:0 0 0.4em 2.5em; color:#444">&#8593; {idea}</div>' if idea else ""
-        rows.append(f'<div><code style="white-space:pre-wrap">{html.escape(ln)}</code>{note}</div>')
-    return "\n".join(rows)
