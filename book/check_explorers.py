@@ -153,6 +153,19 @@ JS_DRAWN = """(i) => {
           fields, box: {x: box.x, y: box.y, w: box.width, h: box.height}};
 }"""
 
+# Put each pre-drawn digit on the pad (its button) and read the network's guess.
+JS_SAMPLES = """(i) => {
+  const el = document.querySelectorAll('.bp-explorer[data-live]')[i], hook = el.backprop;
+  const press = el.querySelector('[data-control=sample]'), read = [];
+  for (let n = 0; n < hook.samples; n++) {
+    const digit = Number(press.textContent.trim().slice(-1));
+    press.click();
+    const a3 = Array.from(hook.fields().a3);
+    read.push([digit, a3.indexOf(Math.max(...a3))]);
+  }
+  return read;
+}"""
+
 
 def saved_networks(html: str) -> dict:
     """model id -> the networks a whole-network explorer carries, rebuilt in float64."""
@@ -227,6 +240,9 @@ def check_mirror(page, index: int, nets: list, test_images) -> list[tuple[str, s
     print(f"    pad preprocessing, the same strokes in Python: largest gap {gap:.1e}")
     if not gap <= 1e-6:
         problems.append(("pad differs", f"the drawing's 28x28 image: largest gap {gap:.2e}"))
+    read = page.evaluate(JS_SAMPLES, index)
+    print(f"    pad, pre-drawn digits read by the pad's network: {sum(d == g for d, g in read)}"
+          f"/{len(read)} ({', '.join(f'{d}->{g}' for d, g in read)})")
     return problems
 
 

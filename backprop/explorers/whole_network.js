@@ -418,6 +418,7 @@ function render({ model, el }) {
     label: () => model.get("drawn_label"),
     network: () => model.get("network"),
     padNetwork: data.pad_network,
+    samples: data.pad ? data.samples.length : 0,
     imageBox: IMAGE,
     width: W,
   };
