@@ -12,8 +12,9 @@ Every function here names one idea of the lesson and is built on the network's
 own forward pass, error terms and gradient, so the intuition and the real
 algorithm can be compared number by number.
 
-Chapter 2's sensitivities live in :mod:`backprop.sensitivity` and are re-exported
-here, so a chapter needs only ``from backprop import lesson``.
+Chapter 2's sensitivities live in :mod:`backprop.sensitivity` and chapter 3's pure
+Hebbian rule in :mod:`backprop.hebb`; both are handed on from here, so a chapter
+needs only ``from backprop import lesson``.
 
 Layers are numbered as in the lesson: 0 is the input (the pixels), 1 and 2 the
 hidden layers, 3 the output. A parameter "in layer l" feeds layer l's neurons:
@@ -27,6 +28,7 @@ import numpy as np
 
 from .arguments import as_inputs, as_labels
 from .costs import one_hot
+from .hebb import hebbian_similarity, hebbian_update, sign_agreement
 from .network import Network
 from .sensitivity import (Param, Ratio, cost_change_curve, measured_cost_change,  # noqa: F401
                           param_at, predicted_cost_change, sensitivity, sensitivity_ranking,
@@ -113,31 +115,6 @@ def example_update(net: Network, x, label: int, layer: int | None = None) -> np.
     layer = len(net.weights) if layer is None else layer
     _checked_neuron(net, layer, 0)
     return -net.gradient(_one_example(net, x), [label]).weights[layer - 1]
-
-
-def hebbian_update(pre, post) -> np.ndarray:
-    """Pure Hebbian rule: strengthen ``j <- k`` by post-activity ``j`` times pre-activity ``k``."""
-    return np.outer(np.asarray(post, dtype=np.float64), np.asarray(pre, dtype=np.float64))
-
-
-def hebbian_similarity(a, b) -> float:
-    """How alike two weight updates are: cosine of the angle between them (1 = same direction)."""
-    a = np.ravel(np.asarray(a, dtype=np.float64))
-    b = np.ravel(np.asarray(b, dtype=np.float64))
-    if a.shape != b.shape:
-        raise ValueError(f"updates must have the same shape; got {a.size} and {b.size} entries")
-    norms = np.linalg.norm(a) * np.linalg.norm(b)
-    if norms == 0:
-        raise ValueError("cosine similarity is undefined for an all-zero update")
-    return float(a @ b / norms)
-
-
-def sign_agreement(a, b) -> float:
-    """Fraction of entries where two updates move a weight the same way."""
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape != b.shape:
-        raise ValueError(f"updates must have the same shape; got {a.shape} and {b.shape}")
-    return float(np.mean(np.sign(a) == np.sign(b)))
 
 
 class HebbianComparison(NamedTuple):

@@ -1,0 +1,34 @@
+"""Chapter 3's comparison: the pure Hebbian rule, and how alike two weight updates are.
+
+Hebb's rule strengthens a connection by how active the neurons at both ends are;
+:func:`backprop.lesson.compare_with_hebbian` holds it against backpropagation's
+update for one example.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def hebbian_update(pre, post) -> np.ndarray:
+    """Pure Hebbian rule: strengthen ``j <- k`` by post-activity ``j`` times pre-activity ``k``."""
+    return np.outer(np.asarray(post, dtype=np.float64), np.asarray(pre, dtype=np.float64))
+
+
+def hebbian_similarity(a, b) -> float:
+    """How alike two weight updates are: cosine of the angle between them (1 = same direction)."""
+    a = np.ravel(np.asarray(a, dtype=np.float64))
+    b = np.ravel(np.asarray(b, dtype=np.float64))
+    if a.shape != b.shape:
+        raise ValueError(f"updates must have the same shape; got {a.size} and {b.size} entries")
+    norms = np.linalg.norm(a) * np.linalg.norm(b)
+    if norms == 0:
+        raise ValueError("cosine similarity is undefined for an all-zero update")
+    return float(a @ b / norms)
+
+
+def sign_agreement(a, b) -> float:
+    """Fraction of entries where two updates move a weight the same way."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise ValueError(f"updates must have the same shape; got {a.shape} and {b.shape}")
+    return float(np.mean(np.sign(a) == np.sign(b)))
