@@ -162,3 +162,10 @@ def test_no_module_uses_another_modules_private_names():
             if isinstance(node, ast.Attribute) and node.attr in elsewhere - own:
                 holder = node.value.id if isinstance(node.value, ast.Name) else ""
                 assert holder in ("self", "cls"), f"{module} uses {holder}.{node.attr}"
+
+
+def test_no_module_is_much_over_300_lines():
+    """A module a reader can take in at one sitting: none over 300 lines."""
+    long = {module_name(p): n for p in every_file()
+            if (n := len(p.read_text().splitlines())) > 300}
+    assert not long, long
