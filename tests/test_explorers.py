@@ -319,3 +319,18 @@ def test_explorers_as_the_chapters_build_them_stay_small(mnist):
 def test_sgd_problems_say_which_networks_they_slice():
     with pytest.raises(ValueError, match="networks with 4 layers"):
         sgd_problems(bp.Network([784, 10]), np.zeros((5, 784)), np.zeros(5, int))
+
+
+def test_sensitivity_names_each_parameter_in_words(sensitivity):
+    from backprop.explorers.sensitivity import plain_name
+
+    names = sensitivity.data["names"]
+    assert len(names) == len(sensitivity.params)
+    for name, (p, _, rank) in zip(names, sensitivity.params):
+        assert name.endswith(f"({p.label}, rank {rank + 1:,})")
+    cases = {("bias", 3, (9,)): "bias of output 9",
+             ("bias", 2, (4,)): "bias of layer-2 neuron 4",
+             ("weight", 1, (7, 188)): "weight from pixel 188 into layer-1 neuron 7",
+             ("weight", 3, (2, 15)): "weight from layer-2 neuron 15 into output 2"}
+    for (kind, layer, index), words in cases.items():
+        assert plain_name(lesson.Param(layer=layer, kind=kind, index=index)) == words

@@ -139,3 +139,80 @@ def test_sgd_page_draws_the_walks_and_says_when_one_diverges(page, explorers):
     assert shown["gd"]["diverged_at"] is not None
     assert f"diverged at step {shown['gd']['diverged_at']}" in drawn["message"]
     assert len(drawn["gd"]) == 3 * len(shown["gd"]["params"]) > 0
+
+
+# ----- every reader: names, values, phones, themes, labels ----------------------------
+JS_NAMES = "() => [...document.querySelectorAll('.bp-figure')].map(f => [f.getAttribute('role'), f.getAttribute('aria-label')])"
+JS_VALUETEXT = """([k, name]) => {
+  const c = document.querySelectorAll('.bp-explorer')[k].querySelector(`[data-control="${name}"]`);
+  return [c.getAttribute('aria-valuetext'), c.bpReadout.textContent];
+}"""
+
+
+def figures(page):
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "book"))
+    from check_explorers import JS_FIGURES
+    return page.evaluate(JS_FIGURES)
+
+
+def test_each_figure_is_named_by_what_it_shows_and_the_name_follows_the_controls(page, explorers):
+    names = page.evaluate(JS_NAMES)
+    assert [role for role, _ in names] == ["img"] * 4
+    assert all(name and len(name) > 40 for _, name in names)
+    set_both(page, explorers["sgd"], 3, steps=7)
+    assert "7 steps" in page.evaluate(JS_NAMES)[3][1]
+    set_both(page, explorers["stepper"], 2, example=3, step=2)
+    assert "image 3" in page.evaluate(JS_NAMES)[2][1] and "2 steps back" in page.evaluate(JS_NAMES)[2][1]
+    page.wait_for_timeout(800)  # the live region speaks once the controls rest
+    assert page.evaluate("() => document.querySelectorAll('.bp-live')[2].textContent") == page.evaluate(JS_NAMES)[2][1]
+
+
+def test_sliders_announce_the_value_they_show(page, explorers):
+    set_both(page, explorers["sgd"], 3, rate=2)
+    text, shown = page.evaluate(JS_VALUETEXT, [3, "rate"])
+    assert text == shown and float(text) == pytest.approx(explorers["sgd"].shown()["learning_rate"], rel=1e-2)
+    text, shown = page.evaluate(JS_VALUETEXT, [0, "wiggle"])
+    assert text == shown and float(text) == pytest.approx(explorers["sensitivity"].shown()["wiggle"], abs=1e-3)
+
+
+def test_labels_neither_overlap_nor_fade_in_light_or_dark_mode(page):
+    for mode in ("light", "dark"):
+        page.evaluate("(m) => { document.documentElement.dataset.theme = m; }", mode)
+        page.wait_for_timeout(100)
+        for figure in figures(page):
+            assert figure["labels"] > 10
+            assert figure["overlaps"] == [] and figure["cut"] == [] and figure["faint"] == [], (mode, figure)
+            assert figure["lowest"] >= 4.5
+    page.evaluate("() => { document.documentElement.dataset.theme = 'light'; }")
+
+
+def test_the_label_check_finds_an_overlap(page):
+    # Two labels drawn at the same place: the check must report them.
+    page.evaluate("() => { const labels = document.querySelector('.bp-figure').bpPad.labels;"
+                  " labels.push({...labels[0], words: 'a copy'}); }")
+    assert any("a copy" in pair for pair in figures(page)[0]["overlaps"])
+    page.evaluate(JS_MOVE, [0, "wiggle"])  # a redraw records the labels afresh
+    assert figures(page)[0]["overlaps"] == []
+
+
+def test_on_a_phone_every_explorer_stacks_and_fits(page, explorers, tmp_path):
+    path = save_html([explorers[name] for name in ORDER], tmp_path / "phone.html")
+    phone = page.context.browser.new_page(viewport={"width": 390, "height": 844},
+                                          device_scale_factor=3, is_mobile=True, has_touch=True)
+    try:
+        phone.goto(path.as_uri())
+        phone.wait_for_function("document.documentElement.dataset.explorers === '4'", timeout=15000)
+        found = figures(phone)
+        sizes = phone.evaluate("""() => [...document.querySelectorAll('canvas')].filter(c => c.offsetParent)
+          .map(c => c.getBoundingClientRect().width / Number(c.dataset.width) * Number(c.dataset.smallestText))""")
+        heights = phone.evaluate("""() => [...document.querySelectorAll('[data-control]')]
+          .map(c => c.getBoundingClientRect().height)""")
+    finally:
+        phone.close()
+    assert [f["layout"] for f in found] == ["stacked"] * 4
+    for figure in found:
+        assert not figure["wider"] and figure["overlaps"] == [] and figure["cut"] == [], figure
+    assert min(sizes) >= 9.95   # every canvas's smallest text, on screen
+    assert min(heights) >= 23.5  # finger-sized controls

@@ -49,6 +49,7 @@ def standalone_html(explorers: list[Explorer], title: str = "Explorer") -> str:
     views = "\n".join(f'<div class="output">{_script(VIEW_TYPE, {"model_id": e.model_id})}</div>'
                       for e in explorers)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{title}</title></head>\n<body style=\"max-width:1000px;margin:1em auto\">\n"
             f"{_script(STATE_TYPE, saved_state(explorers))}\n{views}\n"
             f"<script>{RUNTIME.read_text()}</script>\n</body></html>\n")
