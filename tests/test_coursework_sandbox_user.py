@@ -249,8 +249,9 @@ def test_an_ordinary_users_sandbox_runs_a_notebook_and_contains_it(home):
     seen = report["seen"]
     assert seen["uid"] == UID and seen["cwd"] == sandbox.INSIDE_WORK  # mapped to itself
     assert seen["network"] in {"ConnectionRefusedError", "OSError", "TimeoutError"}
-    # the limit counts the sandbox's processes only, not the user's 40 others outside it
-    assert 20 < seen["children"] < 32, seen["children"]
+    # the limit (32) counts the sandbox's processes and threads only (the kernel's and its
+    # runner's take a dozen or more), not the user's 40 others outside it: else none at all
+    assert 0 < seen["children"] < 32, seen["children"]
     assert not seen["secret"] and not seen["solutions"]
     writes = seen["writes"]
     assert writes.pop("mine.txt") == "written"
