@@ -69,9 +69,11 @@ def sgd(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.0,
         callback: Callable | None = None) -> History:
     """Train ``net`` in place by mini-batch SGD: the book's loop, written out.
 
-    Takes the same arguments as :func:`train` (but ``dtype``, ``progress`` and
-    ``per_example``) and returns the same :class:`History`, without the seconds per
-    epoch. It has none of ``train``'s guard rails: a learning rate that is far too
+    Each epoch shuffles the examples into mini-batches; each batch gives its cost
+    and gradient (one forward and one backward pass) and one step downhill. Takes
+    the arguments of :func:`train` except ``dtype``, ``progress`` and
+    ``per_example``, and returns the same :class:`History` (without the seconds per
+    epoch). It has none of ``train``'s guard rails: a learning rate that is far too
     large runs on into NaN.
     """
     checked_settings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,

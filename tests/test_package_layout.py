@@ -164,7 +164,7 @@ def test_no_module_uses_another_modules_private_names():
                 assert holder in ("self", "cls"), f"{module} uses {holder}.{node.attr}"
 
 
-def test_no_module_is_much_over_300_lines():
+def test_no_module_is_over_300_lines():
     """A module a reader can take in at one sitting: none over 300 lines."""
     long = {module_name(p): n for p in every_file()
             if (n := len(p.read_text().splitlines())) > 300}
