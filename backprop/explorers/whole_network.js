@@ -118,7 +118,8 @@ function padPanel(el, model) {
   const side = document.createElement("div");
   side.style.cssText = "display:flex;flex-direction:column;gap:8px;max-width:420px";
   const note = document.createElement("div");
-  note.textContent = "Draw a digit in the square. The network reads it as MNIST's digits " +
+  note.textContent = "Draw a digit in the square, then say which digit it is: that is the " +
+    "right answer the network is judged by. The network reads it as MNIST's digits " +
     "were prepared: cropped to the ink, scaled to fit 20 × 20 pixels and centred " +
     "(layer 0 below shows what it reads).";
   side.appendChild(note);
@@ -137,6 +138,7 @@ function render({ model, el }) {
     return net;
   });
   const sizes = [784, nets[0].b[0].length, nets[0].b[1].length, nets[0].b[2].length];
+  const meanImage = data.mean_image ? unpack(data.mean_image).values : null;  // average mode's layer 0
   const strokes = [];                         // the reader's strokes, in pad units
   const inked = new Float64Array(PAD * PAD);   // ... drawn with the pen as they come
   let drawn = new Float64Array(784);           // what the network reads (MNIST's recipe)
@@ -317,16 +319,19 @@ function render({ model, el }) {
       : said < 0 && data.max_step > 0 && !average ? "Say which digit you drew (\u201cyou drew a\u201d) " +
       "to see the nudges it asks for." : "";
 
-    // Layer 0: the image, or what the network reads of the drawing; the layers' names.
-    heatmap(ctx, f.a0, 28, 28, IMAGE, inkRGB);
-    text(ctx, i < 0 ? "layer 0: what the network reads" : "layer 0: 784 pixels", IMAGE.x, 46, { bold: true });
+    // Layer 0: the image, what the network reads of the drawing, or for the average the
+    // mean of the images averaged over; the layers' names.
+    heatmap(ctx, average ? meanImage : f.a0, 28, 28, IMAGE, inkRGB);
+    text(ctx, average ? `layer 0: the ${data.average_count} images' mean` : i < 0 ?
+      "layer 0: what the network reads" : "layer 0: 784 pixels", IMAGE.x, 46, { bold: true });
     ["layer 1", "layer 2", "layer 3: outputs"].forEach((name, l) =>
       text(ctx, name, COLUMNS[l + 1], 46, { align: "center", bold: true }));
     const guess = f.a3.indexOf(Math.max(...f.a3));
     const name = data.names[model.get("network")];
     const what = i >= 0 ? `image ${i}: a ${digit}` : said >= 0 ? `your drawing: a ${said}` : "your drawing";
+    const scaleOf = i >= 0 ? `image ${i}` : hasNudges ? "your drawing" : "";
     heading.textContent = `${name} network, ` + (average ? `nudges averaged over ${data.average_count} ` +
-      `images (on the scale of ${i >= 0 ? `image ${i}` : "your drawing"}'s own)`
+      `images${scaleOf ? ` (on the scale of ${scaleOf}'s own)` : ""}`
       : `${what}; the network's guess: ${guess}`);
 
     // The nudges on the connections, as far as the walk back has come.
@@ -378,7 +383,7 @@ function render({ model, el }) {
            PIXEL_WISHES.x, PIXEL_WISHES.y - 12, { size: 12 });
     }
     // The key names only what is drawn.
-    const key = ["Shade: activation."];
+    const key = [average ? "Neurons unshaded: an average has no activations of its own." : "Shade: activation."];
     if (ring >= 0) key.push("Blue ring: the right answer.");
     if (Object.keys(arrows).length) key.push(`Arrows: ${average ? "averaged " : ""}wishes (blue up, red down).`);
     if (Object.keys(lines).length) {
@@ -386,6 +391,7 @@ function render({ model, el }) {
         `(${average ? "each layer on the scale of one image's own" : "each layer scaled to its largest"}` +
         `${lines[1] ? "; the 200 strongest from the pixels" : ""}).`);
     }
+    if (!lines[2] || !lines[3]) key.push("Faint lines: the connections.");
     keyLine.textContent = key.join(" ");
     if (typeof describe === "function") {
       const order = [...f.a3.keys()].sort((a, b) => f.a3[b] - f.a3[a]);

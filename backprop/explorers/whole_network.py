@@ -147,6 +147,9 @@ class NetworkExplorer(Explorer):
         if max_step not in range(4):
             raise ValueError(f"max_step must be 0, 1, 2 or 3; got {max_step!r}")
         self._nets = dict(networks)
+        kwargs.setdefault("caption", "Pick an image, or choose \u201cyour drawing\u201d and draw a digit."
+                          + (" Move \u201cwalk back\u201d to carry the wishes back, layer by layer."
+                             if max_step else ""))
         super().__init__(**kwargs)
         self.data = {"names": list(networks), "labels": [int(d) for d in labels],
                      "images": pack(images), "max_step": max_step, "pad": bool(pad),
@@ -160,7 +163,8 @@ class NetworkExplorer(Explorer):
                                                   for stroke in sample_drawing(d, place, "fast")]}
                                      for d, place in SAMPLES]}
         if average_over is not None:
-            self.data = {**self.data, "average_count": int(len(average_over[1]))}
+            self.data = {**self.data, "average_count": int(len(average_over[1])),
+                         "mean_image": pack(np.mean(average_over[0], axis=0))}
 
     @staticmethod
     def _pack_network(net: Network, images, labels, average_over) -> dict:
@@ -270,7 +274,8 @@ class NetworkExplorer(Explorer):
         what = (f"nudges averaged over {self.data['average_count']} images "
                 f"(drawn on the scale of image {i}'s own)"
                 if average else f"image {i} (a {digit}): guess {shown['guess']}")
+        first = unpack(self.data["mean_image"]) if average else shown["a0"]
         return network_plots.draw_nudges(
-            net.sizes, [shown["a0"], shown["a1"], shown["a2"], shown["a3"]],
+            net.sizes, [first, shown["a1"], shown["a2"], shown["a3"]],
             drawn["connections"], drawn["arrows"], drawn["scale"], ax, drawn["arrow_scale"],
             title=f"{name} network, {what}", ring=None if average else digit, shaded=not average)

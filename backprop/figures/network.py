@@ -149,9 +149,10 @@ def _pixel_centres(extent, side: int = 28) -> np.ndarray:
                  top - (k // side + 0.5) * (top - bottom) / side]
 
 
-def nudge_key(arrows: bool, lines: bool, pixel_lines: bool, ring: bool) -> str:
+def nudge_key(arrows: bool, lines: bool, pixel_lines: bool, ring: bool, shaded: bool = True,
+              faint: bool = False) -> str:
     """The colour key of :func:`draw_nudges`, naming only what is drawn."""
-    key = ["Shade: activation."]
+    key = ["Shade: activation." if shaded else "Neurons unshaded: an average has no activations."]
     if ring:
         key.append("Blue ring: the right answer.")
     if arrows:
@@ -159,6 +160,8 @@ def nudge_key(arrows: bool, lines: bool, pixel_lines: bool, ring: bool) -> str:
     if lines:
         key.append("\nLines: weight nudges (blue grow, red shrink; width = size)"
                    + (", the 200 strongest from the pixels." if pixel_lines else "."))
+    if faint:
+        key.append("Faint lines: the connections.")
     return " ".join(key).replace(" \n", "\n")
 
 
@@ -233,8 +236,9 @@ def draw_nudges(sizes, activations, connections: dict, arrows: dict, scale: dict
         ax.text(x + 0.5, y, f"{d}  {activations[-1][d]:.2f}" if shaded else str(d), va="center",
                 fontsize="small")
     ax.text(0, top, "layer 0: pixels", ha="center", va="bottom")
-    art["key"] = ax.text(0.0, -0.02, nudge_key(bool(arrows), bool(connections), 1 in connections,
-                                               ring is not None),
+    key = nudge_key(bool(arrows), bool(connections), 1 in connections, ring is not None, shaded,
+                    faint=any(l not in connections for l in range(2, len(sizes))))
+    art["key"] = ax.text(0.0, -0.02, key,
                          transform=ax.transAxes, va="top", fontsize="small", wrap=True)
     ax.set(xlim=xlim, ylim=ylim, xticks=[], yticks=[])
     ax.set_title(title or "", fontsize="medium")
