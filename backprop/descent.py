@@ -14,9 +14,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .arguments import non_negative, positive_int, seed_list, value_list
-from .engine.divergence import DivergenceWarning
 from .network import Network
-from .training import shuffled_batches, train
+from .training import DivergenceWarning, shuffled_batches, train
 
 
 # ----- chapter 5: one example versus the average ---------------------------------------
