@@ -6,9 +6,8 @@ long run needs:
 
 - speed: the parameters live in one flat vector (:class:`~.fast_sgd.FlatParameters`),
   the learning rate rides along in the backward pass, each step's cost is worked out
-  later for many steps at once (:class:`~.fast_sgd.StepCosts`), wide products are
-  cut into blocks (:mod:`~.blocks`), and BLAS runs on one thread (faster for such
-  small products);
+  later for many steps at once (:class:`~.fast_sgd.StepCosts`), and wide products
+  are cut into blocks (:mod:`~.blocks`); BLAS is held to one thread;
 - guard rails: every ``CHECK_EVERY`` steps the outputs and the parameters are checked
   (:mod:`~.divergence`) and, if fine, saved; when a rule is broken training stops,
   the network goes back to the last saved parameters and a
