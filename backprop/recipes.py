@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -260,3 +260,34 @@ def misclassified(net: Network, X, labels) -> tuple[np.ndarray, np.ndarray]:
     guesses = net.predict(X)
     wrong = np.flatnonzero(guesses != labels)
     return wrong, guesses[wrong]
+
+
+class StuckOutputs(NamedTuple):
+    """A sigmoid network's outputs for the digits it never answers, on a set of images."""
+
+    missing: list          # digits that win for none of the images
+    median_slope: float    # median sigmoid slope a(1 - a) of those outputs (nan if none)
+    median_z: float        # median weighted input z of those outputs (nan if none)
+    output_weights: float  # root mean square of the output layer's weights
+    largest_z: float       # largest |z| of any output for any image
+
+
+def stuck_outputs(net: Network, X) -> StuckOutputs:
+    """Which outputs never win on the images ``X``, and how flat the sigmoid is there.
+
+    An output whose weighted input sits far out on a flat end of the sigmoid for
+    every image has a slope ``a (1 - a)`` near zero, so its push (its wish times
+    that slope) is near zero too, however wrong it is. The size of the output
+    layer's weights and the largest ``|z|`` say whether large weights put it there.
+    Only for sigmoid outputs: a ``ValueError`` says so for others.
+    """
+    if net.activation.name != "sigmoid" or net.cost_function.output_activation is not None:
+        raise ValueError(f"net: stuck_outputs needs sigmoid outputs; got {net!r}")
+    forward = net.forward(X)
+    z, a = forward.zs[-1], forward.activations[-1]
+    missing = sorted(set(range(net.sizes[-1])) - set(np.argmax(a, axis=1).tolist()))
+    slope, flat_z = (a * (1 - a))[:, missing], z[:, missing]
+    return StuckOutputs(missing, float(np.median(slope)) if missing else float("nan"),
+                        float(np.median(flat_z)) if missing else float("nan"),
+                        float(np.sqrt(np.mean(net.weights[-1].astype(np.float64) ** 2))),
+                        float(np.abs(z).max()))
