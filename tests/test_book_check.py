@@ -24,7 +24,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"the book check n
 
 PAGES = ["clean.html", "missing_image.html", "outside_request.html", "raw_latex.html",
          "broken_link.html", "script_error.html", "frozen_widget.html",
-         "chapters/no_figures.html", "chapters/small_figure.html", "unexpected_link.html"]
+         "chapters/no_figures.html", "chapters/small_figure.html", "unexpected_link.html",
+         "inaccessible.html"]
 
 
 def load_check_book():
@@ -102,6 +103,13 @@ def test_frozen_widget_fails(problems_by_page):
     assert kinds(problems_by_page["frozen_widget.html"]) == {"frozen widget"}
 
 
+def test_serious_accessibility_violation_fails_at_both_sizes(problems_by_page):
+    problems = problems_by_page["inaccessible.html"]
+    assert kinds(problems) == {"accessibility"}
+    assert [p.detail.split(":")[0] for p in problems] == ["1280 px window", "390 px phone"]
+    assert all("button-name (critical" in p.detail for p in problems)
+
+
 def test_chapter_page_without_figures_fails(problems_by_page):
     assert kinds(problems_by_page["chapters/no_figures.html"]) == {"no figures"}
 
@@ -144,7 +152,15 @@ export default { render({ model, el }) {
   const bar = controlRow(el);
   slider(bar, model, "step", "step", 0, 3);
   const pad = canvas(el, 200, 100);
-  redrawOn(model, [], el, () => { clear(pad); text(pad.ctx, "always the same", 10, 50); });
+  redrawOn(model, [], el, () => { clear(pad); text(pad.ctx, "always the same", 10, 50); describe(pad, "the same"); });
+} };
+"""
+
+# A live explorer whose figure has no accessible name, and whose labels overlap.
+NAMELESS_MODULE = """
+export default { render({ model, el }) {
+  const pad = canvas(el, 200, 100);
+  redrawOn(model, [], el, () => { clear(pad); text(pad.ctx, "one label", 10, 50); text(pad.ctx, "another", 20, 52); });
 } };
 """
 
@@ -155,6 +171,7 @@ export default { render({ model, el }) {
   pad.paper.style.minWidth = "0";
   pad.paper.style.width = "300px";
   text(pad.ctx, "tiny words", 10, 50, { size: SMALLEST_TEXT });
+  describe(pad, "tiny words");
 } };
 """
 
@@ -188,11 +205,14 @@ def explorer_problems(check_book, tmp_path_factory):
     class Squeezed(Explorer):
         _esm = front_end() + SQUEEZED_MODULE
 
+    class Nameless(Explorer):
+        _esm = front_end() + NAMELESS_MODULE
+
     site = tmp_path_factory.mktemp("explorer_pages")
     for name, explorer in (("live", small_network_explorer()), ("dead", Dead()),
-                           ("broken", Broken()), ("squeezed", Squeezed())):
+                           ("broken", Broken()), ("squeezed", Squeezed()), ("nameless", Nameless())):
         save_html([explorer], site / f"{name}.html")
-    pages = ["live.html", "dead.html", "broken.html", "squeezed.html"]
+    pages = ["live.html", "dead.html", "broken.html", "squeezed.html", "nameless.html"]
     grouped = {page: [] for page in pages}
     for problem in check_book.check_site(site, pages, tmp_path_factory.mktemp("shots")):
         grouped[problem.page].append(problem)
@@ -213,6 +233,13 @@ def test_explorer_that_cannot_start_fails(explorer_problems):
     problems = explorer_problems["broken.html"]
     assert "explorer failed" in kinds(problems)
     assert any("cannot draw" in problem.detail for problem in problems)
+
+
+def test_explorer_without_a_name_or_with_overlapping_labels_fails(explorer_problems):
+    problems = explorer_problems["nameless.html"]
+    assert kinds(problems) == {"no text alternative", "no live region", "overlapping labels",
+                               "accessibility"}  # axe-core: role-img-alt, an image with no name
+    assert any('"one label" and "another"' in p.detail for p in problems)
 
 
 def test_explorer_text_shown_too_small_fails_on_wide_and_phone_windows(explorer_problems):
