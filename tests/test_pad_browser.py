@@ -158,3 +158,19 @@ def test_digits_drawn_with_the_mouse_are_prepared_as_in_python_and_read(page):
     assert max(gaps) < 1e-6
     assert right >= 0.8 * total   # a sanity floor; the figure itself is printed
     assert page.problems == []
+
+
+def test_the_key_names_only_what_is_drawn(page):
+    key = "() => [...document.querySelectorAll('.bp-explorer .bp-caption')].pop().textContent"
+    page.evaluate(JS_SET, ["example", 1])
+    page.evaluate(JS_SET, ["step", 0])
+    words = page.evaluate(key)
+    assert "Arrows: wishes" in words and "Lines: weight nudges" not in words and "Faint lines" in words
+    page.evaluate(JS_SET, ["step", 3])
+    words = page.evaluate(key)
+    assert "the 200 strongest from the pixels" in words and "Faint lines" not in words
+    page.evaluate(JS_SET, ["example", -1])
+    page.evaluate(JS_SET, ["drawn_label", -1])   # nothing said: no nudges, no ring
+    words = page.evaluate(key)
+    assert "Arrows" not in words and "Blue ring" not in words and "Lines: weight" not in words
+    page.evaluate(JS_SET, ["step", 0])
