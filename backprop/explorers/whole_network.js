@@ -14,7 +14,6 @@ const PIXEL_WISHES = { x: 38, y: 320, w: 140, h: 140 };   // their wishes, at th
 const COLUMNS = [null, 340, 475, 610];                    // x of layers 1, 2, 3
 const TOP = 70, BOTTOM = 500;
 const TOP_PIXEL_LINES = 200;  // strongest pixel -> layer-1 connections drawn
-const PAD_ON_SCREEN = 200;    // the drawing pad's side, in CSS pixels
 // Phone layout (common.js canvas()): on a narrow screen the figure stacks as two parts,
 // layer 0 with layer 1, then layers 1 to 3 with the outputs' values. The title and the
 // key are text above and below the figure, so they wrap at any width.
@@ -99,35 +98,6 @@ function exampleFields(net, i) {
   return fields;
 }
 
-// The drawing pad: a square of its own (only there does a touch draw instead of
-// scrolling), with its controls beside it. Shown only when "your drawing" is chosen.
-function padPanel(el, model) {
-  const panel = document.createElement("div");
-  panel.className = "bp-pad";
-  panel.style.cssText = "display:flex;flex-wrap:wrap;gap:8px 18px;align-items:flex-start;" +
-    "margin:0 0 8px 0;font:" + FONT;
-  const paper = document.createElement("canvas");
-  const ratio = window.devicePixelRatio || 1;
-  paper.width = paper.height = Math.round(PAD_ON_SCREEN * ratio);
-  paper.style.cssText = `width:${PAD_ON_SCREEN}px;height:${PAD_ON_SCREEN}px;touch-action:none;` +
-    "cursor:crosshair;flex:none";
-  paper.dataset.pad = "true";
-  paper.setAttribute("role", "img");
-  paper.setAttribute("aria-label", "drawing pad: draw a digit with the mouse or a finger, " +
-    "or put a pre-drawn digit on it with the button beside it");
-  const side = document.createElement("div");
-  side.style.cssText = "display:flex;flex-direction:column;gap:8px;max-width:420px";
-  const note = document.createElement("div");
-  note.textContent = "Draw a digit in the square, then say which digit it is: that is the " +
-    "right answer the network is judged by. The network reads it as MNIST's digits " +
-    "were prepared: cropped to the ink, scaled to fit 20 × 20 pixels and centred " +
-    "(layer 0 below shows what it reads).";
-  side.appendChild(note);
-  panel.append(paper, side);
-  el.appendChild(panel);
-  return { panel, paper, tools: side };
-}
-
 function render({ model, el }) {
   const data = model.get("data");
   const nets = data.nets.map((packed) => {
@@ -139,11 +109,7 @@ function render({ model, el }) {
   });
   const sizes = [784, nets[0].b[0].length, nets[0].b[1].length, nets[0].b[2].length];
   const meanImage = data.mean_image ? unpack(data.mean_image).values : null;  // average mode's layer 0
-  const strokes = [];                         // the reader's strokes, in pad units
-  const inked = new Float64Array(PAD * PAD);   // ... drawn with the pen as they come
-  let drawn = new Float64Array(784);           // what the network reads (MNIST's recipe)
   let update = () => {};
-  const paperColour = () => (typeof PAPER === "string" ? PAPER : "#ffffff");
 
   // ----- controls --------------------------------------------------------------
   const message = captionAndMessage(el, model);
@@ -164,7 +130,7 @@ function render({ model, el }) {
     model.on("change:average", () => { box.checked = model.get("average"); });
     labelled(bar, `average over ${data.average_count} images`, box);
   }
-  const pad = data.pad ? padPanel(el, model) : null;
+  const pad = data.pad ? drawingPad(el, model, data, () => update()) : null;
   const heading = document.createElement("div");  // the title line: network, image, guess
   heading.style.cssText = "font:14px system-ui, sans-serif;margin:2px 0";
   el.appendChild(heading);
@@ -174,94 +140,6 @@ function render({ model, el }) {
   keyLine.style.cssText = "font:12px system-ui, sans-serif;margin:2px 0";
   el.append(keyLine, message);
 
-  // ----- drawing a digit -------------------------------------------------------
-  // The strokes are inked segment by segment (drawing.js), so the network's input
-  // is ready at once; the pad shows them as smooth lines with a round pen.
-  function reprepare() { drawn = centred(fitInBox(inked)); }
-  function drawPad() {
-    const ctx = pad.paper.getContext("2d"), scale = pad.paper.width / PAD;
-    ctx.setTransform(scale, 0, 0, scale, 0, 0);
-    ctx.fillStyle = paperColour();
-    ctx.fillRect(0, 0, PAD, PAD);
-    ctx.strokeStyle = UP;
-    ctx.lineWidth = 2 / scale * (window.devicePixelRatio || 1);
-    ctx.strokeRect(0, 0, PAD, PAD);
-    ctx.strokeStyle = ctx.fillStyle = INK;
-    ctx.lineWidth = PEN;
-    ctx.lineCap = ctx.lineJoin = "round";
-    for (const points of strokes) {
-      ctx.beginPath();
-      ctx.moveTo(points[0][0], points[0][1]);
-      for (const [x, y] of points.slice(1)) ctx.lineTo(x, y);
-      if (points.length === 1) ctx.lineTo(points[0][0] + 0.01, points[0][1]);  // a dot
-      ctx.stroke();
-    }
-  }
-  let label = null;
-  if (pad) {
-    label = choice(pad.tools, model, "drawn_label", "you drew a",
-                   [[-1, "not said"], ...[...Array(10).keys()].map((d) => [d, String(d)])]);
-    const buttons = document.createElement("div");
-    buttons.style.cssText = "display:flex;flex-wrap:wrap;gap:8px";
-    pad.tools.appendChild(buttons);
-    button(buttons, "clear", "clear drawing", () => {
-      strokes.length = 0;
-      inked.fill(0);
-      reprepare();
-      update();
-    });
-    let nextSample = 0;
-    const sampleButton = button(buttons, "sample", `pre-drawn digit: ${data.samples[0].name}`, () => {
-      const sample = data.samples[nextSample];
-      nextSample = (nextSample + 1) % data.samples.length;
-      sampleButton.textContent = `pre-drawn digit: ${data.samples[nextSample].name}`;
-      strokes.length = 0;
-      for (const points of sample.strokes) strokes.push(points.map(([x, y]) => [x, y]));
-      inked.set(ink(strokes));
-      reprepare();
-      update();
-    });
-    const toPad = (event) => {
-      const rect = pad.paper.getBoundingClientRect();
-      return [((event.clientX - rect.left) * PAD) / rect.width, ((event.clientY - rect.top) * PAD) / rect.height];
-    };
-    let drawing = false, pending = false;
-    const redrawSoon = () => {   // at most one redraw per frame while the pen moves
-      if (pending) return;
-      pending = true;
-      requestAnimationFrame(() => { pending = false; reprepare(); update(); });
-    };
-    pad.paper.addEventListener("pointerdown", (event) => {
-      if (model.get("example") !== -1) return;
-      drawing = true;
-      pad.paper.setPointerCapture(event.pointerId);
-      const p = toPad(event);
-      strokes.push([p]);
-      inkSegment(inked, p, p);
-      redrawSoon();
-    });
-    pad.paper.addEventListener("pointermove", (event) => {
-      if (!drawing) return;
-      const moves = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
-      const points = strokes[strokes.length - 1];
-      for (const move of moves.length ? moves : [event]) {
-        const p = toPad(move);
-        inkSegment(inked, points[points.length - 1], p);
-        points.push(p);
-      }
-      redrawSoon();
-    });
-    const lift = () => { if (drawing) { drawing = false; reprepare(); update(); } };
-    pad.paper.addEventListener("pointerup", lift);
-    pad.paper.addEventListener("pointercancel", lift);
-    // Choosing "your drawing" hands the pad's network the drawing.
-    model.on("change:example", () => {
-      if (model.get("example") === -1 && model.get("network") !== data.pad_network) {
-        setTrait(model, "network", data.pad_network);
-      }
-    });
-  }
-
   // ----- the picture -----------------------------------------------------------
   // An example's fields come from Python; the drawing's from the mirror (cheap: ~13,000
   // multiplications), recomputed at every redraw so they always match the pad. Until
@@ -269,8 +147,8 @@ function render({ model, el }) {
   function currentFields(net) {
     const i = model.get("example"), said = model.get("drawn_label");
     if (i >= 0) return exampleFields(net, i);
-    if (said >= 0) return nudgesFor(net, drawn, said);
-    const { activations } = forward(net, drawn);
+    if (said >= 0) return nudgesFor(net, pad.drawn(), said);
+    const { activations } = forward(net, pad.drawn());
     return { a0: activations[0], a1: activations[1], a2: activations[2], a3: activations[3] };
   }
 
@@ -310,11 +188,8 @@ function render({ model, el }) {
     const digit = i >= 0 ? data.labels[i] : said;   // the right answer (-1: not said)
     const ctx = figure.ctx;
     clear(figure);
-    if (pad) {
-      pad.panel.style.display = i < 0 ? "" : "none";
-      if (i < 0) drawPad();
-    }
-    message.textContent = i >= 0 ? "" : !strokes.length ? "Draw a digit in the square: hold the " +
+    if (pad) pad.show(i < 0);
+    message.textContent = i >= 0 ? "" : !pad.strokes.length ? "Draw a digit in the square: hold the " +
       "mouse button (or your finger) down and move, or press the pre-drawn digit button."
       : said < 0 && data.max_step > 0 && !average ? "Say which digit you drew (\u201cyou drew a\u201d) " +
       "to see the nudges it asks for." : "";
@@ -360,7 +235,7 @@ function render({ model, el }) {
         const { x, y, r } = neuronAt(l, j, count);
         ctx.beginPath();
         ctx.arc(x, y, r, 0, 2 * Math.PI);
-        ctx.fillStyle = average ? paperColour() : css(inkRGB(acts[l][j]));
+        ctx.fillStyle = average ? PAPER : css(inkRGB(acts[l][j]));
         ctx.fill();
         ctx.strokeStyle = l === 3 && j === ring ? UP : INK;
         ctx.lineWidth = l === 3 && j === ring ? 3 : 1;
@@ -393,13 +268,12 @@ function render({ model, el }) {
     }
     if (!lines[2] || !lines[3]) key.push("Faint lines: the connections.");
     keyLine.textContent = key.join(" ");
-    if (typeof describe === "function") {
-      const order = [...f.a3.keys()].sort((a, b) => f.a3[b] - f.a3[a]);
-      describe(figure, `${name} network, ${what}: guess ${guess} at ${f.a3[guess].toFixed(2)}, ` +
-        `next best ${order[1]} at ${f.a3[order[1]].toFixed(2)}` +
-        (average ? `; showing the nudges averaged over ${data.average_count} images` : "") +
-        (step >= 0 && hasNudges ? `; walked back to step ${step}: ${data.step_names[step]}` : "") + ".");
-    }
+    // One sentence for screen readers (the figure's name, announced after a change).
+    const order = [...f.a3.keys()].sort((a, b) => f.a3[b] - f.a3[a]);
+    describe(figure, `${name} network, ${what}: guess ${guess} at ${f.a3[guess].toFixed(2)}, ` +
+      `next best ${order[1]} at ${f.a3[order[1]].toFixed(2)}` +
+      (average ? `; showing the nudges averaged over ${data.average_count} images` : "") +
+      (step >= 0 && hasNudges ? `; walked back to step ${step}: ${data.step_names[step]}` : "") + ".");
   }
 
   update = redrawOn(model, ["network", "example", "step", "average", "drawn_label"], el, draw);
@@ -408,8 +282,8 @@ function render({ model, el }) {
   el.backprop = {
     nudgesFor: (x, labelOf, n = 0) => nudgesFor(nets[n], x, labelOf),
     mnistImage: (lines) => Array.from(mnistImage(lines)),
-    drawn: () => Array.from(drawn),
-    strokes: () => strokes.map((points) => points.map(([x, y]) => [x, y])),
+    drawn: () => Array.from(pad ? pad.drawn() : []),
+    strokes: () => (pad ? pad.strokes : []).map((points) => points.map(([x, y]) => [x, y])),
     fields: () => currentFields(nets[model.get("network")]),
     lines: () => {
       const net = nets[model.get("network")];
@@ -425,8 +299,6 @@ function render({ model, el }) {
     network: () => model.get("network"),
     padNetwork: data.pad_network,
     samples: data.pad ? data.samples.length : 0,
-    imageBox: IMAGE,
-    width: W,
   };
   return () => {};
 }

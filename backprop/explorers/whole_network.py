@@ -7,10 +7,10 @@ example asks for, blue where the weight should grow and red where it should shri
 The reader can switch between networks, compare one image's nudges with the average
 over many (chapter 5), and draw a digit on the pad. A drawing is prepared as MNIST's
 digits were (``drawing.py``) and read by a well-trained network (the book's best
-recipe on all 60,000 training images, shipped with the package). For the pad the
-preprocessing and the forward and backward pass run in the browser (``drawing.js``
-and ``mirror.js``, which follow the Python code line by line, on the weights rounded
-to float32); everything else is computed here.
+recipe on all 60,000 training images, shipped with the package). The pad itself is
+``pad.js``; the preprocessing and the forward and backward pass of a drawing run in
+the browser (``drawing.js`` and ``mirror.js``, which follow the Python code line by
+line, on the weights rounded to float32); everything else is computed here.
 """
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ class NetworkExplorer(Explorer):
     (the digit the reader says they drew; -1 = not said, the start).
     """
 
-    _esm = front_end("mirror.js", "drawing.js", "whole_network.js")
+    _esm = front_end("mirror.js", "drawing.js", "pad.js", "whole_network.js")
     network = traitlets.Int(0).tag(sync=True)
     example = traitlets.Int(0).tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
