@@ -100,15 +100,18 @@ function render({ model, el }) {
     bars(ctx, f.desired, OUT, 1.05, { labels: [...Array(10).keys()].map(String), outline: l === 3 ? j : -1 });
     for (let k = 0; k < 10; k++) dot(ctx, OUT.x + (k + 0.5) * OUT.w / 10, OUT.y + OUT.h / 2 - f.a3[k] * OUT.h / 2.1, "#777", 3.5);
     text(ctx, "Outputs' desired nudges", OUT.x, 40, { bold: true });
+    for (const v of [1, 0, -1]) {  // the scale: a desired nudge runs from -1 to +1
+      text(ctx, v > 0 ? "+1" : String(v), OUT.x - 4, OUT.y + OUT.h / 2 - (v * OUT.h) / 2.1, { align: "right", size: 11, colour: "muted" });
+    }
     text(ctx, "bars: target - output; grey dots: outputs", OUT.x, OUT.y + OUT.h + 26, { size: 11, colour: "muted" });
-    text(ctx, `Avenues 1, 2: neuron ${j} of layer ${l}`, AV12.x, 40, { bold: true });
+    text(ctx, `Neuron ${j} of layer ${l}: 1, 2`, AV12.x, 40, { bold: true });
     // Avenue 1, the bias (its nudge is the push itself), as one bar on the layer's push scale;
     // avenue 2, the weights, beside it.
     bars(ctx, [p], { x: AV12.x, y: AV12.y, w: 26, h: AV12.h }, limits[`push${l}`], { labels: ["bias"] });
     barsOrPixels(ctx, scaled(buffer, before, p), { ...AV12, x: AV12.x + 40, w: AV12.w - 40 }, limits[`update${l}`]);
     text(ctx, `1. bias: ${short(p)}`, AV12.x, AV12.y + AV12.h + 26, { size: 11 });
     text(ctx, `2. weights: push x a(layer ${l - 1})`, AV12.x, AV12.y + AV12.h + 41, { size: 11 });
-    text(ctx, `Avenue 3: layer ${l - 1}`, AV3.x, 40, { bold: true });
+    text(ctx, `3. asks of layer ${l - 1}`, AV3.x, 40, { bold: true });
     barsOrPixels(ctx, scaled(second, row(W, j), p), AV3, limits[`back${l}`]);
     text(ctx, "3. push x neuron's weights", AV3.x, AV3.y + AV3.h + 26, { size: 11 });
 

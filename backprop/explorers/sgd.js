@@ -155,6 +155,9 @@ function render({ model, el }) {
     const notes = [];
     if (gdStop > 0) notes.push(`Gradient descent diverged at step ${gdStop}`);
     if (sgdStop > 0 && sgdBatch !== n) notes.push(`SGD diverged at step ${sgdStop}`);
+    // The cost plot ends where a walk flew out: say so inside it.
+    notes.forEach((line, k) => text(ctx, `${line}: its costs end there`, COSTS.x + 8,
+      COSTS.y + COSTS.h - 14 - 16 * k, { colour: "down", size: 11 }));
     if (notes.length) {
       const words = notes.join("; ") + ": the learning rate is too large. Try a smaller one.";
       const lines = [...notes, "The learning rate is too large: try a smaller one."];
@@ -164,7 +167,7 @@ function render({ model, el }) {
                                        { colour: PALETTES.light.down, bold: true, size: 12 }));
       message.textContent = words;
     } else {
-      message.textContent = "";
+      message.textContent = resetNote;
     }
     const last = (walk) => walk.length >= 3 ? short(walk[walk.length - 1]) : "none";
     const batchWords = sgdBatch === n ? "all examples (plain gradient descent)" : `batches of ${sgdBatch}`;
@@ -175,7 +178,19 @@ function render({ model, el }) {
   }
 
   // A new problem starts at its usual learning rate (Python does the same when told).
-  model.on("change:problem", () => setTrait(model, "rate", problems[model.get("problem")].usual));
+  // ... and says so, with the range of this problem's rates, until another control moves.
+  let resetNote = "", resetting = false;
+  model.on("change:problem", () => {
+    const p = problems[model.get("problem")];
+    resetting = true;
+    setTrait(model, "rate", p.usual);
+    resetting = false;
+    resetNote = `Learning rate reset to ${short(p.rates[p.usual])}, this cost's usual value ` +
+      `(its slider runs from ${short(p.rates[0])} to ${short(p.rates[p.rates.length - 1])}).`;
+  });
+  for (const name of ["batch_size", "rate", "seed", "steps"]) {
+    model.on(`change:${name}`, () => { if (!resetting) resetNote = ""; });
+  }
   redrawOn(model, ["problem", "batch_size", "rate", "seed", "steps"], el, draw);
   // For the browser tests: both walks as drawn, [x, y, cost] per point, and the message.
   el.backprop = { drawn: () => ({ gd: Array.from(drawn.gd), sgd: Array.from(drawn.sgd),
