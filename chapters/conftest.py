@@ -3,7 +3,8 @@
 The notebooks are committed without outputs. Their marked cells' expected text
 lives in ``reference_outputs.json`` (written by ``tools/record_notebook_outputs.py``);
 here it is attached to the collected cells, so ``pytest --nbval-lax`` compares what
-each marked cell prints now with what it printed when recorded.
+each marked cell prints now with what it printed when recorded. Every cell of a
+chapter is marked ``slow``: the fast loop (``pytest -m "not slow"``) leaves them out.
 """
 import json
 from pathlib import Path
@@ -17,6 +18,8 @@ REFERENCE = Path(__file__).with_name("reference_outputs.json")
 def pytest_collection_modifyitems(items):
     reference = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else {}
     for item in items:
+        if item.path.suffix == ".ipynb":  # executing a chapter takes seconds to minutes
+            item.add_marker(pytest.mark.slow)
         cell = getattr(item, "cell", None)
         if cell is None or not item.options.get("check"):
             continue

@@ -1,11 +1,39 @@
-"""Shared fixtures: real MNIST from the folder named by BACKPROP_DATA_DIR."""
+"""Shared fixtures (real MNIST from the folder named by BACKPROP_DATA_DIR) and the slow marker."""
 import os
+from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
 
 matplotlib.use("Agg")
+
+TESTS = Path(__file__).resolve().parent
+#: Test files that are slow as a whole, and why. The fast loop, ``pytest -m "not slow"``,
+#: leaves them out (with the chapters, marked in chapters/conftest.py); a slow test in an
+#: otherwise fast file carries ``@pytest.mark.slow`` itself.
+SLOW_FILES = {
+    "test_coursework*.py": "nbgrader and sandboxed gradings of whole notebooks",
+    "test_*browser.py": "headless Chromium",
+    "test_book_check.py": "the book's browser check on small sites, in Chromium",
+}
+#: Single slow tests in fast files (file::test, every parametrization), and why.
+SLOW_TESTS = {
+    "test_gradcheck.py::test_backprop_matches_finite_differences_on_digit_network":
+        "finite differences on the 784-16-16-10 network, for four activation-cost pairs",
+    "test_explorers.py::test_explorers_as_the_chapters_build_them_stay_small":
+        "builds every explorer of the book as its chapter does",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        path = Path(item.path)
+        if path.parent != TESTS:
+            continue
+        name = f"{path.name}::{getattr(item, 'originalname', item.name)}"
+        if name in SLOW_TESTS or any(path.match(pattern) for pattern in SLOW_FILES):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -82,3 +82,24 @@ def test_a_failed_page_is_executed_again_until_it_succeeds(tmp_path):
 
     # A build with nothing to do stays successful.
     assert build(tmp_path).returncode == 0
+
+
+def test_an_explorers_still_figure_is_shown_only_when_the_kernel_runs_for_the_book(
+        monkeypatch, capsys):
+    import matplotlib.pyplot as plt
+
+    from backprop.explorers.base import show_still
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.get_fignums()))
+    monkeypatch.delenv("BACKPROP_BOOK_BUILD", raising=False)
+    fig = plt.figure()
+    show_still(fig)  # in Jupyter: the live explorer is above, the still is not drawn
+    assert shown == [] and not plt.fignum_exists(fig.number)
+    assert "for the book only" in capsys.readouterr().out
+
+    monkeypatch.setenv("BACKPROP_BOOK_BUILD", "1")
+    fig = plt.figure()
+    show_still(fig)
+    assert shown == [[fig.number]] and capsys.readouterr().out == ""
+    plt.close(fig)

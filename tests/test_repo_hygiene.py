@@ -121,3 +121,14 @@ def test_every_committed_notebook_is_already_stripped():
     run = subprocess.run([sys.executable, "-m", "nbstripout", "--keep-id", "--verify",
                           *map(str, paths)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_every_test_the_slow_list_names_exists():
+    """A renamed test would silently join the fast loop again."""
+    import conftest
+
+    for name in conftest.SLOW_TESTS:
+        file, test = name.split("::")
+        assert f"def {test}(" in (ROOT / "tests" / file).read_text(), name
+    for pattern in conftest.SLOW_FILES:
+        assert list((ROOT / "tests").glob(pattern)), pattern
