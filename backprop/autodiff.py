@@ -1,7 +1,7 @@
 """A tiny reverse-mode automatic differentiation engine over NumPy arrays.
 
 Every :class:`Tensor` remembers the tensors it was made from and how to pass a
-gradient back to them. Build a cost out of tensors and call ``cost.backward()``:
+derivative back to them. Build a cost out of tensors and call ``cost.backward()``:
 each tensor's ``.grad`` then holds the cost's partial derivatives with respect to
 it. That is the chain rule, applied mechanically, last operation first. The engine
 knows just enough for the digit network and a fitted line: ``+ - * / @ **``,
@@ -137,10 +137,10 @@ class Tensor:
         """Set ``.grad`` of every tensor this single number (a cost) depends on.
 
         Tensors are visited in reverse order of computation, so each has collected
-        the gradient from everything that used it before passing it on. Every
-        gradient starts at zero, unless ``accumulate`` is true: then the tensors
+        the derivative from everything that used it before passing it on. Every
+        ``.grad`` starts at zero, unless ``accumulate`` is true: then the tensors
         made from no others (the parameters, the inputs) keep what their ``.grad``
-        holds and the new gradient is added to it, as PyTorch's ``backward()``
+        holds and the new derivative is added to it, as PyTorch's ``backward()``
         does; :meth:`SGD.zero_grad` clears them.
         """
         if self.value.size != 1:
