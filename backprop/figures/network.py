@@ -109,8 +109,7 @@ def draw_network(sizes, activations, weights, ax=None, wishes=None, wish_scale=N
             ha="center", va="top")
     for layer in range(1, len(sizes)):
         xy = where[layer]
-        shade = activations[layer] if shaded else np.zeros(sizes[layer])
-        art["neurons"].append(ax.scatter(xy[:, 0], xy[:, 1], c=shade, cmap="Greys",
+        art["neurons"].append(ax.scatter(xy[:, 0], xy[:, 1], c=activations[layer], cmap="Greys",
                                          vmin=0, vmax=1, s=70, edgecolors="k", zorder=3))
         missing = wishes is None or wishes[layer] is None
         values = np.zeros(sizes[layer]) if missing else wishes[layer]
