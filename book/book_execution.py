@@ -12,8 +12,8 @@ applies to every ``jupyter-book build``, whoever starts it. It does four things:
 - **The kernel knows it runs for the book**: ``BACKPROP_BOOK_BUILD=1`` is set before
   any kernel starts (kernels inherit the environment). Cells drawing a figure that only
   the book needs, such as an explorer's still figure, read it.
-- **Kernels talk over Unix sockets** (jupyter_client's ``ipc`` transport) instead of
-  TCP on localhost, so no kernel warns that its TCP traffic is unencrypted.
+- **Kernel traffic is encrypted** (CurveZMQ keys provisioned by the kernel manager), so
+  no kernel warns "Kernel is running over TCP without encryption".
 """
 from __future__ import annotations
 
@@ -67,21 +67,25 @@ def report_tracebacks(app: Sphinx, error: Exception | None) -> None:
             logger.warning(f"{page.relative_to(outdir)} shows a traceback (an error output)")
 
 
-def use_ipc_transport() -> None:
-    """Kernels started from now on use Unix sockets (``ipc``) rather than localhost TCP.
+def encrypt_kernel_traffic() -> None:
+    """Kernels started from now on get CurveZMQ keys from their manager and encrypt traffic.
 
     myst-nb starts its kernels through nbclient without a way to pass jupyter_client
-    settings, so the default of ``KernelManager.transport`` is changed instead.
+    settings, so the default of ``KernelManager.transport_encryption`` is changed
+    instead: ``"auto"`` provisions keys for a kernel whose kernelspec declares
+    ``supported_encryption: curve`` (ipykernel's does) and leaves other kernels as they
+    were. Without CurveZMQ in pyzmq nothing changes.
     """
-    from jupyter_client.connect import ConnectionFileMixin
+    import zmq
+    from jupyter_client.manager import KernelManager
 
-    ConnectionFileMixin.class_traits()["transport"].default_value = "ipc"
+    if zmq.has("curve") and "transport_encryption" in KernelManager.class_traits():
+        KernelManager.class_traits()["transport_encryption"].default_value = "auto"
 
 
 def setup(app: Sphinx) -> dict:
     os.environ[BOOK_BUILD_VARIABLE] = "1"
-    if os.name == "posix":
-        use_ipc_transport()
+    encrypt_kernel_traffic()
     app.connect("env-get-outdated", read_failed_pages_again)
     app.connect("env-check-consistency", report_failed_pages)
     app.connect("build-finished", report_tracebacks)

@@ -38,13 +38,16 @@ def make_book(folder: Path) -> None:
     (folder / "_config.yml").write_text(yaml.safe_dump({
         "title": "Tiny", "only_build_toc_files": True, "execute": config["execute"],
         "sphinx": {"local_extensions": extensions}}))
-    (folder / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: page\n")
+    # In a folder of its own, like the chapters: the kernel's working folder is not the build's.
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: intro\n"
+                                     "chapters:\n  - file: chapters/page\n")
     (folder / "intro.md").write_text("# Tiny\n")
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     notebook.cells = [nbformat.v4.new_markdown_cell("# Page"), nbformat.v4.new_code_cell(CELL)]
-    nbformat.write(notebook, folder / "page.ipynb")
+    (folder / "chapters").mkdir()
+    nbformat.write(notebook, folder / "chapters" / "page.ipynb")
 
 
 def build(folder: Path) -> subprocess.CompletedProcess:
@@ -56,7 +59,7 @@ def build(folder: Path) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_a_failed_page_is_executed_again_until_it_succeeds(tmp_path):
     make_book(tmp_path)
-    page = tmp_path / "_build" / "html" / "page.html"
+    page = tmp_path / "_build" / "html" / "chapters" / "page.html"
 
     first = build(tmp_path)
     assert first.returncode != 0
@@ -65,16 +68,16 @@ def test_a_failed_page_is_executed_again_until_it_succeeds(tmp_path):
     # Nothing changed: the re-run executes the page again and fails again.
     again = build(tmp_path)
     assert again.returncode != 0, again.stdout[-2000:]
-    assert "executing again (failed last time): page" in again.stdout
+    assert "executing again (failed last time): chapters/page" in again.stdout
 
-    (tmp_path / "data.txt").write_text("42")
+    (tmp_path / "chapters" / "data.txt").write_text("42")
     fixed = build(tmp_path)
     assert fixed.returncode == 0, fixed.stdout[-3000:] + fixed.stderr[-3000:]
     html = page.read_text()
     assert TRACEBACK_MARK not in html
     assert "read 42 for the book: 1" in html  # executed for the book, BACKPROP_BOOK_BUILD=1
 
-    # The kernel ran over Unix sockets: no warning about unencrypted TCP.
+    # The kernel's traffic was encrypted: no warning about unencrypted TCP.
     for run in (first, again, fixed):
         assert "without encryption" not in run.stdout + run.stderr
     # sphinx-thebe's inline settings script appears once (twice, it raised a SyntaxError).
