@@ -25,13 +25,21 @@ from grading.gradebook import reviews  # noqa: E402
 from grading.preflight import course_problem, sandbox_problem  # noqa: E402
 
 
+def cores() -> int:
+    """The cores this process may run on (all of them where the system does not say)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
 def arguments(argv=None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignment", help="e.g. a1_forward_cost")
     parser.add_argument("--student", action="append", default=[], help="grade only this student")
     parser.add_argument("--time-limit", type=int, help="seconds per notebook (default: config)")
-    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+    parser.add_argument("--jobs", type=int, default=cores(),
                         help="students graded at once, each in its own sandbox (default: the cores, %(default)s)")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run student code without the sandbox where bubblewrap cannot run")

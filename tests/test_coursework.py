@@ -255,7 +255,8 @@ def test_grading_refuses_to_run_without_the_sandbox(tmp_path):
 
 
 def test_a_symlink_in_a_submission_is_never_followed(graded):
-    """grade.py refused it up front; plain nbgrader autograde fails it, naming the link."""
+    """grade.py refused it up front; plain nbgrader autograde fails it, naming the link, before
+    any student code runs, and removes the copy it had made."""
     assert not (graded.course / "autograded" / "links_gradebook").exists()
     assert not (graded.course / "feedback" / "links_gradebook").exists()
     env = dict(os.environ, BACKPROP_DATA_DIR=data_dir(),
@@ -264,7 +265,7 @@ def test_a_symlink_in_a_submission_is_never_followed(graded):
                            "--student", "links_gradebook", "--force"], cwd=graded.course, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
-    assert not (graded.course / "autograded" / "links_gradebook").exists()
+    assert not (graded.course / "autograded" / "links_gradebook" / "a1_forward_cost").exists()
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{graded.course / 'gradebook.db'}") as gb:
         nb = gb.find_submission_notebook("forward_cost", "a1_forward_cost", "links_gradebook")
