@@ -225,7 +225,7 @@ def draw_update_factors(hebbian, backprop, ax=None, limit: float | None = None):
     x = np.arange(len(hebbian))
     hebb = ax.bar(x - 0.2, hebbian, width=0.4, color="0.6", label="Hebbian: own activity")
     back = ax.bar(x + 0.2, backprop, width=0.4, color=signed_colors(backprop),
-                  label="backprop: wished push")
+                  label="backprop: push")
     limit = 1.1 * symmetric_limit(np.r_[hebbian, backprop]) if limit is None else limit
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set(xticks=x, ylim=(-limit, limit), xlabel="output neuron j",
