@@ -106,7 +106,7 @@ def run_case(case: Case, root: Path) -> tuple[str, str, list[str]]:
         os.environ.pop("BACKPROP_DATA_DIR", None)
         return classify(case, scratch)
 
-    outcome = contained_call(in_scratch, (), deadline=case.bound)
+    outcome = contained_call(in_scratch, (), deadline=case.bound, own_user=False)
     if outcome.problem is not None:
         category = "hang" if "did not finish" in outcome.problem else "unhelpful error"
         verdict = (category, outcome.problem)

@@ -8,6 +8,8 @@ listed above it:
 =================  ==========================================================
 ``answers``        what a call of a learner's function gave back, made plain
                    and safe to keep and show (:class:`~.answers.Answer`)
+``processes``      the processes below a checked call: found, ended, and run
+                   as a user id of their own
 ``containment``    runs a learner's function in a contained child process
 ``cases``          a checker's cases: run them contained, judge, report
 ``lesson``         the checkers of chapters 1-4 (cost, slopes, nudges, wishes)

@@ -1,4 +1,4 @@
-"""Run a learner's function where it cannot hang, flood or crash the notebook.
+"""Run a learner's function where it cannot hang, flood or crash the notebook, nor touch it.
 
 :func:`contained_call` forks a child process (on Linux the child sees every
 function the notebook defined), calls the function there under limits on time,
@@ -7,33 +7,39 @@ returned (numbers, arrays, lists, tuples, strings) or a description of what went
 wrong. Where ``fork`` is missing the function runs in this process instead,
 without those guarantees.
 
+The answer crosses back as data, never as objects (:func:`~.answers.encode_answer`:
+JSON and ``.npy`` arrays, no pickle), so nothing the learner's code made runs in
+the notebook. The notebook forks a *keeper*, which forks the *worker*, which calls
+the function. The worker has its own session and process group, keeps no
+descriptor but its reply pipe and the null device, and, when the notebook runs as
+root, runs as a user id no process has (:mod:`~.processes`): the kernel then refuses
+its signals to the notebook, its group or anyone (``os.kill(-1, 9)`` reaches only the
+call's own processes) and its looks into ``/proc/<notebook>/fd``. As an ordinary user
+the worker keeps the notebook's user id and could still signal it (a PID namespace
+would be needed, and unprivileged user namespaces are often disabled).
+
+Only the keeper holds the notebook's pipe. It collects what the worker writes into
+a pipe of its own and, once the worker has ended and everything below it has been
+killed, passes it on; the notebook reads it only if it is exactly one answer, so a
+reply forged on the worker's pipe (before the answer, or by a process the learner
+started) is refused, never taken for the verdict.
+
 Nothing the learner's code starts outlives the call, not even a process that left
 the process group (``os.setsid``, a double fork), which a group kill would miss.
-The notebook forks a *keeper*, a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``):
-orphans below it are re-parented to it, not to init. The keeper forks the
-*worker*, which calls the function; the keeper itself runs none of the learner's
-code, only reaps, and exits once it has no child left. So however the worker ends
-(``os._exit``, a crash, the CPU limit), all that the call started stays below the
-keeper. Afterwards the notebook kills what a scan of ``/proc`` finds below the
-keeper, again and again until the keeper has reaped it all, then the keeper. A
-killed process forks no more, and what it forked before shows up in the next scan
-(below it, or below the keeper once it died). The worker dies with the keeper
-(``PR_SET_PDEATHSIG``), should the keeper be killed before it is set up. A keeper
-that leaves by itself just after the call proves the tree empty: no scan needed.
-
-A PID namespace would end everything at once too, but needs unprivileged user
-namespaces (often disabled) and shows the learner's code pid 1; the keeper needs
-only ``prctl``. Not covered: code that kills the keeper (it could kill the notebook).
+The keeper is a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``): orphans below it
+are re-parented to it, not to init, and it runs none of the learner's code. However
+the worker ends (``os._exit``, a crash, the CPU limit), all that the call started
+stays below the keeper, which kills it all (a scan of ``/proc``, again and again
+until nothing is left) before it leaves; the notebook does the same should the
+keeper not leave by itself. The worker dies with the keeper (``PR_SET_PDEATHSIG``).
 """
 from __future__ import annotations
 
 import builtins
 import copy
-import ctypes
 import errno
 import io
 import os
-import pickle
 import resource
 import select
 import signal
@@ -46,18 +52,18 @@ from typing import Callable
 
 import numpy as np
 
-from .answers import (Answer, CappedText, EndlessResult, materialise, plain_copy,
-                      safe_text)
+from . import processes
+from .answers import (Answer, CappedText, EndlessResult, UnreadableReply, decode_answer,
+                      encode_answer, materialise, plain_copy, safe_text)
 
 DEADLINE = 3.0                 # seconds one call may take
 MEMORY = 1 << 30               # bytes of memory a call may add to the notebook's
 FILE_SIZE = 1 << 20            # largest file a call may write
-MAX_REPLY = 64 << 20           # largest pickled answer sent back
+MAX_REPLY = 64 << 20           # largest encoded answer sent back
 GRACE = 0.05                   # seconds the keeper gets to leave by itself after a call
 CLEANUP = 2.0                  # seconds spent at most killing what a call left running
-PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36  # from <linux/prctl.h>
-CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
-LIBC = ctypes.CDLL(None) if CAN_FORK else None  # the C library, for prctl
+RELAY = 0.5                    # seconds the keeper may take after the deadline to pass the reply on
+CAN_FORK = processes.CAN_FORK
 
 
 def error_words(exc: BaseException) -> str:
@@ -107,21 +113,19 @@ def _current_memory() -> int:
         return 0
 
 
-def _limit_child(deadline: float) -> None:
-    """In the worker: own process group, resource limits, silent standard streams."""
-    os.setpgid(0, 0)
+def _limit_child(reply_end: int, keeper: int, deadline: float, own_user: bool) -> None:
+    """In the worker: cut loose from the notebook, set limits, silence the standard streams."""
     limits = [(resource.RLIMIT_CPU, int(deadline) + 2), (resource.RLIMIT_FSIZE, FILE_SIZE),
               (resource.RLIMIT_CORE, 0)]
     if _current_memory():
         limits.append((resource.RLIMIT_AS, _current_memory() + MEMORY))
-    for kind, value in limits:
-        try:
-            resource.setrlimit(kind, (value, value))
-        except (ValueError, OSError):
-            pass
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    processes.separate_worker((reply_end,), keeper, limits, own_user)
+    processes.prctl(processes.PR_SET_PDEATHSIG, signal.SIGKILL)  # after the user change
+    if os.getppid() != keeper:
+        os._exit(0)  # the keeper was killed before the line above: so is the worker
     sys.stdin = io.StringIO()
     builtins.input = _no_input
 
@@ -130,99 +134,83 @@ def _no_input(prompt: str = "") -> str:
     raise RuntimeError("input() cannot be used inside a checked function")
 
 
-def _child(fn: Callable, args: tuple, write_end: int, deadline: float) -> None:
-    """Run in the worker: call, pickle the outcome into the pipe, exit at once."""
+def _child(fn: Callable, args: tuple, reply_end: int, keeper: int, deadline: float,
+           own_user: bool) -> None:
+    """Run in the worker: call, write the outcome as data into its pipe, exit at once."""
     try:
-        _limit_child(deadline)
+        _limit_child(reply_end, keeper, deadline, own_user)
         try:
-            reply = pickle.dumps(direct_call(fn, args))
-        except Exception as err:  # e.g. a printed object that cannot be pickled
-            reply = pickle.dumps(Answer(problem=f"could not send back your answer ({err!r:.200})"))
+            reply = encode_answer(direct_call(fn, args))
+        except Exception as err:  # a value of a kind that cannot cross back
+            reply = encode_answer(Answer(problem="could not send back your answer "
+                                                 f"({safe_text(err, 200)})"))
         if len(reply) > MAX_REPLY:
-            reply = pickle.dumps(Answer(problem="your function returned something too big to "
-                                         f"check (over {MAX_REPLY >> 20} MB)"))
-        with os.fdopen(write_end, "wb") as pipe:
+            reply = encode_answer(Answer(problem="your function returned something too big to "
+                                                 f"check (over {MAX_REPLY >> 20} MB)"))
+        with os.fdopen(reply_end, "wb") as pipe:
             pipe.write(struct.pack(">Q", len(reply)) + reply)
     finally:
         os._exit(0)
 
 
-def _prctl(option: int, value: int) -> bool:
-    """Set one ``prctl`` option of this process; False where that is not possible."""
-    try:
-        args = (ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
-        return LIBC.prctl(option, *args) == 0
-    except AttributeError:  # no such C function here
-        return False
+def _keeper(fn: Callable, args: tuple, answer_end: int, deadline: float, own_user: bool) -> None:
+    """Run in the keeper: fork the worker, pass its reply on once nothing below can write.
 
-
-def _keeper(fn: Callable, args: tuple, write_end: int, deadline: float) -> None:
-    """Run in the keeper: adopt orphans, fork the worker, reap until no child is left."""
+    The worker writes into a pipe of its own; the keeper alone holds ``answer_end``,
+    the notebook's pipe, and its ``/proc`` entries are closed to the worker.
+    """
     try:
-        os.setpgid(0, 0)  # out of the notebook's process group (a Ctrl-C in its terminal)
-        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+        os.setsid()  # out of the notebook's session and process group (a Ctrl-C in its terminal)
+        processes.prctl(processes.PR_SET_CHILD_SUBREAPER, 1)
+        processes.prctl(processes.PR_SET_DUMPABLE, 0)
+        if own_user:
+            processes.close_except((answer_end,))  # the notebook's files: not kept open here
         keeper = os.getpid()
+        read_end, reply_end = os.pipe()
         try:
             worker = os.fork()
-        except OSError:  # no room for another process: call it here, less contained
-            _child(fn, args, write_end, deadline)
+        except OSError:  # no room for another process: nothing to pass on
+            worker = None
         if worker == 0:
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-            if os.getppid() != keeper:
-                os._exit(0)  # the keeper was killed before the line above: so is the worker
-            _child(fn, args, write_end, deadline)
-        os.close(write_end)
-        while True:
-            os.wait()
-    finally:  # ChildProcessError: nothing is left below
+            os.close(read_end)
+            os.close(answer_end)
+            _child(fn, args, reply_end, keeper, deadline, own_user)
+        os.close(reply_end)
+        received = _collect(read_end, worker) if worker else b""
+        with os.fdopen(answer_end, "wb") as pipe:
+            pipe.write(received)
+    finally:
         os._exit(0)
 
 
-def _read_reply(read_end: int, deadline: float) -> bytes | None:
-    """Read the child's length-prefixed reply; None at the deadline, b"" if it never came.
+def _collect(read_end: int, worker: int) -> bytes:
+    """What the worker wrote into ``read_end``: read until it has ended and all below are dead."""
+    received, cap, watched = bytearray(), MAX_REPLY + 64, [read_end]
+    while not os.waitpid(worker, os.WNOHANG)[0] and len(received) <= cap:
+        if select.select(watched, [], [], 0.005)[0]:
+            chunk = os.read(read_end, 1 << 20)
+            received += chunk
+            watched = watched if chunk else []  # closed early: wait for the worker to end
+    processes.end_below(os.getpid(), CLEANUP, reap=True)
+    while len(received) <= cap and select.select([read_end], [], [], GRACE)[0]:
+        chunk = os.read(read_end, 1 << 20)
+        if not chunk:  # every writer is gone
+            break
+        received += chunk
+    return bytes(received)
 
-    The length prefix means a reply counts as complete even if a process the
-    learner started still holds the pipe open.
-    """
-    received, end, size = bytearray(), time.monotonic() + deadline, None
+
+def _read_reply(read_end: int, deadline: float) -> bytes | None:
+    """Read what the keeper passes on until it closes the pipe; None past the deadline."""
+    received, end = bytearray(), time.monotonic() + deadline + RELAY
     while (left := end - time.monotonic()) > 0:
-        if size is None and len(received) >= 8:
-            size = struct.unpack(">Q", bytes(received[:8]))[0]
-        if size is not None and len(received) >= 8 + size:
-            return bytes(received[8:8 + size])
         ready, _, _ = select.select([read_end], [], [], left)
         if ready:
             chunk = os.read(read_end, 1 << 20)
             if not chunk:
-                return b""
+                return bytes(received)
             received += chunk
     return None
-
-
-def _kill(pid: int) -> None:
-    """Send SIGKILL to ``pid`` if it is still there."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:  # gone already
-        pass
-
-
-def _descendants(root: int) -> list[int]:
-    """Every process below ``root`` (not yet reaped ones too), from one scan of /proc."""
-    children: dict[int, list[int]] = {}
-    for name in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{name}/stat", "rb") as stat:  # "pid (command) state ppid ..."
-                parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):  # gone meanwhile
-            continue
-        children.setdefault(parent, []).append(int(name))
-    found, todo = [], [root]
-    while todo:
-        below = children.get(todo.pop(), [])
-        found += below
-        todo += below
-    return found
 
 
 def _leaves_within(pid: int, seconds: float) -> bool:
@@ -241,55 +229,63 @@ def _leaves_within(pid: int, seconds: float) -> bool:
 def _end_tree(keeper: int) -> None:
     """End the keeper and every process below it; reap the keeper.
 
-    Kills what a scan finds below the keeper until the keeper has reaped it all
-    (or ``CLEANUP`` seconds passed, should the keeper itself be stopped).
+    Kills what a scan finds below the keeper until nothing is left (or ``CLEANUP``
+    seconds passed, should the keeper itself be stopped), then the keeper.
     """
     if _leaves_within(keeper, GRACE):
         return
-    end = time.monotonic() + CLEANUP
-    while (below := _descendants(keeper)) and time.monotonic() < end:
-        for pid in below:
-            _kill(pid)
-        time.sleep(0.001)
-    _kill(keeper)
+    processes.end_below(keeper, CLEANUP)
+    processes.kill(keeper)
     os.waitpid(keeper, 0)
 
 
 def _answer_from(reply: bytes | None, deadline: float) -> Answer:
-    """Turn what the child sent (or did not send) into an :class:`Answer`."""
+    """Turn what the keeper passed on (or did not) into an :class:`Answer`.
+
+    The reply must be exactly one length-prefixed answer in the plain format;
+    anything more or else is refused, not read.
+    """
     if reply is None:
         return Answer(problem=f"your function did not finish within {deadline:.2g} seconds "
                                "(an endless loop? a sleep? waiting for input?)", timed_out=True)
-    if reply:
-        try:
-            return pickle.loads(reply)
-        except Exception as err:  # a reply cut short by a crash of the child
-            return Answer(problem=f"could not read your function's answer ({type(err).__name__})")
-    return Answer(problem="your function ended the whole process (os._exit or a crash) "
-                           "instead of returning an answer")
+    if not reply:
+        return Answer(problem="your function ended the whole process (os._exit or a crash) "
+                               "instead of returning an answer")
+    size = struct.unpack(">Q", reply[:8])[0] if len(reply) >= 8 else -1
+    if size != len(reply) - 8:
+        return Answer(problem=f"could not read your function's answer: its reply pipe held "
+                              f"{len(reply):,} bytes that are not one answer (did it write "
+                              "into a file descriptor it inherited, or crash while answering?)")
+    try:
+        return decode_answer(reply[8:])
+    except UnreadableReply as err:
+        return Answer(problem=f"could not read your function's answer: {err}")
 
 
-def contained_call(fn: Callable, args: tuple, deadline: float = DEADLINE) -> Answer:
+def contained_call(fn: Callable, args: tuple, deadline: float = DEADLINE,
+                   own_user: bool = True) -> Answer:
     """Call ``fn(*args)`` in a forked child under limits; return its :class:`Answer`.
 
     Never raises for anything the function does (except that an interrupt of the
     notebook still interrupts); falls back to :func:`direct_call` without ``fork``.
+    ``own_user=False``, for trusted code only (a test harness that writes files),
+    keeps the notebook's user id and descriptors in the child.
     """
     if not CAN_FORK:
         return direct_call(fn, args)
-    read_end, write_end = os.pipe()
+    read_end, answer_end = os.pipe()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads running
             pid = os.fork()
     except OSError:  # no room for another process: run it here, uncontained
         os.close(read_end)
-        os.close(write_end)
+        os.close(answer_end)
         return direct_call(fn, args)
     if pid == 0:
         os.close(read_end)
-        _keeper(fn, args, write_end, deadline)
-    os.close(write_end)
+        _keeper(fn, args, answer_end, deadline, own_user)
+    os.close(answer_end)
     try:
         reply = _read_reply(read_end, deadline)
     finally:
