@@ -20,8 +20,10 @@ let THEME = PALETTES.light;
 let UP = THEME.up, DOWN = THEME.down, INK = THEME.ink, FAINT = THEME.line, PAPER = THEME.paper;
 const FONT = "13px system-ui, sans-serif";
 
+// The book's dark mode, or JupyterLab's dark theme.
 function darkPage() {
-  return typeof document !== "undefined" && document.documentElement.dataset.theme === "dark";
+  return typeof document !== "undefined" && (document.documentElement.dataset.theme === "dark" ||
+    (document.body !== null && document.body.dataset.jpThemeLight === "false"));
 }
 
 // Switch the colour variables to the page's current theme (light unless it says dark).
@@ -74,8 +76,9 @@ function redrawOn(model, names, el, draw) {
   };
   for (const name of names) model.on(`change:${name}`, timed);
   el.bpRedraw = timed;
-  if (typeof MutationObserver !== "undefined") {  // the book's light/dark switch
+  if (typeof MutationObserver !== "undefined") {  // the book's (or JupyterLab's) light/dark switch
     new MutationObserver(timed).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    if (document.body) new MutationObserver(timed).observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
   }
   timed();
   return timed;
@@ -392,8 +395,8 @@ function addStyles() {
   style.textContent = `
 .bp-caption { color: ${PALETTES.light.muted}; }
 .bp-message { color: ${PALETTES.light.down}; }
-html[data-theme="dark"] .bp-caption { color: ${PALETTES.dark.muted}; }
-html[data-theme="dark"] .bp-message { color: ${PALETTES.dark.down}; }`;
+html[data-theme="dark"] .bp-caption, body[data-jp-theme-light="false"] .bp-caption { color: ${PALETTES.dark.muted}; }
+html[data-theme="dark"] .bp-message, body[data-jp-theme-light="false"] .bp-message { color: ${PALETTES.dark.down}; }`;
   document.head.appendChild(style);
 }
 
