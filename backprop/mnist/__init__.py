@@ -8,6 +8,7 @@ above it:
 ``idx``            the MNIST files' IDX format, read and checked strictly
 ``source``         MNIST's files, checksums, mirrors and folders; ``load_mnist``'s
                    argument checks
+``cache``          the parsed arrays kept on disk, with the proof of what they are
 ``loader``         ``load_mnist``: find or download the files, verify, parse, cache
 =================  ==========================================================
 """

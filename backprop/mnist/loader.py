@@ -5,7 +5,8 @@ else ``<cache>/mnist``. A missing file is downloaded from mirrors tried in turn
 (:mod:`backprop.mnist.download`) and moved into place only once its SHA-256 matches.
 Parsed pixels are kept as ``.npz`` in ``<cache>`` (``$BACKPROP_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/backprop``, else ``~/.cache/backprop``), so a second load skips
-decompressing and parsing; a cache that does not hold MNIST-shaped arrays is rebuilt.
+decompressing and parsing; a cache that cannot prove it holds the arrays of these files
+is rebuilt (:mod:`backprop.mnist.cache`).
 """
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ import hashlib
 import http.client
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from .cache import read_cache, write_cache
 from .download import (DEADLINE, TIMEOUT, describe, download_file, remove_stale_parts,
-                       temporary_beside, verify_sha256)
+                       verify_sha256)
 from .idx import check_mnist_arrays, parse_idx_images, parse_idx_labels, read_idx_bytes
 from .source import (CACHE_ENV, DATA_ENV, FILES, MIRRORS, SHA256, SIZES,
                      MNISTNotFoundError, cache_dir, checked_arguments, data_folder,
@@ -94,30 +95,6 @@ def find_or_download(name: str, folder: Path, mirrors: Sequence[str] = MIRRORS,
     raise MNISTNotFoundError(not_found_message(folder, reason, answers or ["(no mirrors given)"]))
 
 
-def read_cache(path: Path) -> dict[str, np.ndarray] | None:
-    """Return the four uint8 arrays saved at ``path``, or None if absent, unreadable or wrong."""
-    try:
-        with np.load(path, allow_pickle=False) as saved:
-            arrays = {key: saved[key] for key in FILES}
-        check_mnist_arrays(arrays, str(path))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None
-    return arrays
-
-
-def write_cache(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    """Save the uint8 arrays as an uncompressed ``.npz``; skip silently if that fails."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_parts(path.parent, prefixes=["mnist-"])
-        with temporary_beside(path) as part:
-            with open(part, "wb") as out:
-                np.savez(out, **arrays)
-            os.replace(part, path)
-    except OSError:
-        pass
-
-
 def parse_files(paths: Mapping[str, Path]) -> dict[str, np.ndarray]:
     """Parse the four MNIST files into uint8 arrays, checking images and labels pair up."""
     arrays = {}
@@ -137,10 +114,10 @@ def parsed_arrays(paths: Mapping[str, Path], digests: Sequence[str]) -> dict[str
     """Return the four uint8 arrays, from the cache keyed by the files' checksums if there."""
     key = hashlib.sha256("".join(digests).encode()).hexdigest()[:16]
     cached = cache_dir() / f"mnist-{key}.npz"
-    arrays = read_cache(cached)
+    arrays = read_cache(cached, digests)
     if arrays is None:
         arrays = parse_files(paths)
-        write_cache(cached, arrays)
+        write_cache(cached, arrays, digests)
     return arrays
 
 
