@@ -26,13 +26,14 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .arguments import as_inputs, as_labels
+from .arguments import as_inputs, as_labels, whole_number
 from .costs import one_hot
 from .hebb import hebbian_similarity, hebbian_update, sign_agreement
 from .network import Network
-from .sensitivity import (Param, Ratio, cost_change_curve, measured_cost_change,  # noqa: F401
-                          param_at, predicted_cost_change, sensitivity, sensitivity_ranking,
-                          sensitivity_ratio)
+from .sensitivity import (EqualSteps, Param, Ratio, cost_change_curve,  # noqa: F401
+                          cost_change_of_step, measured_cost_change, param_at,
+                          predicted_cost_change, sensitivity, sensitivity_ranking,
+                          sensitivity_ratio, steps_of_equal_length)
 
 
 # ----- chapter 1: the network and its cost -------------------------------------------
@@ -220,6 +221,7 @@ def _one_example(net: Network, x) -> np.ndarray:
 
 
 def _checked_neuron(net: Network, layer: int, neuron: int) -> tuple[int, int]:
+    layer, neuron = whole_number(layer, "layer"), whole_number(neuron, "neuron")
     if not 1 <= layer <= len(net.weights):
         raise ValueError(f"layer must be 1 to {len(net.weights)} (0 is the input); got {layer}")
     if not 0 <= neuron < net.sizes[layer]:

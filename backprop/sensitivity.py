@@ -11,6 +11,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from .arguments import layer_sizes, real_numbers, whole_number
 from .network import Gradient, Network, count_parameters
 
 
@@ -52,6 +53,7 @@ def sensitivity(gradient: Gradient, p: Param) -> float:
 
 def param_at(sizes: Sequence[int], position: int) -> Param:
     """The parameter at ``position`` of the flat vector laid out by :func:`~backprop.flatten`."""
+    sizes, position = layer_sizes(sizes), whole_number(position, "position")
     start = position
     for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         if 0 <= start < n_in * n_out:
@@ -92,7 +94,7 @@ def measured_cost_change(net: Network, X, Y, p: Param, wiggle: float) -> float:
 
     The network is left exactly as it was.
     """
-    return cost_change_curve(net, X, Y, p, [wiggle])[0]
+    return cost_change_curve(net, X, Y, p, [_number_of(wiggle, "wiggle")])[0]
 
 
 def predicted_cost_change(gradient: Gradient, p: Param, wiggle: float) -> float:
@@ -102,6 +104,7 @@ def predicted_cost_change(gradient: Gradient, p: Param, wiggle: float) -> float:
 
 def cost_change_curve(net: Network, X, Y, p: Param, wiggles) -> np.ndarray:
     """Measured cost changes for several wiggles of one parameter (one per wiggle)."""
+    wiggles = real_numbers(wiggles, "wiggles")
     start = float(_array_of(net, p)[tuple(p.index)])
     before = net.cost(X, Y)
     return np.array([_cost_with(net, X, Y, p, start + float(w)) - before
@@ -117,7 +120,62 @@ class Ratio(NamedTuple):
 
 def sensitivity_ratio(net: Network, X, Y, p: Param, q: Param, wiggle: float) -> Ratio:
     """Wiggle ``p`` and ``q`` by the same amount: ratio of measured and of predicted changes."""
+    if _number_of(wiggle, "wiggle") == 0:
+        raise ValueError("wiggle must not be 0: a wiggle of nothing changes no cost")
     g = net.gradient(X, Y)
     change_p, change_q = (measured_cost_change(net, X, Y, r, wiggle) for r in (p, q))
-    measured = change_p / change_q
-    return Ratio(measured, sensitivity(g, p) / sensitivity(g, q))
+    if change_q == 0 or sensitivity(g, q) == 0:
+        raise ValueError(f"q ({q}) does not move the cost, so no ratio to it exists; "
+                         "compare with a parameter the cost is sensitive to")
+    return Ratio(float(change_p / change_q), sensitivity(g, p) / sensitivity(g, q))
+
+
+def _number_of(value, name: str) -> float:
+    """``value`` as a float if it is one finite real number, else an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number; got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
+    return float(value)
+
+
+class EqualSteps(NamedTuple):
+    """Measured changes of the cost for steps of one length in different directions."""
+
+    gradient: float                 # against the gradient: each parameter by its component
+    largest_only: float             # the whole length on the most sensitive parameter
+    random: np.ndarray              # random directions, one change per direction
+
+
+def cost_change_of_step(net: Network, X, Y, step) -> float:
+    """Move every parameter at once by ``step`` and measure how much the cost changes.
+
+    ``step`` holds one change per parameter, in the order of :meth:`Network.to_vector`.
+    The network is left as it was.
+    """
+    step = np.asarray(step, dtype=float)
+    if step.shape != (net.n_params,):
+        raise ValueError(f"step must hold one change per parameter ({net.n_params}); "
+                         f"got shape {step.shape}")
+    moved = net.copy().load_vector(net.to_vector() + step)
+    return moved.cost(X, Y) - net.cost(X, Y)
+
+
+def steps_of_equal_length(net: Network, X, Y, length: float, n_random: int = 20,
+                          seed: int = 0) -> EqualSteps:
+    """Steps of the same length (the square root of the summed squared changes), measured.
+
+    One moves each parameter against its component of the gradient, in proportion to
+    it; one puts the whole length on the parameter with the largest component; the
+    others point in ``n_random`` random directions (drawn with ``seed``).
+    """
+    if not length > 0:
+        raise ValueError(f"length must be positive; got {length!r}")
+    g = net.gradient(X, Y).to_vector()
+    largest = np.zeros_like(g)
+    largest[np.argmax(np.abs(g))] = -length * np.sign(g[np.argmax(np.abs(g))])
+    random = np.random.default_rng(seed).normal(size=(n_random, g.size))
+    random *= length / np.linalg.norm(random, axis=1, keepdims=True)
+    return EqualSteps(cost_change_of_step(net, X, Y, -length * g / np.linalg.norm(g)),
+                      cost_change_of_step(net, X, Y, largest),
+                      np.array([cost_change_of_step(net, X, Y, r) for r in random]))

@@ -311,3 +311,36 @@ def test_shrink_by_layer_rejects_other_costs_and_mismatched_labels(batch):
         lesson.shrink_by_layer(bp.Network(seed=0, cost="cross_entropy"), X, labels)
     with pytest.raises(ValueError, match="one digit per example"):
         lesson.shrink_by_layer(bp.Network(seed=0), X, labels[:-1])
+
+
+# ----- chapter 2: steps of one length -------------------------------------------------
+def test_cost_change_of_step_moves_every_parameter_and_restores_the_network(net, batch):
+    before = net.to_vector()
+    step = np.zeros(net.n_params)
+    step[-1] = 0.5                                   # the last entry: bias b3[9]
+    expected = lesson.measured_cost_change(net, *batch, lesson.Param(3, "bias", (9,)), 0.5)
+    assert lesson.cost_change_of_step(net, *batch, step) == pytest.approx(expected, abs=1e-14)
+    moved = net.copy()
+    moved.weights[0] += 0.01
+    moved.biases[1] -= 0.02
+    whole = moved.to_vector() - before
+    assert lesson.cost_change_of_step(net, *batch, whole) == pytest.approx(
+        moved.cost(*batch) - net.cost(*batch), abs=1e-13)
+    assert np.array_equal(net.to_vector(), before)
+
+
+def test_a_small_step_against_the_gradient_beats_other_steps_of_its_length(net, batch):
+    length = 1e-3
+    steps = lesson.steps_of_equal_length(net, *batch, length, n_random=10, seed=1)
+    g = net.gradient(*batch).to_vector()
+    assert steps.gradient == pytest.approx(-length * np.linalg.norm(g), rel=1e-2)
+    assert steps.gradient < steps.largest_only < 0
+    assert steps.largest_only == pytest.approx(-length * np.abs(g).max(), rel=1e-2)
+    assert steps.random.shape == (10,) and np.all(steps.gradient < steps.random)
+
+
+def test_steps_reject_a_wrong_shape_and_a_length_that_is_not_positive(net, batch):
+    with pytest.raises(ValueError, match="one change per parameter"):
+        lesson.cost_change_of_step(net, *batch, np.zeros(5))
+    with pytest.raises(ValueError, match="length must be positive"):
+        lesson.steps_of_equal_length(net, *batch, 0.0)
