@@ -16,6 +16,8 @@ controls), both in this folder:
 ``nudges``             chapter 3: one example's three avenues, backprop vs Hebb
 ``stepper``            chapter 4: the wishes walked back one layer per step
 ``sgd``                chapter 6: gradient descent vs mini-batch SGD walks
+``training``           chapter 7: the digit network trained in the browser
+                       (``trainer.js`` follows ``backprop.sgd`` line by line)
 ``page``               an explorer as a standalone HTML page (no kernel needed)
 =====================  ========================================================
 
@@ -28,8 +30,9 @@ from .page import save_html, standalone_html
 from .sensitivity import SensitivityExplorer
 from .sgd import SGDExplorer, sgd_problems
 from .stepper import StepperExplorer
+from .training import TrainingExplorer
 from .whole_network import NetworkExplorer
 
 __all__ = ["Explorer", "pack", "unpack", "NetworkExplorer", "SensitivityExplorer",
-           "NudgeExplorer", "StepperExplorer", "SGDExplorer", "sgd_problems",
+           "NudgeExplorer", "StepperExplorer", "SGDExplorer", "TrainingExplorer", "sgd_problems",
            "save_html", "standalone_html"]
