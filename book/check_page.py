@@ -35,12 +35,9 @@ PHONE_NETWORK = {"offline": False, "latency": 60, "downloadThroughput": 9e6 / 8,
                  "uploadThroughput": 1.5e6 / 8}
 PHONE_CPU_SLOWDOWN = 4
 
-#: Console messages every page of a Jupyter Book 1.x site logs, and why they are harmless.
-KNOWN_HARMLESS = {
-    "Got invalid theme mode":
-        "the theme reads the light/dark choice from the browser's storage, which is "
-        "empty in a fresh browser, and falls back to the default mode.",
-}
+#: Console messages known to be harmless, and why (none: the book's causes were removed,
+#: book/unique_scripts.py and _config.yml's html_context).
+KNOWN_HARMLESS: dict[str, str] = {}
 
 #: How to tell raw LaTeX that MathJax should have turned into math.
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\[|\\begin\{|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$")
