@@ -119,13 +119,16 @@ def lighter_page(app: Sphinx, pagename: str, templatename: str, context: dict,
 
 
 def copy_runtime(app: Sphinx, exception: Exception | None) -> None:
-    """Put the explorers' runtime into the built site's _static/ folder."""
+    """Put the explorers' runtime into the built site's _static/ folder, and the
+    training explorer's images, which its pages fetch from there."""
     if exception is None and app.builder.format == "html":
         from backprop.explorers.page import RUNTIME as RUNTIME_SOURCE
+        from backprop.explorers.training import DATA_FILE
 
         target = Path(app.outdir) / "_static" / RUNTIME
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(RUNTIME_SOURCE, target)
+        shutil.copyfile(DATA_FILE, target.parent / DATA_FILE.name)
 
 
 def setup(app: Sphinx) -> dict:

@@ -178,7 +178,7 @@ function render({ model, el }) {
     for (let i = 0; i < costs.length; i += every) { xs.push(i + 1); ys.push(Math.min(costs[i], top)); avg.push(running[i]); }
     polyline(ctx, xs, ys, xs.length, map, themed("faint"), { width: 0.7 });
     polyline(ctx, xs, avg, xs.length, map, INK, { width: 2 });
-    text(ctx, `grey: each step; black: average of the last ${data.running}`, COST_BOX.x, COST_BOX.y + COST_BOX.h + 44, { size: 11, colour: "muted" });
+    text(ctx, `thin: each step; thick: average of the last ${data.running}`, COST_BOX.x, COST_BOX.y + COST_BOX.h + 44, { size: 11, colour: "muted" });
     return map;
   }
 
@@ -259,6 +259,8 @@ function render({ model, el }) {
     const costMap = costPlot(ctx);
     const xEnd = costMap ? Math.max(100, 100 * 2 ** Math.ceil(Math.log2(Math.max(costs.length, 1) / 100))) : 100;
     accuracyPlot(ctx, xEnd);
+    text(ctx, `learning rate ${model.get("learning_rate")}, batch size ${model.get("batch_size")}, ` +
+      `seed ${model.get("seed")}`, TW - 10, 11, { align: "right", size: 12, colour: "muted" });
     if (run) weightImages(ctx, run.net.W[0]);
     else text(ctx, "Loading the images\u2026 then press play.", WEIGHTS_AT.x, WEIGHTS_AT.y + 40, { colour: "muted" });
     wiring(ctx);
