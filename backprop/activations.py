@@ -47,6 +47,10 @@ def relu_prime(z: np.ndarray) -> np.ndarray:
 def softmax(z: np.ndarray) -> np.ndarray:
     """Turn each row of scores into probabilities that add up to 1 (stable form)."""
     z = real_array(z, "z")
+    if np.any(np.isnan(z) | (z == np.inf)):
+        raise ValueError("z contains NaN or +inf: softmax needs finite scores (-inf means never)")
+    if z.size and np.any(np.all(z == -np.inf, axis=-1)):
+        raise ValueError("z has a row whose scores are all -inf: it has no probabilities")
     shifted = z - np.max(z, axis=-1, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=-1, keepdims=True)

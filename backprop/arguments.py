@@ -174,6 +174,21 @@ def positive_int(value, name: str) -> int:
     return int(value)
 
 
+def whole_number(value, name: str, low: int = 0) -> int:
+    """Check that ``value`` is a whole number >= ``low`` (a position, an index) and return it."""
+    wanted = f"a whole number >= {low}"
+    if not isinstance(_number(value, name, wanted), (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be {wanted}; got {value!r}")
+    return int(value)
+
+
+def true_or_false(value, name: str) -> bool:
+    """Check that ``value`` is True or False (not text such as 'no') and return it."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
 def seed_value(value, name: str = "seed") -> int:
     """Check that ``value`` is a whole number >= 0 (a seed for ``np.random.default_rng``)."""
     wanted = "a whole number >= 0 (the same seed gives the same random choices)"
@@ -235,7 +250,7 @@ def parameter_dtype(dtype, name: str = "dtype") -> np.dtype:
 
 def layer_sizes(sizes, name: str = "sizes") -> list[int]:
     """Check a network's layer widths (input first) and return them as a list of ints."""
-    if isinstance(sizes, (str, bytes)) or not np.iterable(sizes):
+    if isinstance(sizes, (str, bytes, dict, set, frozenset)) or not np.iterable(sizes):
         raise TypeError(f"{name} must be a list of layer widths, input first, such as "
                         f"[784, 16, 16, 10]; got {sizes!r}")
     sizes = list(sizes)

@@ -20,10 +20,12 @@ def hebbian_similarity(a, b) -> float:
     b = np.ravel(np.asarray(b, dtype=np.float64))
     if a.shape != b.shape:
         raise ValueError(f"updates must have the same shape; got {a.size} and {b.size} entries")
-    norms = np.linalg.norm(a) * np.linalg.norm(b)
-    if norms == 0:
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("updates must hold finite numbers (no NaN or inf)")
+    if not (np.any(a) and np.any(b)):
         raise ValueError("cosine similarity is undefined for an all-zero update")
-    return float(a @ b / norms)
+    a, b = a / np.max(np.abs(a)), b / np.max(np.abs(b))  # the angle is the same; no overflow
+    return float(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1.0, 1.0))
 
 
 def sign_agreement(a, b) -> float:

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .arguments import (as_inputs, as_labels, as_targets, non_negative, parameter_dtype,
-                        positive_int, seed_value)
+                        positive_int, seed_value, true_or_false, whole_number)
 from .engine.divergence import DivergenceWarning  # noqa: F401  (bp.DivergenceWarning)
 from .engine.epochs import train_fast
 from .engine.history import History
@@ -40,6 +40,8 @@ def sgd_step(net: Network, gradient: Gradient, learning_rate: float,
 
     With ``weight_decay`` > 0 the weights also shrink a little each step (L2).
     """
+    learning_rate = non_negative(learning_rate, "learning_rate")
+    weight_decay = non_negative(weight_decay, "weight_decay")
     for w, gw in zip(net.weights, gradient.weights):
         if weight_decay:
             w *= 1.0 - learning_rate * weight_decay
@@ -50,7 +52,8 @@ def sgd_step(net: Network, gradient: Gradient, learning_rate: float,
 
 def learning_rate_at(epoch: int, learning_rate: float, decay: float) -> float:
     """The learning rate of an epoch: ``learning_rate / (1 + decay * epoch)``."""
-    return learning_rate / (1.0 + decay * epoch)
+    learning_rate, decay = non_negative(learning_rate, "learning_rate"), non_negative(decay, "decay")
+    return learning_rate / (1.0 + decay * whole_number(epoch, "epoch"))
 
 
 def accuracy(net: Network, X, labels) -> float:
@@ -139,6 +142,7 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
     settings = checked_settings(epochs=epochs, learning_rate=learning_rate,
                                 batch_size=batch_size, seed=seed, lr_decay=lr_decay,
                                 weight_decay=weight_decay, callback=callback)
+    true_or_false(per_example, "per_example")
     dtype = None if dtype is None else parameter_dtype(dtype)
     data = checked_data(net, X, labels, test_data, dtype)
     if dtype is not None:

@@ -182,7 +182,8 @@ def test_a_process_that_keeps_the_answer_pipe_open_does_not_delay_the_answer(cap
 def test_complex_results_are_refused_even_when_their_real_part_is_right(capsys):
     assert ex.check_sigmoid(lambda z: sigmoid(z) + 1e-3j) is False
     assert "your result has complex numbers" in capsys.readouterr().out
-    assert ex.check_sigmoid(lambda z: sigmoid(z) + 0j) is True  # no imaginary part: right
+    assert ex.check_sigmoid(lambda z: sigmoid(z) + 0j) is False  # complex, even if the parts are 0
+    assert "even if 0" in capsys.readouterr().out
 
 
 def test_a_slow_function_is_stopped_by_the_checkers_overall_budget(monkeypatch, capsys):

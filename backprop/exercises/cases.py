@@ -75,9 +75,10 @@ def numbers_problem(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> st
     """What is wrong with ``got`` as an answer equal to ``expected``; None when nothing is."""
     expected = np.asarray(expected, dtype=float)
     try:
-        if np.iscomplexobj(got) and np.any(np.imag(got) != 0):
-            return f"your result has complex numbers (imaginary parts): {show(got)}"
-        values = np.asarray(np.real(got), dtype=float)
+        if np.iscomplexobj(got):
+            return (f"your result has complex numbers (imaginary parts, even if 0): {show(got)}; "
+                    "return real numbers")
+        values = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         kind = got.type_name if isinstance(got, Opaque) else type(got).__name__
         return f"expected numbers ({shape_words(expected.shape)}), got {kind}: {show(got)}"

@@ -88,6 +88,10 @@ def _batches_problem(got, expected) -> str | None:
     odd = next((i for i, b in enumerate(batches) if b.ndim != 1), None)
     if odd is not None:
         return f"each batch should be a 1-D array of indices; batch {odd} has shape {batches[odd].shape}"
+    odd = next((i for i, b in enumerate(batches) if b.size and b.dtype.kind not in "iu"), None)
+    if odd is not None:
+        return (f"each batch should hold whole-number indices (integers); batch {odd} holds "
+                f"{batches[odd].dtype} values: {show(batches[odd])}")
     sizes, want = [len(b) for b in batches], [size] * (n // size) + [n % size] * (n % size > 0)
     if sizes != want:
         return f"batch sizes: expected {show(np.array(want))}, got {show(np.array(sizes))}"

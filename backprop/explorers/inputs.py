@@ -29,6 +29,9 @@ def check_digit_network(net: Network, what: str) -> None:
     if net.cost_function.name != "quadratic":
         raise ValueError(f"net must use the lesson's quadratic cost; it uses "
                          f"{net.cost_function.name!r}")
+    if not all(np.all(np.isfinite(p)) for p in (*net.weights, *net.biases)):
+        raise ValueError("net's weights or biases hold NaN or inf (a training run that "
+                         "diverged?); an explorer draws finite numbers only")
 
 
 def checked_examples(net: Network, images, labels, most: int) -> tuple[np.ndarray, np.ndarray]:
