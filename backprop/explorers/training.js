@@ -166,13 +166,30 @@ function render({ model, el }) {
   }
 
   // ----- the picture -----------------------------------------------------------
+  // A plot frame for steps 0..xEnd and y in 0..yTop, three ticks on each axis
+  // (`yWords` writes a y value); returns the mapping from data to canvas.
+  function axes(ctx, box, xEnd, yTop, yWords, yName) {
+    const map = { x: (v) => box.x + (v / xEnd) * box.w, y: (v) => box.y + box.h - (v / yTop) * box.h };
+    ctx.strokeStyle = FAINT;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(box.x, box.y, box.w, box.h);
+    for (const f of [0, 0.5, 1]) {
+      text(ctx, thousands(f * xEnd), map.x(f * xEnd), box.y + box.h + 10, { align: "center", size: 11, colour: "muted" });
+      text(ctx, yWords(f * yTop), box.x - 4, map.y(f * yTop), { align: "right", size: 11, colour: "muted" });
+    }
+    text(ctx, "step", box.x + box.w / 2, box.y + box.h + 26, { align: "center", size: 12 });
+    text(ctx, yName, box.x, box.y - 10, { size: 12 });
+    return map;
+  }
+
+  // The steps the plots span: 100, 200, 400, ... (doubling as the run grows).
+  const plotEnd = () => 100 * 2 ** Math.max(0, Math.ceil(Math.log2(Math.max(costs.length, 1) / 100)));
+
   function costPlot(ctx) {
-    const steps = Math.max(costs.length, 1);
     let top = 1;
     for (const c of running) top = Math.max(top, c);
     top = Math.ceil(top * 2) / 2;
-    const xEnd = Math.max(100, 100 * 2 ** Math.ceil(Math.log2(steps / 100)));
-    const map = plotAxes(ctx, COST_BOX, [0, xEnd], [0, top], { xName: "step", yName: "cost of each step's batch" });
+    const map = axes(ctx, COST_BOX, plotEnd(), top, (v) => v.toFixed(2), "cost of each step's batch");
     const every = Math.max(1, Math.ceil(costs.length / 700));  // at most ~700 points drawn
     const xs = [], ys = [], avg = [];
     for (let i = 0; i < costs.length; i += every) { xs.push(i + 1); ys.push(Math.min(costs[i], top)); avg.push(running[i]); }
@@ -183,8 +200,8 @@ function render({ model, el }) {
   }
 
   function accuracyPlot(ctx, xEnd) {
-    const map = plotAxes(ctx, ACCURACY_BOX, [0, xEnd], [0, 1], { xName: "step",
-      yName: `test accuracy (${thousands(data.n_test)} images not trained on)` });
+    const map = axes(ctx, ACCURACY_BOX, xEnd, 1, (v) => `${Math.round(100 * v)}%`,
+      `test accuracy (${thousands(data.n_test)} images not trained on)`);
     polyline(ctx, evaluated, scores, evaluated.length, map, UP, { width: 2 });
     for (let i = 0; i < evaluated.length; i++) if (evaluated.length < 60 || i === evaluated.length - 1) dot(ctx, map.x(evaluated[i]), map.y(scores[i]), UP, 3);
     text(ctx, `measured every ${thousands(data.eval_every)} training images`, ACCURACY_BOX.x, ACCURACY_BOX.y + ACCURACY_BOX.h + 44, { size: 11, colour: "muted" });
@@ -256,9 +273,8 @@ function render({ model, el }) {
   function draw() {
     const ctx = figure.ctx;
     clear(figure);
-    const costMap = costPlot(ctx);
-    const xEnd = costMap ? Math.max(100, 100 * 2 ** Math.ceil(Math.log2(Math.max(costs.length, 1) / 100))) : 100;
-    accuracyPlot(ctx, xEnd);
+    costPlot(ctx);
+    accuracyPlot(ctx, plotEnd());
     text(ctx, `learning rate ${model.get("learning_rate")}, batch size ${model.get("batch_size")}, ` +
       `seed ${model.get("seed")}`, TW - 10, 11, { align: "right", size: 12, colour: "muted" });
     if (run) weightImages(ctx, run.net.W[0]);
