@@ -16,6 +16,7 @@ SLOW_FILES = {
     "test_coursework*.py": "nbgrader and sandboxed gradings of whole notebooks",
     "test_*browser.py": "headless Chromium",
     "test_book_check.py": "the book's browser check on small sites, in Chromium",
+    "test_exercises_containment.py": "waits out the exercise checkers' deadlines (3 s each)",
 }
 #: Single slow tests in fast files (file::test, every parametrization), and why.
 SLOW_TESTS = {
