@@ -57,7 +57,44 @@ def chapter_explorers() -> dict:
         "backward stepper (ch4)": lambda: explorers.StepperExplorer(untrained, X[:8], y[:8]),
         "SGD walks (ch6)": lambda: explorers.SGDExplorer(
             explorers.sgd_problems(trained, X[:1000], y[:1000])),
+        "training (ch7)": lambda: explorers.TrainingExplorer(embed=True),
     }
+
+
+def training_speed(page, folder: Path, seconds: float = 10.0) -> None:
+    """The training explorer playing at its first settings (batch size 10): images per
+    second, the longest slice of work on the main thread, when the test accuracy first
+    reached 80%, and the sizes of its data file and of a book page that fetches it."""
+    from backprop.explorers.training import DATA_FILE
+
+    book_page = explorers.save_html([explorers.TrainingExplorer(embed=False)], folder / "book.html")
+    path = explorers.save_html([explorers.TrainingExplorer(embed=True)], folder / "training.html")
+    page.goto(path.as_uri())
+    page.wait_for_function("document.documentElement.dataset.explorers !== undefined")
+    hooks = "document.querySelector('.bp-explorer').backprop"
+    page.evaluate(f"() => {hooks}.ready()")
+    page.evaluate("""() => { window.__long = []; new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__long.push(e.duration); })
+      .observe({ type: 'longtask' }); }""")
+    page.click("[data-control=play]")
+    start, reached = time.perf_counter(), None
+    while time.perf_counter() - start < seconds:
+        page.wait_for_timeout(250)
+        state = page.evaluate(f"() => {hooks}.state()")
+        if reached is None and (state["accuracy"] or 0) >= 0.8:
+            reached = (time.perf_counter() - start, state["step"])
+    speed = page.evaluate(f"() => {hooks}.speed()")
+    page.click("[data-control=play]")
+    long_tasks = page.evaluate("() => window.__long")
+    print(f"training (ch7), batch 10, {seconds:.0f} s of play: "
+          f"{speed['imagesPerSecond']:,.0f} images/s of training time, "
+          f"{speed['wallImagesPerSecond']:,.0f} images/s of wall time (goal >= 2,000); "
+          f"longest slice {speed['longestSliceMs']:.1f} ms, {len(long_tasks)} tasks over 50 ms "
+          f"(longest {max(long_tasks, default=0):.0f} ms; goal <= 50); "
+          + (f"80% test accuracy after {reached[0]:.1f} s, step {reached[1]:,}" if reached
+             else "80% not reached"))
+    print(f"training (ch7) data file {DATA_FILE.stat().st_size / 1e6:.2f} MB (goal <= 2 MB); "
+          f"a book page with the explorer alone {book_page.stat().st_size / 1e3:.0f} KB")
 
 
 def python_side(build) -> tuple[object, float, float]:
@@ -114,6 +151,7 @@ def main() -> None:
                                     for c, ts in times.items() if ts)
             print(f"{name:24} {built:8.2f} {explorer.data_bytes() / 1e3:8.0f} "
                   f"{trait * 1e3:9.3f}   median/max per control: {per_control}")
+        training_speed(page, folder)
         browser.close()
     print(f"all controls: {len(every)} redraws, median {statistics.median(every):.1f} ms, "
           f"max {max(every):.1f} ms (goal: median <= 16, max <= 50)")

@@ -166,3 +166,22 @@ def test_a_book_page_fetches_the_data_file_from_its_static_folder(page, tmp_path
     assert f"http://127.0.0.1:{server.server_port}/_static/{DATA_FILE.name}" in requests
     assert all(url.startswith(f"http://127.0.0.1:{server.server_port}/") or url.startswith("blob:")
                for url in requests)
+
+
+def test_the_books_own_check_finds_nothing_wrong(page, tmp_path):
+    """book/check_explorers.py, as the book's build runs it on every page: dead controls,
+    names and live regions, overlapping, cut or faint labels, dark mode, a phone."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "book"))
+    from check_explorers import check_explorers
+
+    path = save_html([TrainingExplorer(embed=True)], tmp_path / "check.html")
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(path.as_uri())
+    # No whole-network explorer on this page, so no MNIST images are needed for a mirror.
+    problems, found = check_explorers(tab, path, test_images=())
+    context.close()
+    assert found["explorers"] == 1 and problems == []

@@ -1,7 +1,6 @@
 """The browser's training steps (trainer.js) equal the package's (backprop.sgd).
 
-Runs trainer.js in Node.js (the same file the training explorer ships, after
-mirror.js) from ``Network(seed)`` and the shuffled orders ``sgd`` draws for that
+Runs trainer.js in Node.js (the same file the training explorer ships) from ``Network(seed)`` and the shuffled orders ``sgd`` draws for that
 seed, takes 200 steps, and compares every parameter and every step's cost with
 ``backprop.sgd`` run on the same images. Both compute in float64, so they differ
 only by the order of additions (about 1e-12 after 200 steps).
@@ -34,7 +33,7 @@ process.stdout.write(JSON.stringify({costs, W: run.net.W.map((w) => Array.from(w
 
 def browser_run(net, images, labels, orders, steps, rate, batch) -> dict:
     """trainer.js's run in Node.js: ``steps`` steps from ``net`` over uint8 ``images``."""
-    script = (HERE / "mirror.js").read_text() + (HERE / "trainer.js").read_text() + RUN
+    script = (HERE / "trainer.js").read_text() + RUN
     payload = {"sizes": net.sizes, "W": [w.ravel().tolist() for w in net.weights],
                "b": [b.tolist() for b in net.biases], "images": images.ravel().tolist(),
                "labels": labels.tolist(), "orders": orders.tolist(), "steps": steps,

@@ -7,7 +7,13 @@
 // rng.permutation, as sgd draws it), so the browser takes the same steps as
 // backprop.sgd for the same seed; tests/test_training_explorer_mirror.py runs both
 // and compares the parameters. Weights are row-major: W[l] holds rows j (neurons of
-// layer l + 1) of columns k (neurons of layer l). It uses sigmoid() from mirror.js.
+// layer l + 1) of columns k (neurons of layer l).
+
+// backprop.activations.sigmoid: 1 / (1 + exp(-z)), the same line as in mirror.js
+// (this explorer does not load mirror.js).
+function sigmoid(z) {
+  return 1 / (1 + Math.exp(-z));
+}
 
 // A network the browser can train: float64 copies of the weights and biases, and
 // room for one example's activations and error terms (no allocation per step).

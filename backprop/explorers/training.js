@@ -13,8 +13,9 @@ const COST_BOX = { x: 52, y: 40, w: 280, h: 140 };
 const ACCURACY_BOX = { x: 420, y: 40, w: 280, h: 140 };
 const WEIGHTS_AT = { x: 12, y: 262, size: 58, gap: 6 };   // 4 x 4 images of 28 x 28 weights
 const WIRING = { columns: [400, 520, 640], top: 268, bottom: 530 };
-const TRAINING_PANELS = [{ x: 0, y: 0, w: 360, h: 225 }, { x: 360, y: 0, w: 360, h: 225 },
-                         { x: 0, y: 225, w: 290, h: TH - 225 }, { x: 330, y: 225, w: 390, h: TH - 225 }];
+// On a phone the four parts stack: the two plots, the weight images, the wiring.
+const TRAINING_PANELS = [{ x: 0, y: 0, w: 360, h: 235 }, { x: 360, y: 0, w: 360, h: 235 },
+                         { x: 0, y: 235, w: 300, h: TH - 235 }, { x: 330, y: 235, w: 390, h: TH - 235 }];
 const SLICE_MS = 12;        // training time per animation frame
 const SPEAK_EVERY_MS = 4000;  // the live region's words while playing, at most this often
 
@@ -218,7 +219,7 @@ function render({ model, el }) {
     }
     tiles.getContext("2d").putImageData(tileImage, 0, 0);
     ctx.imageSmoothingEnabled = false;
-    text(ctx, "layer 1: each neuron's weights from the pixels", WEIGHTS_AT.x, WEIGHTS_AT.y - 16, { bold: true, size: 12 });
+    text(ctx, "layer 1: weights from the pixels", WEIGHTS_AT.x, WEIGHTS_AT.y - 16, { bold: true, size: 12 });
     for (let j = 0; j < 16; j++) {
       const { x, y, size, gap } = WEIGHTS_AT;
       const box = { x: x + (j % 4) * (size + gap), y: y + Math.floor(j / 4) * (size + gap), w: size, h: size };

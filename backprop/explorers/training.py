@@ -160,7 +160,7 @@ class TrainingExplorer(Explorer):
     book's build (``BACKPROP_BOOK_BUILD=1``) fetches and everything else embeds.
     """
 
-    _esm = front_end("mirror.js", "trainer.js", "training.js")
+    _esm = front_end("trainer.js", "training.js")
     learning_rate = traitlets.Float(3.0).tag(sync=True)
     batch_size = traitlets.Int(10).tag(sync=True)
     seed = traitlets.Int(0).tag(sync=True)
