@@ -6,12 +6,16 @@ ValueError/TypeError/MNISTNotFoundError naming the argument, or a checker's
 report naming the problem), unhelpful error, silent wrong result, hang (past the
 case's time bound), and files left behind (anything new in the case's scratch
 folder apart from the parsed-array cache). Prints the counts and every case that
-was not right or clean. Usage::
+was not right or clean; a case whose checked function disturbed the child that plays
+the notebook (killed, stopped or interrupted it, wrote into its files, changed how
+later answers are judged) counts as affecting the caller, and a process still running
+after a case as a leftover, like a file. Usage::
 
-    python tools/adversarial_battery.py [--verbose]
+    python tools/adversarial_battery.py [--verbose] [--only AREA]
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tempfile
@@ -26,10 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from backprop.exercises.containment import contained_call  # noqa: E402
+from backprop.exercises.processes import descendants, end_below  # noqa: E402
 from battery_cases import all_cases  # noqa: E402
 
 GOOD = ("right result", "clean error")
-CATEGORIES = ("right result", "clean error", "unhelpful error", "silent wrong result", "hang")
+CATEGORIES = ("right result", "clean error", "unhelpful error", "silent wrong result", "hang",
+              "affecting the caller")
 
 
 class Case(NamedTuple):
@@ -64,6 +70,8 @@ def classify(case: Case, scratch: Path) -> tuple[str, str]:
         except Exception as err:  # sorted below: named, unhelpful, or a corrupted network
             if type(err).__name__ == "Corrupted":
                 return "silent wrong result", str(err)
+            if type(err).__name__ == "AffectedCaller":
+                return "affecting the caller", str(err)
             if not isinstance(err, (ValueError, TypeError, MNISTNotFoundError)):
                 return "unhelpful error", f"{type(err).__name__}: {err}"
             clean = names_one_of(str(err), case.names)
@@ -107,39 +115,48 @@ def run_case(case: Case, root: Path) -> tuple[str, str, list[str]]:
         return classify(case, scratch)
 
     outcome = contained_call(in_scratch, (), deadline=case.bound, own_user=False)
-    if outcome.problem is not None:
-        category = "hang" if "did not finish" in outcome.problem else "unhelpful error"
-        verdict = (category, outcome.problem)
-    else:
+    attacked = case.area == "checked function vs notebook"
+    if outcome.problem is None:
         verdict = outcome.value
-    return (*verdict, left_behind(scratch, case.leaves))
+    elif "ended the whole process" in outcome.problem or (attacked and outcome.timed_out):
+        verdict = ("affecting the caller", outcome.problem)  # the child playing the notebook died or froze
+    else:
+        verdict = ("hang" if outcome.timed_out else "unhelpful error", outcome.problem)
+    running = [f"process {pid}" for pid in descendants(os.getpid())]
+    end_below(os.getpid(), 2.0)
+    return (*verdict, left_behind(scratch, case.leaves) + running)
 
 
-def main(verbose: bool = False) -> int:
-    """Run every case, print the counts and the cases that were not right or clean."""
+def main(verbose: bool = False, only: str = "") -> int:
+    """Run every case (or those of areas holding ``only``), print the counts and the cases
+    that were not right or clean."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="battery-") as tmp:
         root = Path(tmp)
-        cases = all_cases(root, Case)
+        cases = [c for c in all_cases(root, Case) if only.lower() in c.area.lower()]
         (root / "runs").mkdir()
-        counts, by_area, left, notes = Counter(), Counter(), 0, []
+        counts, by_area, left, notes = Counter(), Counter(), Counter(), []
         for case in cases:
             category, detail, leftovers = run_case(case, root / "runs")
             counts[category] += 1
-            by_area[case.area, category in GOOD] += 1
-            left += bool(leftovers)
+            by_area[case.area, category] += 1
+            left[case.area] += bool(leftovers)
             if category not in GOOD or leftovers or verbose:
                 notes.append(f"  [{category}] {case.area} / {case.name}: {detail[:200]}"
                              + (f"\n      left behind: {leftovers}" if leftovers else ""))
     print(f"adversarial battery: {len(cases)} cases tried in {time.monotonic() - started:.0f} s")
     for category in CATEGORIES:
         print(f"  {category:20s} {counts[category]:4d}")
-    print(f"  {'files left behind':20s} {left:4d}")
-    print(f"  unhelpful errors: {100 * counts['unhelpful error'] / len(cases):.1f}% of cases")
-    print("by area (good / tried):")
+    print(f"  {'leftovers':20s} {sum(left.values()):4d}  (files or processes left behind)")
+    print(f"  unhelpful errors: {100 * counts['unhelpful error'] / max(len(cases), 1):.1f}% of cases")
+    print(f"totals: {counts['silent wrong result']} silent wrong, {counts['hang']} hangs, "
+          f"{sum(left.values())} leftovers, {counts['affecting the caller']} affecting the caller")
+    print("by surface: good / tried (silent wrong, hangs, leftovers, affecting the caller)")
     for area in dict.fromkeys(c.area for c in cases):
-        good, tried = by_area[area, True], by_area[area, True] + by_area[area, False]
-        print(f"  {area:28s} {good:3d} / {tried}")
+        tried = sum(by_area[area, c] for c in CATEGORIES)
+        good = sum(by_area[area, c] for c in GOOD)
+        print(f"  {area:30s} {good:3d} / {tried:3d}  ({by_area[area, 'silent wrong result']}, "
+              f"{by_area[area, 'hang']}, {left[area]}, {by_area[area, 'affecting the caller']})")
     if notes:
         print("cases to look at:" if not verbose else "every case:")
         print("\n".join(notes))
@@ -148,4 +165,5 @@ def main(verbose: bool = False) -> int:
 
 if __name__ == "__main__":
     np.seterr(all="ignore")
-    sys.exit(main("--verbose" in sys.argv))
+    where = sys.argv.index("--only") + 1 if "--only" in sys.argv else None
+    sys.exit(main("--verbose" in sys.argv, sys.argv[where] if where else ""))

@@ -90,17 +90,18 @@ def read_cache(path: Path, sources: Sequence[str]) -> dict[str, np.ndarray] | No
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
     except OSError:
         return None
-    with os.fdopen(handle, "rb") as file:
-        try:
-            info = os.fstat(handle)
-            if not stat.S_ISREG(info.st_mode):
-                problem = "it is not a regular file"
-            else:
-                with zipfile.ZipFile(file) as archive:
-                    saved = {key: _read_member(archive, key, info.st_size) for key in (*FILES, *EXTRA)}
-                problem = cache_problem({key: saved[key] for key in FILES}, sources, saved)
-        except (OSError, ValueError, KeyError, EOFError, MemoryError, zipfile.BadZipFile) as err:
-            problem = f"it cannot be read ({type(err).__name__}: {err})"
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            problem = "it is not a regular file"
+        else:
+            with os.fdopen(handle, "rb", closefd=False) as file, zipfile.ZipFile(file) as archive:
+                saved = {key: _read_member(archive, key, info.st_size) for key in (*FILES, *EXTRA)}
+            problem = cache_problem({key: saved[key] for key in FILES}, sources, saved)
+    except (OSError, ValueError, KeyError, EOFError, MemoryError, zipfile.BadZipFile) as err:
+        problem = f"it cannot be read ({type(err).__name__}: {err})"
+    finally:
+        os.close(handle)
     if problem is None:
         return {key: saved[key] for key in FILES}
     print(f"The MNIST cache {path} is not used: {problem}. It is rebuilt from the files.",
