@@ -162,3 +162,12 @@ def test_the_checked_function_has_its_own_session_user_and_no_other_descriptors(
     assert session == group == pid and session != os.getsid(0)
     assert uid == gid and uid not in (0, os.getuid()) and groups == []
     assert held not in fds and len(fds) <= 5  # 0-2, the reply pipe, the listing itself
+
+
+def test_where_the_user_id_cannot_change_the_call_still_answers(monkeypatch):
+    def refuses(uid):
+        raise OSError(22, "Invalid argument")  # root in a container that maps no such id
+
+    monkeypatch.setattr(os, "setuid", refuses)
+    outcome = sandbox.contained_call(lambda: (sum(range(5)), os.getuid()), ())
+    assert outcome.problem is None and outcome.value == (10, os.getuid())

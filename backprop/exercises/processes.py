@@ -117,13 +117,8 @@ def separate_worker(keep: tuple[int, ...], keeper: int, limits: list, own_user: 
     if not own_user:  # trusted code (a test harness): nothing more
         return False
     close_except(keep)
-    dropped = os.geteuid() == 0
+    dropped = os.geteuid() == 0 and _become(unused_user(keeper))
     if dropped:
-        uid = unused_user(keeper)
-        prctl(PR_SET_KEEPCAPS, 1)
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
         keep_reading()
         try:
             resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
@@ -131,6 +126,19 @@ def separate_worker(keep: tuple[int, ...], keeper: int, limits: list, own_user: 
             pass
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     return dropped
+
+
+def _become(uid: int) -> bool:
+    """Run as user and group ``uid``, without groups; False where the system refuses (root
+    in a container whose user namespace maps no such id): the call then runs as root."""
+    prctl(PR_SET_KEEPCAPS, 1)
+    try:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    except OSError:
+        return False
+    return True
 
 
 def keep_reading() -> bool:
