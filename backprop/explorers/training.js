@@ -17,6 +17,8 @@ const WIRING = { columns: [400, 520, 640], top: 268, bottom: 530 };
 const TRAINING_PANELS = [{ x: 0, y: 0, w: 360, h: 235 }, { x: 360, y: 0, w: 360, h: 235 },
                          { x: 0, y: 235, w: 300, h: TH - 235 }, { x: 330, y: 235, w: 390, h: TH - 235 }];
 const SLICE_MS = 12;        // training time per animation frame
+const DRAW_EVERY_MS = 40;   // redraw while playing at about 25 frames per second
+const BLUE_RGB = [33, 102, 172], RED_RGB = [178, 24, 43];  // signedRGB's (common.js) ends
 const SPEAK_EVERY_MS = 4000;  // the live region's words while playing, at most this often
 
 // The data file's arrays by name: gunzip, then cut the bytes as the layout says.
@@ -60,7 +62,7 @@ const percent = (a) => `${(100 * a).toFixed(1)}%`;
 function render({ model, el }) {
   const data = model.get("data");
   const sizes = data.sizes, n = data.n_train;
-  let loaded = null, loading = null, run = null, frame = null, playing = false;
+  let loaded = null, loading = null, run = null, frame = null, playing = false, measureDue = false;
   let costs = [], running = [], evaluated = [], scores = [], lastRate = null, spokenAt = 0;
   const stats = { trainMs: 0, images: 0, wallStart: 0, wallImages: 0, longestMs: 0, slices: 0 };
 
@@ -100,7 +102,7 @@ function render({ model, el }) {
 
   // Back to the untrained network of this seed: Network(seed), step 0.
   function reset() {
-    costs = []; running = []; evaluated = []; scores = []; lastRate = null;
+    costs = []; running = []; evaluated = []; scores = []; lastRate = null; measureDue = false;
     if (!loaded) { update(); return; }
     const s = model.get("seed"), a = loaded.arrays;
     run = newRun(sizes, [1, 2, 3].map((l) => a[`W${l}_${s}`]), [1, 2, 3].map((l) => a[`b${l}_${s}`]),
@@ -125,26 +127,31 @@ function render({ model, el }) {
     return Math.floor(run.seen / data.eval_every) > before;  // time to measure the accuracy
   }
 
-  // One animation frame while playing: train for SLICE_MS, then draw.
+  // One animation frame while playing does one kind of work, so that no frame blocks
+  // the page for long: measure the test accuracy when it is due, else redraw when
+  // DRAW_EVERY_MS have passed since the last drawing, else train for SLICE_MS.
+  let drawnAt = 0;
   function slice() {
     const begin = performance.now();
-    let images = 0, measure = false;
-    while (!measure && performance.now() - begin < SLICE_MS) {
-      const seen = run.seen;
-      measure = oneStep();
-      images += run.seen - seen;
+    let images = 0;
+    if (measureDue) {
+      evaluate();
+      measureDue = false;
+    } else if (begin - drawnAt >= DRAW_EVERY_MS) {
+      update();
+      drawnAt = performance.now();
+    } else {
+      while (!measureDue && performance.now() - begin < SLICE_MS) {
+        const seen = run.seen;
+        measureDue = oneStep();
+        images += run.seen - seen;
+      }
+      stats.trainMs += performance.now() - begin;
     }
-    const trained = performance.now();
-    // Training stopped early in this frame to leave room for measuring the accuracy;
-    // the drawing waits for the next frame.
-    if (measure) evaluate();
-    else update();
     const end = performance.now();
-    stats.trainMs += trained - begin;  // training only: the measuring and drawing are apart
     stats.images += images;
     stats.wallImages += images;
     stats.longestMs = Math.max(stats.longestMs, end - begin);
-    if (end - begin > 30) (stats.long = stats.long || []).push([run.step, trained - begin, end - trained]);
     stats.slices += 1;
     if (playing) frame = requestAnimationFrame(slice);
   }
@@ -163,6 +170,7 @@ function render({ model, el }) {
     playing = false;
     play.textContent = "play";
     cancelAnimationFrame(frame);
+    if (measureDue) { evaluate(); measureDue = false; }
     if (run) update();
   }
 
@@ -213,9 +221,14 @@ function render({ model, el }) {
   const tiles = new OffscreenCanvas(28, 28 * 16), tileImage = new ImageData(28, 28 * 16);
   function weightImages(ctx, W) {
     const limit = largest([W]);
+    // signedRGB's colours, worked out here: it asks the page for its theme at every
+    // call, far too slow for 12,544 pixels at 25 frames per second.
+    const zero = darkPage() ? 18 : 255, pixels = tileImage.data;
     for (let i = 0; i < 16 * 784; i++) {
-      const [r, g, b] = signedRGB(W[i], limit);
-      tileImage.data[4 * i] = r; tileImage.data[4 * i + 1] = g; tileImage.data[4 * i + 2] = b; tileImage.data[4 * i + 3] = 255;
+      const t = Math.max(-1, Math.min(1, W[i] / limit)), size = Math.abs(t);
+      const end = t >= 0 ? BLUE_RGB : RED_RGB;
+      for (let c = 0; c < 3; c++) pixels[4 * i + c] = Math.round(zero + (end[c] - zero) * size);
+      pixels[4 * i + 3] = 255;
     }
     tiles.getContext("2d").putImageData(tileImage, 0, 0);
     ctx.imageSmoothingEnabled = false;
@@ -314,7 +327,7 @@ function render({ model, el }) {
     weights: () => (run ? run.net.W.map((w) => Array.from(w)).concat(run.net.b.map((b) => Array.from(b))) : null),
     speed: () => ({ imagesPerSecond: stats.images / (stats.trainMs / 1000),
                     wallImagesPerSecond: stats.wallImages / ((performance.now() - stats.wallStart) / 1000),
-                    longestSliceMs: stats.longestMs, long: stats.long, slices: stats.slices }),
+                    longestSliceMs: stats.longestMs, slices: stats.slices }),
   };
   return () => pause();
 }
