@@ -111,9 +111,8 @@ NOTEBOOK = textwrap.dedent("""
         "write through /proc": lambda nb: [os.write(os.open(f"/proc/{nb}/fd/{fd}", os.O_WRONLY),
                                                     b"INTRUDER\\n")
                                            for fd in (1, 2, log.fileno())],
-        "write into inherited descriptors": lambda nb: [os.write(fd, b"INTRUDER\\n")
-                                                        for fd in range(1, 64)
-                                                        if fd not in (0,) and os.path.exists(f"/proc/self/fd/{fd}")],
+        "write into inherited descriptors": lambda nb: [
+            os.write(fd, b"INTRUDER\\n") for fd in range(1, 64) if os.path.exists(f"/proc/self/fd/{fd}")],
     }
     outcome = contained_call(ATTACKS[sys.argv[1]], (os.getpid(),))
     time.sleep(0.2)  # a signal sent would have arrived by now
