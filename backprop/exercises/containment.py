@@ -176,17 +176,24 @@ def _keeper(fn: Callable, args: tuple, answer_end: int, deadline: float, own_use
             os.close(answer_end)
             _child(fn, args, reply_end, keeper, deadline, own_user)
         os.close(reply_end)
-        received = _collect(read_end, worker) if worker else b""
+        received = _collect(read_end, worker, deadline) if worker else b""
         with os.fdopen(answer_end, "wb") as pipe:
             pipe.write(received)
     finally:
         os._exit(0)
 
 
-def _collect(read_end: int, worker: int) -> bytes:
-    """What the worker wrote into ``read_end``: read until it has ended and all below are dead."""
+def _collect(read_end: int, worker: int, deadline: float) -> bytes:
+    """What the worker wrote into ``read_end``: read until it has ended and all below are dead.
+
+    Nothing (b"") if the worker is still running at the deadline: it is killed then.
+    """
     received, cap, watched = bytearray(), MAX_REPLY + 64, [read_end]
+    end = time.monotonic() + deadline
     while not os.waitpid(worker, os.WNOHANG)[0] and len(received) <= cap:
+        if time.monotonic() > end:
+            processes.end_below(os.getpid(), CLEANUP, reap=True)
+            return b""
         if select.select(watched, [], [], 0.005)[0]:
             chunk = os.read(read_end, 1 << 20)
             received += chunk
@@ -239,13 +246,14 @@ def _end_tree(keeper: int) -> None:
     os.waitpid(keeper, 0)
 
 
-def _answer_from(reply: bytes | None, deadline: float) -> Answer:
+def _answer_from(reply: bytes | None, deadline: float, late: bool = False) -> Answer:
     """Turn what the keeper passed on (or did not) into an :class:`Answer`.
 
     The reply must be exactly one length-prefixed answer in the plain format;
-    anything more or else is refused, not read.
+    anything more or else is refused, not read. Nothing at all, ``late`` (past the
+    deadline: the keeper stopped the worker), means the function ran out of time.
     """
-    if reply is None:
+    if reply is None or (late and not reply):
         return Answer(problem=f"your function did not finish within {deadline:.2g} seconds "
                                "(an endless loop? a sleep? waiting for input?)", timed_out=True)
     if not reply:
@@ -286,9 +294,10 @@ def contained_call(fn: Callable, args: tuple, deadline: float = DEADLINE,
         os.close(read_end)
         _keeper(fn, args, answer_end, deadline, own_user)
     os.close(answer_end)
+    started = time.monotonic()
     try:
         reply = _read_reply(read_end, deadline)
     finally:
         os.close(read_end)
         _end_tree(pid)
-    return _answer_from(reply, deadline)
+    return _answer_from(reply, deadline, late=time.monotonic() - started >= deadline)
