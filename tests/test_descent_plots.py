@@ -100,7 +100,7 @@ def test_code_beside_ideas_pairs_every_line_and_catches_drift():
 
 def test_chapter_drawings_return_their_artists():
     assert len(dp.draw_prediction_counts([2, 2, 3], highlight=2)) == 10
-    assert len(dp.draw_nudges([0.1, -0.2, 0.3], [2, 1, 2], digit=2)) == 4
+    assert len(dp.draw_nudges_by_example([0.1, -0.2, 0.3], [2, 1, 2], digit=2)) == 4
     assert len(dp.draw_digits(np.zeros((3, 784)), ["a", "b", "c"])) == 3
     assert len(dp.draw_accuracy_vs_size([100, 1000], [0.6, 0.8])) == 1
     assert len(dp.draw_line_fit([0, 1], [1, 2], [(1.0, 1.0), (0.5, 0.0)])) == 3
@@ -117,7 +117,7 @@ def test_no_drawing_uses_text_smaller_than_the_base_font():
     with plt.rc_context({"font.size": 10.5}):
         fig, axes = plt.subplots(2, 3, figsize=(12, 8))
         dp.draw_prediction_counts(np.arange(100) % 10, axes[0, 0], "answers", highlight=2)
-        dp.draw_nudges(np.linspace(-1, 1, 50), np.arange(50) % 10, 2, axes[0, 1], "wishes")
+        dp.draw_nudges_by_example(np.linspace(-1, 1, 50), np.arange(50) % 10, 2, axes[0, 1], "wishes")
         dp.draw_batch_sizes(line, descent.cost_grid(line, xs, ys), xs, ys, walks, axes[1, :2])
         dp.draw_accuracy_vs_size([100, 1000], [0.5, 0.8], axes[0, 2])
         dp.draw_line_fit(line.x, line.y, [(2.0, -1.0)], axes[1, 2])

@@ -37,7 +37,7 @@ def test_signed_digit_is_centred_on_zero(ax):
 
 def test_nudge_bars_have_the_nudges_as_heights_and_sign_colours(ax):
     nudges = np.array([0.5, -0.25, 0.0, -1.0])
-    bars = plots.draw_nudges(nudges, ax)
+    bars = plots.draw_signed_bars(nudges, ax)
     assert np.array_equal(heights(bars), nudges)
     assert [matplotlib.colors.to_hex(b.get_facecolor()) for b in bars] == [
         plots.UP, plots.DOWN, plots.UP, plots.DOWN]
@@ -187,7 +187,7 @@ def test_no_drawing_uses_text_smaller_than_the_base_font():
         plots.draw_digit(x, next(a), "digit")
         plots.draw_activation_functions(next(a))
         plots.draw_outputs(np.linspace(0, 1, 10), 2, next(a))
-        plots.draw_nudges(np.linspace(-1, 1, 10), next(a))
+        plots.draw_signed_bars(np.linspace(-1, 1, 10), next(a))
         plots.draw_sensitivity_heatmap(np.ones((16, 784)), 1, next(a))
         plots.draw_wiggle_curve(np.linspace(-1, 1, 5), np.zeros(5), 0.1, 0.5, next(a))
         plots.draw_change_bars(["A", "B"], [0.1, 0.2], [0.1, 0.2], next(a))

@@ -264,7 +264,7 @@ class NetworkExplorer(Explorer):
         The same picture as the browser's: neurons shaded by activation, wishes as
         bars, each connection drawn by its weight nudge (only the strongest 200 from
         the pixels), averaged when ``average`` is on. Returns the artists of
-        :func:`~backprop.figures.network.draw_nudges`.
+        :func:`~backprop.figures.network.draw_network_nudges`.
         """
         i = max(self.example, 0)
         drawn = self.drawn_nudges()
@@ -275,7 +275,7 @@ class NetworkExplorer(Explorer):
                 f"(drawn on the scale of image {i}'s own)"
                 if average else f"image {i} (a {digit}): guess {shown['guess']}")
         first = unpack(self.data["mean_image"]) if average else shown["a0"]
-        return network_plots.draw_nudges(
+        return network_plots.draw_network_nudges(
             net.sizes, [first, shown["a1"], shown["a2"], shown["a3"]],
             drawn["connections"], drawn["arrows"], drawn["scale"], ax, drawn["arrow_scale"],
             title=f"{name} network, {what}", ring=None if average else digit, shaded=not average)

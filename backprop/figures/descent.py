@@ -29,7 +29,7 @@ def draw_prediction_counts(predictions, ax=None, title: str = "", highlight: int
     return bars
 
 
-def draw_nudges(nudges, labels, digit: int, ax=None, title: str = ""):
+def draw_nudges_by_example(nudges, labels, digit: int, ax=None, title: str = ""):
     """Each example's nudge of one parameter, and their average.
 
     ``nudges`` holds one number per example; examples showing ``digit`` are

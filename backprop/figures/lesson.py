@@ -86,7 +86,7 @@ def draw_outputs(output, label: int, ax=None, title: str | None = None):
     return bars
 
 
-def draw_nudges(nudges, ax=None, title: str = "Desired nudges", limit: float | None = None,
+def draw_signed_bars(nudges, ax=None, title: str = "Desired nudges", limit: float | None = None,
                 xlabel: str = "output neuron (digit)", ylabel: str = "nudge"):
     """Signed bars, one per neuron: blue wishes it up, red wishes it down."""
     ax = axes_or_current(ax)
@@ -191,12 +191,12 @@ def draw_avenues(avenues, ax_params=None, ax_previous=None, limits=(None, None))
     if ax_params is None or ax_previous is None:
         _, (ax_params, ax_previous) = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
     heights = np.r_[avenues.bias, avenues.weights]
-    params = draw_nudges(heights, ax_params, "Avenues 1, 2: bias, weights",
+    params = draw_signed_bars(heights, ax_params, "Avenues 1, 2: bias, weights",
                          limits[0], xlabel="bias (b), then weight from neuron k",
                          ylabel="nudge")
     ax_params.set_xticks([0, *range(1, len(heights), 3)],
                          ["b", *[str(k) for k in range(0, len(heights) - 1, 3)]])
-    previous = draw_nudges(avenues.wish_parts, ax_previous,
+    previous = draw_signed_bars(avenues.wish_parts, ax_previous,
                            "Avenue 3: previous neurons", limits[1],
                            xlabel="neuron k of the previous layer", ylabel="part of k's wish")
     return params, previous

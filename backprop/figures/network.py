@@ -150,7 +150,7 @@ def _pixel_centres(extent, side: int = 28) -> np.ndarray:
 
 def nudge_key(arrows: bool, lines: bool, pixel_lines: bool, ring: bool, shaded: bool = True,
               faint: bool = False) -> str:
-    """The colour key of :func:`draw_nudges`, naming only what is drawn."""
+    """The colour key of :func:`draw_network_nudges`, naming only what is drawn."""
     key = ["Shade: activation." if shaded else "Neurons unshaded: an average has no activations."]
     if ring:
         key.append("Blue ring: the right answer.")
@@ -164,7 +164,7 @@ def nudge_key(arrows: bool, lines: bool, pixel_lines: bool, ring: bool, shaded: 
     return " ".join(key).replace(" \n", "\n")
 
 
-def draw_nudges(sizes, activations, connections: dict, arrows: dict, scale: dict, ax=None,
+def draw_network_nudges(sizes, activations, connections: dict, arrows: dict, scale: dict, ax=None,
                 arrow_scale: dict | None = None, title: str | None = None,
                 ring: int | None = None, shaded: bool = True) -> dict:
     """The whole network with the nudges one example (or the average) asks for.
