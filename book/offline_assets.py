@@ -6,7 +6,7 @@ By default the pages load MathJax from a CDN. ``book/vendor.py`` copies it from
 ``mathjax_path`` at the local copy, so the pages make no request outside the site.
 
 Explorers: a page whose notebook saved widget state gets one script,
-``_static/explorer_runtime.js`` (``backprop/explorers/runtime.js``, a few dozen lines),
+``_static/explorer_runtime.js`` (``backprop/explorers/runtime.js``, about 120 lines),
 which renders the saved explorers with no kernel. It replaces ipywidgets' 3.6 MB
 widget manager and require.js, which the explorers do not need; pages without an
 explorer load nothing of it (myst-nb adds these scripts only where there is state).
