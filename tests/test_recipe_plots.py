@@ -78,6 +78,17 @@ def test_final_accuracies_show_each_seed_and_the_mean_with_its_spread():
     plt.close(fig)
 
 
+def test_final_accuracies_bar_stops_at_one_hundred_percent():
+    fig, ax = plt.subplots()
+    rp.draw_final_accuracies({"wide": [0.99, 0.99, 0.99, 0.99, 0.5]}, ax)
+    s = rp.spread(100 * np.array([0.99, 0.99, 0.99, 0.99, 0.5]))
+    assert s.mean + s.std > 100                            # a plain bar would pass 100%
+    (bar,) = ax.containers[0].lines[2]
+    ends = np.concatenate([segment[:, 1] for segment in bar.get_segments()])
+    np.testing.assert_allclose([ends.min(), ends.max()], [s.mean - s.std, 100])
+    plt.close(fig)
+
+
 def test_pairing_seeds_needs_the_same_number_of_runs():
     fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="same number of seeds"):
