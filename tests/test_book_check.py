@@ -17,10 +17,16 @@ SCRIPT = ROOT / "book" / "check_book.py"
 FIXTURES = ROOT / "tests" / "fixtures" / "book"
 CHROMIUM = Path("/usr/bin/chromium")
 
+AXE = ROOT / "book" / "check_vendor" / "axe.min.js"
+
 pytest.importorskip("playwright", reason="the book check needs the playwright package "
-                    "(pip install playwright; CI installs it in .ci/book)")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"the book check needs "
-                                f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+                    "(pip install playwright; CI installs it with .ci/browser)")
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"the book check needs "
+                       f"Debian's chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.skipif(not AXE.exists(), reason="the book check needs axe-core: "
+                       "npm ci, then python book/vendor.py (CI does it in .ci/browser)"),
+]
 
 PAGES = ["clean.html", "missing_image.html", "outside_request.html", "raw_latex.html",
          "broken_link.html", "script_error.html", "frozen_widget.html",
