@@ -52,7 +52,8 @@ def sgd_step(net: Network, gradient: Gradient, learning_rate: float,
 
 def learning_rate_at(epoch: int, learning_rate: float, decay: float) -> float:
     """The learning rate of an epoch: ``learning_rate / (1 + decay * epoch)``."""
-    learning_rate, decay = non_negative(learning_rate, "learning_rate"), non_negative(decay, "decay")
+    learning_rate = non_negative(learning_rate, "learning_rate")
+    decay = non_negative(decay, "decay")
     return learning_rate / (1.0 + decay * whole_number(epoch, "epoch"))
 
 

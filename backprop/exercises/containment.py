@@ -25,13 +25,11 @@ reply forged on the worker's pipe (before the answer, or by a process the learne
 started) is refused, never taken for the verdict.
 
 Nothing the learner's code starts outlives the call, not even a process that left
-the process group (``os.setsid``, a double fork), which a group kill would miss.
-The keeper is a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``): orphans below it
-are re-parented to it, not to init, and it runs none of the learner's code. However
-the worker ends (``os._exit``, a crash, the CPU limit), all that the call started
-stays below the keeper, which kills it all (a scan of ``/proc``, again and again
-until nothing is left) before it leaves; the notebook does the same should the
-keeper not leave by itself. The worker dies with the keeper (``PR_SET_PDEATHSIG``).
+the process group (``os.setsid``, a double fork). The keeper is a child subreaper
+(``prctl(PR_SET_CHILD_SUBREAPER)``) and runs none of the learner's code: however the
+worker ends, all that the call started stays below the keeper, which kills it all (a
+scan of ``/proc``, again and again) before it leaves; the notebook does the same
+should the keeper not leave by itself. The worker dies with the keeper (``PDEATHSIG``).
 """
 from __future__ import annotations
 
@@ -249,9 +247,8 @@ def _end_tree(keeper: int) -> None:
 def _answer_from(reply: bytes | None, deadline: float, late: bool = False) -> Answer:
     """Turn what the keeper passed on (or did not) into an :class:`Answer`.
 
-    The reply must be exactly one length-prefixed answer in the plain format;
-    anything more or else is refused, not read. Nothing at all, ``late`` (past the
-    deadline: the keeper stopped the worker), means the function ran out of time.
+    Only exactly one length-prefixed answer in the plain format is read; nothing at
+    all, ``late`` (the keeper stopped the worker at the deadline), is a time-out.
     """
     if reply is None or (late and not reply):
         return Answer(problem=f"your function did not finish within {deadline:.2g} seconds "
