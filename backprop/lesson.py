@@ -288,3 +288,12 @@ def shrink_by_layer(net: Network, X, labels) -> list[LayerShrink]:
         rows.append(LayerShrink(layer, wish, push, push / wish,
                                 wish / rows[-1].push if rows else None))
     return rows
+
+
+def neighbour_correlation(images) -> float:
+    """How alike neighbouring pixels are (noise about 0, smooth strokes near 1): the
+    correlation of each pixel with its right and lower neighbour, over one 28 x 28 image
+    or a stack of them (784 values a row: a layer's weights, an example's pixel wishes)."""
+    squares = np.asarray(images, dtype=float).reshape(-1, 28, 28)
+    pairs = [(squares[:, :, :-1], squares[:, :, 1:]), (squares[:, :-1], squares[:, 1:])]
+    return float(np.mean([np.corrcoef(a.ravel(), b.ravel())[0, 1] for a, b in pairs]))

@@ -344,3 +344,15 @@ def test_steps_reject_a_wrong_shape_and_a_length_that_is_not_positive(net, batch
         lesson.cost_change_of_step(net, *batch, np.zeros(5))
     with pytest.raises(ValueError, match="length must be positive"):
         lesson.steps_of_equal_length(net, *batch, 0.0)
+
+
+def test_neighbour_correlation_tells_noise_from_smooth_images():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=(16, 784))
+    ramp = np.add.outer(np.arange(28.0), np.arange(28.0))      # smooth in both directions
+    stripes = np.tile([1.0, -1.0], (28, 14))                     # each pixel unlike its right
+    assert abs(lesson.neighbour_correlation(noise)) < 0.02
+    assert lesson.neighbour_correlation(ramp) == pytest.approx(1.0)
+    # stripes: -1 to the right, +1 below, so the two directions cancel
+    assert lesson.neighbour_correlation(stripes) == pytest.approx(0.0, abs=1e-12)
+    assert lesson.neighbour_correlation(ramp.ravel()) == lesson.neighbour_correlation(ramp)
