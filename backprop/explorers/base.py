@@ -6,8 +6,9 @@ its control values are traits too (``example``, ``step``, ...). The front-end
 module beside the class (``<name>.js``, with ``common.js`` put in front of it)
 builds the controls, draws on a canvas and redraws when a control moves, so a
 control change needs no kernel. The same state is live in Jupyter, in the built
-book (``book/explorer_runtime.js`` renders it without a kernel) and in tests,
-which set the control traits from Python and read :meth:`Explorer.shown`.
+book (``runtime.js``, copied to ``_static/explorer_runtime.js``, renders it there
+without a kernel) and in tests, which set the control traits from Python and read
+:meth:`Explorer.shown`.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """One explorer (or several) as a standalone HTML page that works with no kernel.
 
 The page carries the explorers' saved state (traits, data, front-end module) the
-way an executed notebook does, and ``runtime.js``, the few lines that render them
+way an executed notebook does, and ``runtime.js`` (about 120 lines), which renders them
 in the browser. The book's pages do the same (see ``book/offline_assets.py``);
 this page is how tests and learners open an explorer outside the book.
 """
