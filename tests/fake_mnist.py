@@ -68,3 +68,29 @@ def real_dir() -> Path:
     if not REAL_DIR:
         pytest.skip(NO_REAL_DATA)
     return Path(REAL_DIR)
+
+
+#: The ways to spoil a cache's arrays that tests/test_cache.py and the battery try.
+SPOILINGS = ("labels shifted by one", "all-zero labels", "inverted images",
+             "fewer training images", "train and test swapped")
+
+
+def spoiled(arrays: dict, how: str, keep: int = 100) -> dict:
+    """Copies of MNIST's four arrays, spoiled in one of the ways of :data:`SPOILINGS`
+    (``keep``: how many training images "fewer training images" leaves)."""
+    bad = {key: value.copy() for key, value in arrays.items()}
+    if how == "labels shifted by one":
+        bad["train_labels"] = (bad["train_labels"] + 1) % 10
+    elif how == "all-zero labels":
+        bad["test_labels"][:] = 0
+    elif how == "inverted images":
+        bad["train_images"] = 255 - bad["train_images"]
+    elif how == "fewer training images":
+        bad["train_images"], bad["train_labels"] = bad["train_images"][:keep], bad["train_labels"][:keep]
+    elif how == "train and test swapped":
+        bad = {"train_images": arrays["test_images"], "train_labels": arrays["test_labels"],
+               "test_images": arrays["train_images"], "test_labels": arrays["train_labels"]}
+    else:
+        raise ValueError(f"how must be one of {SPOILINGS}, not {how!r}")
+    return bad
+

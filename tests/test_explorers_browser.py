@@ -6,8 +6,6 @@ error, then moves controls to chosen values and compares the numbers the module
 drew with :meth:`shown` of the same explorer set to the same values in Python.
 Skipped when Chromium or Playwright is missing.
 """
-import importlib.util
-import shutil
 
 import numpy as np
 import pytest
@@ -16,11 +14,9 @@ import backprop as bp
 from backprop import descent
 from backprop.explorers import (NudgeExplorer, SensitivityExplorer, SGDExplorer,
                                 StepperExplorer, save_html)
+from explorer_pages import needs_browser, opened_page
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("playwright") is None or not shutil.which(CHROMIUM),
-    reason="needs the playwright package and Debian's chromium")
+pytestmark = needs_browser
 
 ORDER = ("sensitivity", "nudges", "stepper", "sgd")
 JS_CANVAS = ("(k) => document.querySelectorAll('.bp-explorer')[k]"
@@ -58,23 +54,9 @@ def explorers():
 
 @pytest.fixture(scope="module")
 def page(explorers, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    folder = tmp_path_factory.mktemp("page")
-    path = save_html([explorers[name] for name in ORDER], folder / "explorers.html")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        tab = browser.new_page(viewport={"width": 1100, "height": 900})
-        tab.problems = []
-        tab.on("console", lambda m: tab.problems.append(m.text)
-               if m.type in ("error", "warning") else None)
-        tab.on("pageerror", lambda e: tab.problems.append(str(e)))
-        tab.on("request", lambda r: None if r.url.startswith(("file:", "blob:", "data:"))
-               else tab.problems.append(f"request {r.url}"))
-        tab.goto(path.as_uri())
-        tab.wait_for_function("document.documentElement.dataset.explorers === '4'", timeout=15000)
+    path = tmp_path_factory.mktemp("page") / "explorers.html"
+    with opened_page([explorers[name] for name in ORDER], path) as tab:
         yield tab
-        browser.close()
 
 
 def set_both(page, explorer, k, **values):

@@ -9,21 +9,17 @@ sanity floor is asserted. They also check the pad's defaults and that the lines 
 browser draws are the nudges ``NetworkExplorer.drawn_nudges`` computes.
 Skipped when Chromium or Playwright is missing.
 """
-import importlib.util
-import shutil
 
 import numpy as np
 import pytest
 
 from backprop import Network
-from backprop.explorers import NetworkExplorer, save_html
+from backprop.explorers import NetworkExplorer
 from backprop.explorers.drawing import PAD, mnist_image
 from backprop.explorers.pad_digits import DIGITS, PLACES, SPEEDS, drawing
+from explorer_pages import needs_browser, opened_page
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    importlib.util.find_spec("playwright") is None or not shutil.which(CHROMIUM),
-    reason="needs the playwright package and Debian's chromium")]
+pytestmark = [pytest.mark.slow, needs_browser]
 
 HOOK = "document.querySelector('.bp-explorer').backprop"
 JS_STATE = f"""() => {{ const hook = {HOOK};
@@ -49,19 +45,8 @@ def explorer():
 
 @pytest.fixture(scope="module")
 def page(explorer, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    path = save_html([explorer], tmp_path_factory.mktemp("pad") / "pad.html")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        tab = browser.new_page(viewport={"width": 1100, "height": 1000})
-        tab.problems = []
-        tab.on("console", lambda m: tab.problems.append(m.text) if m.type in ("error", "warning") else None)
-        tab.on("pageerror", lambda e: tab.problems.append(str(e)))
-        tab.goto(path.as_uri())
-        tab.wait_for_function("document.documentElement.dataset.explorers === '1'", timeout=15000)
+    with opened_page([explorer], tmp_path_factory.mktemp("pad") / "pad.html", height=1000) as tab:
         yield tab
-        browser.close()
 
 
 def draw(page, strokes) -> None:

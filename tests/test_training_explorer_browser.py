@@ -7,8 +7,6 @@ per second at batch size 10, the longest slice of work on the main thread) is
 PRINTED, with only a sanity floor asserted (the aims are 2,000 images/s and 50 ms).
 Slow (Chromium): left out of ``pytest -m "not slow"``.
 """
-import importlib.util
-import shutil
 import time
 
 import numpy as np
@@ -17,11 +15,9 @@ import pytest
 import backprop as bp
 from backprop.explorers import TrainingExplorer, save_html
 from backprop.explorers.training import DATA_FILE, read_data, starting_network
+from explorer_pages import needs_browser, opened_page
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    importlib.util.find_spec("playwright") is None or not shutil.which(CHROMIUM),
-    reason="needs the playwright package and Debian's chromium")]
+pytestmark = [pytest.mark.slow, needs_browser]
 
 HOOKS = "document.querySelector('.bp-explorer').backprop"
 JS_STATE = f"() => {HOOKS}.state()"
@@ -38,23 +34,10 @@ JS_WATCH = """() => { window.__long = [];
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    path = save_html([TrainingExplorer(embed=True)], tmp_path_factory.mktemp("page") / "t.html")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        tab = browser.new_page(viewport={"width": 1100, "height": 900})
-        tab.problems = []
-        tab.on("console", lambda m: tab.problems.append(m.text)
-               if m.type in ("error", "warning") else None)
-        tab.on("pageerror", lambda e: tab.problems.append(str(e)))
-        tab.on("request", lambda r: None if r.url.startswith(("file:", "blob:", "data:"))
-               else tab.problems.append(f"request {r.url}"))
-        tab.goto(path.as_uri())
-        tab.wait_for_function("document.documentElement.dataset.explorers === '1'", timeout=30000)
+    path = tmp_path_factory.mktemp("page") / "t.html"
+    with opened_page([TrainingExplorer(embed=True)], path, timeout=30000) as tab:
         tab.evaluate(f"() => {HOOKS}.ready()")
         yield tab
-        browser.close()
 
 
 def test_the_page_is_small_and_the_data_file_too():

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import struct
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -24,6 +25,9 @@ from backprop.exercises import answers, check_sigmoid
 from backprop.exercises.processes import FIRST_UID
 from backprop.mnist import cache, loader
 from battery_loader import write_look_alike
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # shared with the tests
+from fake_mnist import spoiled  # noqa: E402
 
 
 class AffectedCaller(Exception):
@@ -131,22 +135,6 @@ def containment_cases(Case) -> list:
 
 # ---------------------------------------------------------------- the cache
 
-def spoil(arrays: dict, how: str) -> dict:
-    bad = {k: v.copy() for k, v in arrays.items()}
-    if how == "labels shifted by one":
-        bad["train_labels"] = (bad["train_labels"] + 1) % 10
-    elif how == "all-zero labels":
-        bad["test_labels"][:] = 0
-    elif how == "inverted images":
-        bad["train_images"] = 255 - bad["train_images"]
-    elif how == "fewer training images":
-        bad["train_images"], bad["train_labels"] = bad["train_images"][:3], bad["train_labels"][:3]
-    elif how == "train and test swapped":
-        bad = {"train_images": arrays["test_images"], "train_labels": arrays["test_labels"],
-               "test_images": arrays["train_images"], "test_labels": arrays["train_labels"]}
-    return bad
-
-
 def save(path: Path, arrays: dict, sources, digest: str | None) -> None:
     extra = {} if digest is None else {"sources": np.array(list(sources), dtype=str),
                                        "digest": np.array(digest)}
@@ -184,7 +172,7 @@ def cache_attack(scratch: Path, folder: Path, sums: dict, how: str, consistent: 
     elif how == "no digest":
         save(path, right, sources, None)
     else:
-        bad = spoil(right, how)
+        bad = spoiled(right, how, keep=3)
         save(path, bad, sources, cache.arrays_digest(bad) if consistent else recorded)
     result = load()
     if how == "a folder":
@@ -199,9 +187,7 @@ def forge_real(built: Path, root: Path, how: str) -> tuple[Path, dict]:
     folder.mkdir(parents=True)
     with np.load(built) as saved:
         right = {k: saved[k].copy() for k in loader.FILES}
-    bad = spoil(right, how if how != "fewer training images" else "")
-    if how == "fewer training images":
-        bad["train_images"], bad["train_labels"] = right["train_images"][:100], right["train_labels"][:100]
+    bad = spoiled(right, how)
     save(folder / built.name, bad, [loader.SHA256[n] for n in loader.FILES.values()], cache.arrays_digest(bad))
     return folder, {k: right[k] for k in ("train_labels", "test_labels")}
 

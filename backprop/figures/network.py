@@ -89,11 +89,9 @@ def draw_network(sizes, activations, weights, ax=None, wishes=None, wish_scale=N
     where = neuron_positions(sizes)
     top = max(sizes[1:]) / 2 + 0.5
     xlim, ylim = (-0.6, len(sizes) - 0.45), (-top - 3, top + 2)
-    box = ax.get_position()
-    squash = ((ylim[1] - ylim[0]) / (box.height * ax.figure.get_figheight())
-              / ((xlim[1] - xlim[0]) / (box.width * ax.figure.get_figwidth())))
+    extent = _image_extent(ax, xlim, ylim)
     image = ax.imshow(np.reshape(activations[0], (28, 28)), cmap="gray_r", vmin=0, vmax=1,
-                      extent=(-0.42, 0.42, -0.42 * squash, 0.42 * squash), aspect="auto", zorder=2)
+                      extent=extent, aspect="auto", zorder=2)
     art = {"image": image, "neurons": [], "connections": [], "wishes": [None]}
     for layer, w in enumerate(weights[1:], start=1):
         start, end = where[layer], where[layer + 1]
@@ -104,7 +102,7 @@ def draw_network(sizes, activations, weights, ax=None, wishes=None, wish_scale=N
         lines.set_array(w.ravel() / symmetric_limit(w))
         art["connections"].append(ax.add_collection(lines))
     ax.plot([0.45, 0.75], [0, 0], color="0.5", lw=6, alpha=0.4, solid_capstyle="butt")
-    ax.text(0, -0.5 - 0.42 * squash, f"{sizes[0]} pixels\n({sizes[0] * sizes[1]} weights\n"
+    ax.text(0, -0.5 + extent[2], f"{sizes[0]} pixels\n({sizes[0] * sizes[1]} weights\n"
             "to layer 1,\nnot drawn)",
             ha="center", va="top")
     for layer in range(1, len(sizes)):
@@ -138,6 +136,15 @@ def show_network_step(art: dict, current: int) -> None:
 # ----- the whole-network explorer's still: nudges walked back --------------------------
 #: Widest line (points) of each layer's connections, drawn for the layer's largest nudge.
 NUDGE_WIDEST = {1: 1.25, 2: 2.5, 3: 2.5}
+
+
+def _image_extent(ax, xlim, ylim, half: float = 0.42) -> tuple:
+    """Where the input image goes, at x = 0: ``half`` wide either side, and as tall in
+    data units as it must be to look square on axes spanning ``xlim`` by ``ylim``."""
+    box = ax.get_position()
+    squash = ((ylim[1] - ylim[0]) / (box.height * ax.figure.get_figheight())
+              / ((xlim[1] - xlim[0]) / (box.width * ax.figure.get_figwidth())))
+    return (-half, half, -half * squash, half * squash)
 
 
 def _pixel_centres(extent, side: int = 28) -> np.ndarray:
@@ -191,10 +198,7 @@ def draw_network_nudges(sizes, activations, connections: dict, arrows: dict, sca
     where = neuron_positions(sizes)
     top = max(sizes[1:]) / 2 + 0.5
     xlim, ylim = (-0.6, len(sizes) - 0.2), (-top - 1.5, top + 1.2)
-    box = ax.get_position()
-    squash = ((ylim[1] - ylim[0]) / (box.height * ax.figure.get_figheight())
-              / ((xlim[1] - xlim[0]) / (box.width * ax.figure.get_figwidth())))
-    extent = (-0.42, 0.42, -0.42 * squash, 0.42 * squash)
+    extent = _image_extent(ax, xlim, ylim)
     art = {"image": ax.imshow(np.reshape(activations[0], (28, 28)), cmap="gray_r", vmin=0, vmax=1,
                               extent=extent, aspect="auto", zorder=2),
            "neurons": [], "connections": {}, "wishes": {}}
