@@ -60,6 +60,7 @@ def test_every_explorer_is_shown_live_and_followed_by_a_still_figure(path):
             continue
         assert "remove-output" not in tags(cell), "an explorer is live in the book: show it"
         assert "full-width" in tags(cell), "explorers use the page's margin too: text stays legible"
+        assert "hide-input" in tags(cell), "the constructor stays one click away on the web page"
         assert re.fullmatch(r"\w+", cell.source.splitlines()[-1].strip()), cell.source
         still = notebook[i + 1]
         assert still.cell_type == "code" and "explorer-still" in tags(still), still.source[:80]
