@@ -69,7 +69,7 @@ def check_sigmoid_prime(fn: Callable) -> bool:
 
 
 def check_wiggle_estimate(fn: Callable) -> bool:
-    """Check ``fn(f, p, eps)``: the slope of ``f`` at ``p`` from a wiggle both ways."""
+    """Check ``fn(f, p, eps)``: the measured sensitivity of ``f`` at ``p``, wiggling both ways."""
     # central differences of these functions, worked out by hand
     cases = [Case("a straight line", (_line, 2.0, 1e-3), 3.0),
              Case("a cube with a big eps", (_cube, 1.0, 0.5), 3.0 + 0.5 ** 2,
