@@ -221,8 +221,10 @@ def prepare_work(work: Path, uid: int) -> None:
 
 
 def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed: bool = True,
-        data_dir: Path | None = None, cache_dir: Path | None = None) -> Outcome:
+        data_dir: Path | None = None, cache_dir: Path | None = None, pass_fds: tuple = ()) -> Outcome:
     """Run ``argv`` in ``work`` with ``stdin``, within the limits; kill it all at the deadline.
+
+    ``pass_fds`` (pipe ends) are handed to the command and closed here once it started.
 
     With ``sandboxed=False`` (only when the instructor opted out) the same command runs
     with the same limits and deadline, but sees the whole machine.
@@ -240,7 +242,7 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
     try:
         child = subprocess.Popen(command, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, start_new_session=True,
-                                 pass_fds=[info_write] if sandboxed else [],
+                                 pass_fds=[*pass_fds, *([info_write] if sandboxed else [])],
                                  preexec_fn=lambda: limit_resources(limits, processes))
     except BaseException as error:
         if sandboxed:
@@ -249,8 +251,8 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
             raise SandboxUnavailable(f"bubblewrap cannot be started ({error})") from None
         raise
     finally:
-        if sandboxed:
-            os.close(info_write)
+        for fd in [*pass_fds, *([info_write] if sandboxed else [])]:
+            os.close(fd)
     try:
         out, err = child.communicate(stdin, timeout=limits.seconds)
         timed_out = False
