@@ -7,6 +7,7 @@ sub-package with its own map.
 ``arguments``      argument checks: every clear error message about bad input
 ``activations``    sigmoid and ReLU with their slopes
 ``costs``          the lesson's quadratic cost, and cross-entropy to compare
+``in_training``    which networks a training run holds: one run per network
 ``network``        parameters, forward pass, cost, backward pass (the core)
 ``gradcheck``      finite differences, an independent check of backprop
 ``engine``         (a folder) the fast training run behind ``train``: flat

@@ -16,6 +16,7 @@ from .activations import get_activation
 from .arguments import (as_inputs, as_targets, fits_in_memory, layer_sizes, parameter_dtype,
                         real_numbers, seed_value)
 from .costs import get_cost
+from .in_training import refuse_while_training
 
 
 class Forward(NamedTuple):
@@ -133,6 +134,7 @@ class Network:
 
     def load_vector(self, vector: np.ndarray) -> "Network":
         """Set all parameters from a flat vector made by :meth:`to_vector`."""
+        refuse_while_training(self, "net.load_vector", from_callback=True)
         weights, biases = unflatten(real_numbers(vector, "vector"), self.sizes)
         self.weights = [w.astype(self.dtype) for w in weights]
         self.biases = [b.astype(self.dtype) for b in biases]
@@ -145,6 +147,7 @@ class Network:
     def astype(self, dtype) -> "Network":
         """Convert the parameters to ``dtype`` in place (e.g. float32 for speed)."""
         dtype = parameter_dtype(dtype)
+        refuse_while_training(self, "net.astype")
         self.weights = [w.astype(dtype) for w in self.weights]
         self.biases = [b.astype(dtype) for b in self.biases]
         self.dtype = dtype

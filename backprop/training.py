@@ -19,6 +19,7 @@ from .arguments import (as_inputs, as_labels, as_targets, non_negative, paramete
 from .engine.divergence import DivergenceWarning  # noqa: F401  (bp.DivergenceWarning)
 from .engine.epochs import train_fast
 from .engine.history import History
+from .in_training import NetworkInTrainingError, refuse_while_training, training_run  # noqa: F401
 from .network import Gradient, Network
 
 
@@ -42,6 +43,7 @@ def sgd_step(net: Network, gradient: Gradient, learning_rate: float,
     """
     learning_rate = non_negative(learning_rate, "learning_rate")
     weight_decay = non_negative(weight_decay, "weight_decay")
+    refuse_while_training(net, "sgd_step", from_callback=True)
     for w, gw in zip(net.weights, gradient.weights):
         if weight_decay:
             w *= 1.0 - learning_rate * weight_decay
@@ -78,25 +80,27 @@ def sgd(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.0,
     the arguments of :func:`train` except ``dtype``, ``progress`` and
     ``per_example``, and returns the same :class:`History` (without the seconds per
     epoch). It has none of ``train``'s guard rails: a learning rate that is far too
-    large runs on into NaN.
+    large runs on into NaN. Like ``train`` it holds ``net`` while it runs
+    (:func:`~backprop.in_training.training_run`).
     """
     checked_settings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
                      seed=seed, lr_decay=lr_decay, weight_decay=weight_decay, callback=callback)
     X, T, labels, test_data = checked_data(net, X, labels, test_data)
     history = History(batch_size=batch_size, n_examples=len(X))
     rng = np.random.default_rng(seed)
-    for epoch in range(epochs):
-        rate = learning_rate_at(epoch, learning_rate, lr_decay)
-        history.learning_rates.append(rate)
-        for batch in shuffled_batches(len(X), batch_size, rng):
-            cost, gradient = net.cost_and_gradient(X[batch], T[batch])
-            history.step_costs.append(cost)
-            sgd_step(net, gradient, rate, weight_decay)
-            if callback is not None:
-                callback(len(history.step_costs), cost, net)
-        history.train_accuracy.append(accuracy(net, X, labels))
-        if test_data is not None:
-            history.test_accuracy.append(accuracy(net, *test_data))
+    with training_run(net, "bp.sgd", stepping=True):   # one run per network at a time
+        for epoch in range(epochs):
+            rate = learning_rate_at(epoch, learning_rate, lr_decay)
+            history.learning_rates.append(rate)
+            for batch in shuffled_batches(len(X), batch_size, rng):
+                cost, gradient = net.cost_and_gradient(X[batch], T[batch])
+                history.step_costs.append(cost)
+                sgd_step(net, gradient, rate, weight_decay)
+                if callback is not None:
+                    callback(len(history.step_costs), cost, net)
+            history.train_accuracy.append(accuracy(net, X, labels))
+            if test_data is not None:
+                history.test_accuracy.append(accuracy(net, *test_data))
     return history
 
 
@@ -139,20 +143,26 @@ def train(net: Network, X, labels, *, epochs: int = 1, learning_rate: float = 1.
     (each step would push every weight past zero). The network then keeps the last
     good parameters, checked and saved every ``CHECK_EVERY`` steps;
     ``history.kept_steps`` says when they were saved.
+
+    One network is trained by one run at a time: while this runs, a second ``train``
+    or ``sgd`` of ``net`` (from another thread, or from ``callback``) and
+    ``net.astype`` raise :class:`~backprop.in_training.NetworkInTrainingError`.
     """
     settings = checked_settings(epochs=epochs, learning_rate=learning_rate,
                                 batch_size=batch_size, seed=seed, lr_decay=lr_decay,
                                 weight_decay=weight_decay, callback=callback)
     true_or_false(per_example, "per_example")
     dtype = None if dtype is None else parameter_dtype(dtype)
-    data = checked_data(net, X, labels, test_data, dtype)
-    if dtype is not None:
-        net.astype(dtype)
-    rates = [learning_rate_at(epoch, settings["learning_rate"], settings["lr_decay"])
-             for epoch in range(settings["epochs"])]
-    return train_fast(net, data, rates=rates, batch_size=settings["batch_size"],
-                      seed=settings["seed"], weight_decay=settings["weight_decay"],
-                      callback=callback, progress=progress, per_example=per_example)
+    with training_run(checked_network(net), "bp.train") as run:
+        data = checked_data(net, X, labels, test_data, dtype)
+        if dtype is not None:
+            net.astype(dtype)
+        run.stepping = True
+        rates = [learning_rate_at(epoch, settings["learning_rate"], settings["lr_decay"])
+                 for epoch in range(settings["epochs"])]
+        return train_fast(net, data, rates=rates, batch_size=settings["batch_size"],
+                          seed=settings["seed"], weight_decay=settings["weight_decay"],
+                          callback=callback, progress=progress, per_example=per_example)
 
 
 def checked_settings(*, callback, **numbers) -> dict:
@@ -169,6 +179,13 @@ def checked_settings(*, callback, **numbers) -> dict:
     return settings
 
 
+def checked_network(net) -> Network:
+    """``net`` itself if it is a :class:`Network`, else one clear error."""
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a backprop.Network; got {type(net).__name__}")
+    return net
+
+
 def checked_data(net: Network, X, labels, test_data, dtype: np.dtype | None = None) -> tuple:
     """``(X, T, labels, test)`` checked and converted to ``dtype`` (by default the
     network's), the network left alone.
@@ -176,9 +193,7 @@ def checked_data(net: Network, X, labels, test_data, dtype: np.dtype | None = No
     ``T`` holds the desired outputs, ``labels`` the digits and ``test`` is
     ``(X_test, labels_test)`` or None.
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a backprop.Network; got {type(net).__name__}")
-    dtype = net.dtype if dtype is None else dtype
+    dtype = checked_network(net).dtype if dtype is None else dtype
     X = as_inputs(X, net.sizes[0], dtype)
     T = as_targets(labels, X.shape[0], net.sizes[-1], dtype, name="labels")
     test = None
