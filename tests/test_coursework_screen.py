@@ -1,6 +1,4 @@
 """The grader's screening and fresh re-run, on small hand-made notebooks (no nbgrader run)."""
-import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -92,32 +90,7 @@ def test_the_fresh_run_keeps_only_definitions_and_constants():
     assert kept == "import numpy as np\nEPOCHS = 3\n\ndef f(x):\n    return x\n\nclass Helper:\n    pass"
 
 
-def rerun(steps: list) -> dict:
-    """Run the re-run script directly (no sandbox) on a plan; its verdicts."""
-    plan = json.dumps({"seconds": 60, "steps": steps})
-    done = subprocess.run([sys.executable, str(COURSE / "grading" / "rerun_tests.py")], input=plan,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def step(kind: str, grade_id: str, code: str) -> dict:
-    return {"kind": kind, "id": grade_id, "code": code}
-
-
-def test_fresh_rerun_restores_given_names_and_catches_patched_modules():
-    verdicts = rerun([
-        step("given", "setup", "import numpy as np\nTARGET = 0.9\nDATA = np.arange(3.0)"),
-        step("solution", "settings", "TARGET = 0.0\ndef double(x):\n    return 2 * x"),
-        step("test", "uses_target", "assert TARGET == 0.9"),
-        step("solution", "patch", "def sneaky(x):\n    np.allclose = lambda *a, **k: True\n    return x"),
-        step("test", "patched", "sneaky(1)\nassert np.allclose(1, 2)"),
-        step("test", "mutates_data", "DATA[0] = 5"),
-        step("test", "prints_and_exits", "print('{\"passed\": true}')\nraise SystemExit(0)"),
-        step("test", "fine", "assert np.allclose(double(DATA), [0, 2, 4])"),
-    ])
-    assert verdicts["uses_target"]["passed"]
-    assert not verdicts["patched"]["passed"] and "numpy.allclose" in verdicts["patched"]["error"]
-    assert not verdicts["mutates_data"]["passed"] and "read-only" in verdicts["mutates_data"]["error"]
-    assert not verdicts["prints_and_exits"]["passed"]
-    assert verdicts["fine"] == {"passed": True, "error": ""}
+def test_defining_a_built_in_name_is_flagged():
+    cells = layout(nbformat.read(SOURCE, as_version=4))
+    code = "def all(values):\n    return True\ndef sigmoid(z):\n    return z"
+    assert "sigmoid: redefines the built-in all" in screen(submission(sigmoid=code), cells)

@@ -8,7 +8,11 @@ Modules, in the order a submission meets them:
 - ``sandbox``: builds the ``bwrap`` command and runs one command inside it, within limits.
 - ``preflight``: whether the sandbox and the course folder work here (uses ``sandbox``).
 - ``run_notebook`` (runs inside): executes the notebook in one fresh kernel.
-- ``rerun_tests`` (runs inside): runs each test cell again in a fresh process.
+- ``fresh_run``: the fresh re-run's two plans and its two sandboxes, joined by pipes.
+- ``rerun_tests`` (runs inside): runs each test cell again in a process no student code shares.
+- ``student_side`` (runs inside, in another sandbox): the student's functions, called by the tests.
+- ``plain``, ``calls``, ``replay`` (used inside): plain data through a pipe, stand-ins for
+  the other side's functions, replaying cells.
 - ``preprocessors``: the nbgrader steps that tie these together in ``autograde``.
 - ``gradebook``: flags, failures and the review table in nbgrader's database.
 - ``status``: how each notebook's grading ended, written by the steps, read by the batch.
@@ -17,6 +21,6 @@ Modules, in the order a submission meets them:
 - ``batch``: grades every student, ``--jobs`` at a time (``python grade.py``).
 - ``report``: the summary, the report file, failure pages, the stop message.
 
-``run_notebook`` and ``rerun_tests`` import nothing from this package: they are
-mounted read-only into the sandbox and run there on their own.
+The modules that run inside import nothing from this package but each other: they
+are mounted read-only into the sandbox and run there on their own.
 """

@@ -9,10 +9,11 @@ stop, or quietly keep one of the two cells). Then
 1. it screens the submission without running it (``screen.py``);
 2. it executes the whole notebook in one sandbox within one time limit and takes back
    only the outputs of the executed notebook (``run_notebook.py``);
-3. at the same time, it runs every test cell again in a second, fresh sandbox, each in
-   a fresh process that has only the student's definitions (``rerun_tests.py``); a test that fails
-   there gets the failure appended to its outputs, so nbgrader scores it 0, and the
-   submission is flagged;
+3. at the same time, it runs every test cell again in a fresh process that no student
+   code shares (``fresh_run.py``): the test runs in one sandbox (``rerun_tests.py``) and
+   calls the student's functions, which run in another (``student_side.py``), with plain
+   data both ways (``plain.py``); a test that fails there gets the failure appended to its
+   outputs, so nbgrader scores it 0, and the submission is flagged;
 4. if the notebook cannot be graded (time limit, crash, killed process), it marks the
    submission failed in the gradebook (score 0, flagged, with the reason) and raises,
    so nbgrader removes the partial result and goes on with the next student.
@@ -39,12 +40,12 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Bool, Integer, Unicode
 
-from . import preflight, sandbox
+from . import fresh_run, preflight, sandbox
 from .files import copy_regular, unsafe_submission
 from .gradebook import mark_failed, record_review
 from .ids import RULE, not_plain
 from .lock import released
-from .screen import Cell, broken_structure, definitions_only, given_names, layout, screen, student_code
+from .screen import Cell, broken_structure, layout, screen
 from .status import FAILED, GRADED, UNAVAILABLE, write_status
 
 
@@ -150,10 +151,11 @@ class SandboxedExecute(GradingStep):
             reasons = screen(nb, cells)
             demote_unknown_graded_cells(nb, cells)
             folder = resources.get("metadata", {}).get("path")
-            notebook, plan = nbformat.writes(nb).encode(), self.plan(nb, cells)
-            with released(), ThreadPoolExecutor(max_workers=2) as pool:  # two sandboxes side by side
+            notebook = nbformat.writes(nb).encode()
+            plans = fresh_run.plans(nb, cells, self.notebook_timeout)
+            with released(), ThreadPoolExecutor(max_workers=2) as pool:  # the sandboxes side by side
                 executed = pool.submit(self.execute, notebook, len(nb.cells), folder, sandboxed)
-                verdicts = pool.submit(self.rerun, plan, sandboxed)
+                verdicts = pool.submit(self.rerun, plans, sandboxed)
                 executed, verdicts = executed.result(), verdicts.result()
         except GradingFailed as failure:
             raise self.fail(info, info["first_solution"], str(failure)) from None
@@ -164,20 +166,21 @@ class SandboxedExecute(GradingStep):
         info["review_reasons"] = reasons + apply_verdicts(nb, verdicts)
         return nb, resources
 
-    def in_sandbox(self, script: str, stdin: bytes, files: str | None, sandboxed: bool) -> bytes:
-        """Run one of the inside scripts in a fresh working folder; its stdout, or GradingFailed."""
+    def in_sandbox(self, script: str, stdin: bytes, files: str | None, sandboxed: bool,
+                   pipes: tuple = ()) -> sandbox.Outcome:
+        """Run one of the inside scripts in a fresh working folder (given these pipe ends)."""
         from backprop.mnist import cache_dir, data_folder
         with tempfile.TemporaryDirectory(prefix="grading-") as work:
             if files and os.path.isdir(files):
                 copy_regular(files, work, skip=lambda name: name.endswith(".ipynb") or name.startswith("."))
-            outcome = sandbox.run([sys.executable, f"{sandbox.INSIDE_SCRIPTS}/{script}"],
-                                  Path(work), stdin, self.limits(), sandboxed=sandboxed,
-                                  data_dir=data_folder(None), cache_dir=cache_dir())
-        return checked_output(outcome, script, self.notebook_timeout)
+            return sandbox.run([sys.executable, f"{sandbox.INSIDE_SCRIPTS}/{script}", *map(str, pipes)],
+                               Path(work), stdin, self.limits(), sandboxed=sandboxed,
+                               data_dir=data_folder(None), cache_dir=cache_dir(), pass_fds=pipes)
 
     def execute(self, notebook: bytes, n_cells: int, folder: str | None, sandboxed: bool) -> NotebookNode:
         """The notebook executed from the top in one fresh kernel."""
-        out = self.in_sandbox("run_notebook.py", notebook, folder, sandboxed)
+        out = checked_output(self.in_sandbox("run_notebook.py", notebook, folder, sandboxed),
+                             "run_notebook.py", self.notebook_timeout)
         try:
             executed = nbformat.reads(out.decode(), as_version=4)
         except Exception as error:  # noqa: BLE001 (any unreadable result is the same failure)
@@ -186,17 +189,11 @@ class SandboxedExecute(GradingStep):
             raise GradingFailed("the executed notebook came back with different cells")
         return executed
 
-    def plan(self, nb: NotebookNode, cells: list[Cell]) -> bytes:
-        """What the fresh re-run runs: given and test cells from source/, student definitions."""
-        given, code = given_names(cells), student_code(nb, cells)
-        steps = [{"kind": c.kind, "id": c.grade_id,
-                  "code": definitions_only(code.get(c.grade_id, ""), given)
-                  if c.kind == "solution" else c.code} for c in cells]
-        return json.dumps({"seconds": self.notebook_timeout, "steps": steps}).encode()
-
-    def rerun(self, plan: bytes, sandboxed: bool) -> dict:
-        """Verdict per test cell of the fresh re-run."""
-        out = self.in_sandbox("rerun_tests.py", plan, None, sandboxed)
+    def rerun(self, plans: tuple[bytes, bytes], sandboxed: bool) -> dict:
+        """Verdict per test cell of the fresh re-run (tests and student code in two sandboxes)."""
+        outcome = fresh_run.run_both(*plans, lambda script, stdin, pipes: self.in_sandbox(
+            script, stdin, None, sandboxed, pipes))
+        out = checked_output(outcome, fresh_run.TESTS_SCRIPT, self.notebook_timeout)
         try:
             return json.loads(out)
         except ValueError:
@@ -212,6 +209,8 @@ def sandbox_problem() -> str | None:
 def checked_output(outcome: sandbox.Outcome, script: str, seconds: int) -> bytes:
     """The script's output if it finished normally; otherwise GradingFailed with the reason."""
     stage = "the notebook" if script == "run_notebook.py" else "the fresh re-run of the tests"
+    if outcome.over_limit:  # memory, disk or output: sandbox.py stopped it
+        raise GradingFailed(f"{stage} {outcome.over_limit}; it was stopped")
     if outcome.timed_out:
         raise GradingFailed(f"{stage} ran longer than the time limit of {seconds} s "
                             "(an endless loop or very slow code); it was stopped")

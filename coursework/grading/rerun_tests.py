@@ -1,135 +1,102 @@
-"""Inside the sandbox: run every test cell again, each in a fresh process, from a plan.
+"""Inside the tests' sandbox: run every test cell again, in a process no student code shares.
 
-The plan (JSON on stdin) lists the notebook's code cells in order: ``given`` cells (the
-instructor's locked code), ``solution`` cells (only the student's definitions, already
-extracted by the grader) and ``test`` cells (visible and hidden tests). This process
-runs the given cells that come before any student cell (imports, data) and nothing
-else; for each test cell a child is forked from it, which replays the given and solution
-cells before the test, restores every given name after each solution cell (so a
-submission cannot redefine ``TARGET`` or a handed-out helper), makes given arrays
-read-only, runs the test and then checks that no attribute of numpy, math, builtins or
-backprop was replaced. The child's prints go nowhere; its verdict travels through a
-pipe. The results (JSON) go to stdout. Only the standard library and numpy are used.
+Run as ``rerun_tests.py READ_FD WRITE_FD`` with its plan (JSON) on stdin: the notebook's
+code cells in order, the instructor's ``given`` and ``test`` cells with their code, and
+for each ``solution`` cell only the ``names`` it defines (never its code). The student's
+code runs in another sandbox (``student_side.py``), reached through the two pipe ends.
+This process runs the given cells before the first solution cell once; for each test
+cell it forks a child that asks the student's side to prepare that test, replays the
+given cells and, at each solution cell, binds the names it defines: a function becomes a
+:class:`calls.Remote` that sends its arguments and returns the student's plain-data
+reply, a constant its plain value. Then the test runs here, with this process's own
+numpy and backprop: nothing the student's code can reach decides the verdict. The
+child's prints go nowhere; its verdict travels to this process through a private pipe
+and the verdicts (JSON) go to stdout. Imports only the standard library, numpy and its
+siblings.
 """
-import ast
-import importlib
 import json
 import os
 import select
 import signal
 import sys
 import time
-from inspect import ismodule
 
-GUARDED = ("builtins", "math", "numpy", "numpy.linalg", "numpy.random", "backprop")
+try:
+    from . import calls, plain, replay
+except ImportError:  # run as a script inside the sandbox, beside its siblings
+    import calls
+    import plain
+    import replay
 
-
-def guarded_modules() -> dict:
-    """The modules whose attributes a submission must leave alone, imported up front."""
-    modules = {}
-    for name in GUARDED:
-        try:
-            modules[name] = importlib.import_module(name)
-        except ImportError:
-            pass
-    return modules
+BROKEN = (plain.ProtocolError, plain.ChannelClosed, TimeoutError, OSError)
 
 
-def snapshot(modules: dict) -> dict:
-    """Identity of every function, class and submodule the guarded modules hold."""
-    return {(name, attr): id(value) for name, module in modules.items()
-            for attr, value in vars(module).items() if callable(value) or ismodule(value)}
+def bind_student_names(step: dict, namespace: dict, channel: calls.Channel) -> None:
+    """Bind what a solution cell defines: functions as stand-ins, constants as their values."""
+    for name in step["names"]:
+        reply = channel.request(["lookup", name], ("callable", "return", "missing", "raise", "gone"))
+        if reply[0] == "callable":
+            namespace[name] = calls.Remote(channel, "call", name, name)
+        elif reply[0] == "return" and len(reply) == 2:
+            namespace[name] = reply[1]
+        elif reply[0] == "gone":
+            channel.ended = True
+            raise calls.StudentError(f"the student's process ended while defining {name}")
 
 
-def replaced(modules: dict, before: dict) -> list:
-    """Attributes of the guarded modules that were replaced or deleted since ``before``."""
-    now = snapshot(modules)
-    return sorted(f"{name}.{attr}" for (name, attr), ident in before.items()
-                  if now.get((name, attr)) != ident)
-
-
-def bound_names(code: str) -> set:
-    """Names a cell binds at its top level (assignments, definitions, imports)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                names.update(assigned(target))
-    return names
-
-
-def assigned(target: ast.AST) -> set:
-    """Names an assignment target binds: ``a`` and ``b`` in ``a, *b = ...``, none in ``np.x = ...``."""
-    if isinstance(target, ast.Name):
-        return {target.id}
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return set().union(*(assigned(t) for t in target.elts))
-    if isinstance(target, ast.Starred):
-        return assigned(target.value)
-    return set()
-
-
-def freeze(value) -> None:
-    """Make a given array read-only, so student code cannot change the data in place."""
-    flags = getattr(value, "flags", None)
-    if flags is not None and hasattr(flags, "writeable"):
-        try:
-            flags.writeable = False
-        except ValueError:
-            pass
-
-
-def run_cell(step: dict, namespace: dict) -> None:
-    """Execute one cell's code in the namespace."""
-    exec(compile(step["code"], f"<cell {step['id']}>", "exec"), namespace)
-
-
-def replay(steps: list, namespace: dict, given: dict) -> None:
-    """Run the given and solution cells in order, keeping every given name as given."""
-    for step in steps:
-        if step["kind"] == "test":
-            continue
-        try:
-            run_cell(step, namespace)
-        except BaseException:  # noqa: BLE001 (a failing cell fails later tests, as in Jupyter)
-            pass
-        if step["kind"] == "given":
-            for name in bound_names(step["code"]) & namespace.keys():
-                given[name] = namespace[name]
-                freeze(namespace[name])
-        else:
-            namespace.update(given)
-
-
-def check(steps: list, index: int, modules: dict, start: tuple) -> dict:
-    """In this (child) process: replay the cells from ``start`` up to test ``index``, run it.
-
-    ``start`` is (number of steps already run, namespace, given names) of the parent.
-    """
+def prepared(steps: list, index: int, start: tuple, channel: calls.Channel) -> dict:
+    """The test's namespace: given cells run here, the student's names bound to stand-ins."""
     done, namespace, given = start
-    before = snapshot(modules)
-    replay(steps[done:index], namespace, given)
+    reply = channel.request(["begin", index], ("ready", "gone"))
+    if reply[0] == "gone":
+        channel.ended = True
+        raise calls.StudentError("the student's process ended while running its cells")
+    for step in steps[done:index]:
+        if step["kind"] == "given":
+            replay.run_given(step, namespace, given)
+        elif step["kind"] == "solution":
+            bind_student_names(step, namespace, channel)
+    return namespace
+
+
+def call_back(channel: calls.Channel, message: list) -> list:
+    """Run a test's function the student's function called (``f`` of ``numerical_gradient``)."""
+    if len(message) != 4 or type(message[1]) is not int or not 0 <= message[1] < len(channel.handles) \
+            or type(message[2]) is not list or type(message[3]) is not dict:
+        return ["raise", "a malformed call of a test's function"]
     try:
-        run_cell(steps[index], namespace)
+        return ["return", channel.handles[message[1]](*message[2], **message[3])]
+    except Exception as error:  # noqa: BLE001 (reported to the student's function, as in one process)
+        return ["raise", f"{type(error).__name__}: {error}"[:calls.TEXT_CAP]]
+
+
+def finish(channel: calls.Channel) -> bool:
+    """End the test on the student's side; True once it confirms its child is gone."""
+    if channel.broken:
+        return False
+    try:
+        if not channel.ended:
+            channel.send(["end"])
+            while channel.receive()[0] != "gone":
+                pass
+        return True
+    except BROKEN:
+        return False
+
+
+def check(steps: list, index: int, start: tuple, channel: calls.Channel) -> dict:
+    """In this (child) process: prepare test ``index``, run it, end it on the student's side."""
+    try:
+        namespace = prepared(steps, index, start, channel)
+        replay.run_cell(steps[index], namespace)
         verdict = {"passed": True, "error": ""}
     except BaseException as error:  # noqa: BLE001 (SystemExit and friends fail the test too)
         verdict = {"passed": False, "error": f"{type(error).__name__}: {error}"[:500]}
-    changed = replaced(modules, before)
-    if changed:
-        verdict = {"passed": False, "error": "the code replaced " + ", ".join(changed[:5])}
+    verdict["clean"] = finish(channel)
     return verdict
 
 
-def in_child(steps: list, index: int, modules: dict, start: tuple, deadline: float) -> dict:
+def in_child(steps: list, index: int, start: tuple, channel: calls.Channel) -> dict:
     """Fork, run test ``index`` in the child, and read its verdict before the deadline."""
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -138,19 +105,19 @@ def in_child(steps: list, index: int, modules: dict, start: tuple, deadline: flo
         silence = os.open(os.devnull, os.O_WRONLY)
         os.dup2(silence, 1)
         os.dup2(silence, 2)
-        verdict = check(steps, index, modules, start)
-        os.write(write_end, json.dumps(verdict).encode())
+        os.write(write_end, json.dumps(check(steps, index, start, channel)).encode())
         os._exit(0)
     os.close(write_end)
-    message = read_until(read_end, deadline)
+    message = read_until(read_end, channel.deadline)
     os.close(read_end)
     if message is None:
         os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     if message is None:
-        return {"passed": False, "error": "the time limit ran out during this test"}
+        return {"passed": False, "error": "the time limit ran out during this test", "clean": False}
     if status != 0 or not message:
-        return {"passed": False, "error": f"the test's process ended abnormally (status {status})"}
+        return {"passed": False, "error": f"the test's process ended abnormally (status {status})",
+                "clean": False}
     return json.loads(message)
 
 
@@ -167,28 +134,28 @@ def read_until(fd: int, deadline: float):
         chunks.append(chunk)
 
 
-def instructor_prefix(steps: list) -> tuple:
-    """Run the given cells before the first student cell here, once (they load the data).
-
-    Only the instructor's code runs in this process; every child starts from its state.
-    """
-    done = next((i for i, s in enumerate(steps) if s["kind"] != "given"), len(steps))
-    namespace, given = {"__name__": "__main__"}, {}
-    replay(steps[:done], namespace, given)
-    return done, namespace, given
-
-
 def main() -> None:
     """Read the plan, check every test cell, print the verdicts by grade_id."""
     result = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    read_fd, write_fd = int(sys.argv[1]), int(sys.argv[2])
     plan = json.load(sys.stdin)
-    deadline = time.monotonic() + plan["seconds"]
-    modules = guarded_modules()
+    channel = calls.Channel(read_fd, write_fd, tests_side=True,
+                            deadline=time.monotonic() + plan["seconds"])
+    channel.handlers = {"callback": lambda message: call_back(channel, message)}
     steps = plan["steps"]
-    start = instructor_prefix(steps)
-    verdicts = {step["id"]: in_child(steps, i, modules, start, deadline)
-                for i, step in enumerate(steps) if step["kind"] == "test"}
+    start = replay.prefix(steps)
+    verdicts, broken = {}, ""
+    for index, step in enumerate(steps):
+        if step["kind"] != "test":
+            continue
+        if broken:
+            verdicts[step["id"]] = {"passed": False, "error": broken}
+            continue
+        verdict = in_child(steps, index, start, channel)
+        if not verdict.pop("clean"):
+            broken = f"not run: the student's process stopped answering in {step['id']} ({verdict['error']})"
+        verdicts[step["id"]] = verdict
     json.dump(verdicts, result)
     result.close()
 

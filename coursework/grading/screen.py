@@ -4,7 +4,8 @@
 student's and which are tests. ``screen`` lists the reasons to grade a submission by
 hand: imports other than numpy and math (the course package included), the IPython
 shell (``get_ipython``, magics), the file system or ``exec``, special attributes,
-changed module attributes, ``global`` statements, redefined given names, graded cells
+changed module attributes, ``global`` statements, redefined given or built-in names
+(the tests never see the student's ``all`` or ``type``), graded cells
 that were added and given cells that were deleted. ``broken_structure`` says why a
 submission cannot be graded at all (a cell id used twice, a test cell missing). ``definitions_only`` keeps what the fresh
 re-run of the tests imports from a solution cell: its functions, classes, numpy/math
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from .rerun_tests import bound_names
+from .replay import bound_names
 
 ALLOWED_IMPORTS = {"numpy", "math"}
 FORBIDDEN_NAMES = {"get_ipython", "exec", "eval", "compile", "open", "__import__", "globals",
@@ -139,6 +140,8 @@ def code_reasons(label: str, code: str, given: set[str]) -> list[str]:
     screen.visit(tree)
     redefined = sorted(bound_names(python) & given)
     screen.reasons += [f"{label}: redefines the given name {name}" for name in redefined]
+    shadowed = sorted(bound_names(python) & set(dir(builtins)))
+    screen.reasons += [f"{label}: redefines the built-in {name}" for name in shadowed]
     return screen.reasons
 
 
