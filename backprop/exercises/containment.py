@@ -15,8 +15,10 @@ descriptor but its reply pipe and the null device, and, when the notebook runs a
 root, runs as a user id no process has (:mod:`~.processes`): the kernel then refuses
 its signals to the notebook, its group or anyone (``os.kill(-1, 9)`` reaches only the
 call's own processes) and its looks into ``/proc/<notebook>/fd``. As an ordinary user
-the worker keeps the notebook's user id and could still signal it (a PID namespace
-would be needed, and unprivileged user namespaces are often disabled).
+the worker keeps the notebook's user id; where Linux allows it, it is process 1 of user,
+PID and mount namespaces of its own instead (:mod:`~.namespaces`), where the notebook
+has no process number and no ``/proc`` entry. The worker reports which protection it
+has before the learner's code runs; the notebook is warned once about a missing one.
 
 Only the keeper holds the notebook's pipe. It collects what the worker writes into
 a pipe of its own and, once the worker has ended and everything below it has been
@@ -50,7 +52,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import processes
+from . import namespaces, processes
 from .answers import (Answer, CappedText, EndlessResult, UnreadableReply, decode_answer,
                       encode_answer, materialise, plain_copy, safe_text)
 
@@ -111,8 +113,10 @@ def _current_memory() -> int:
         return 0
 
 
-def _limit_child(reply_end: int, keeper: int, deadline: float, own_user: bool) -> None:
-    """In the worker: cut loose from the notebook, set limits, silence the standard streams."""
+def _limit_child(reply_end: int, keeper: int, deadline: float, own_user: bool,
+                 namespaced: bool) -> None:
+    """In the worker: cut loose from the notebook, set limits, silence the standard streams;
+    then write into ``reply_end`` the protection it has (:mod:`~.namespaces`)."""
     limits = [(resource.RLIMIT_CPU, int(deadline) + 2), (resource.RLIMIT_FSIZE, FILE_SIZE),
               (resource.RLIMIT_CORE, 0)]
     if _current_memory():
@@ -120,10 +124,13 @@ def _limit_child(reply_end: int, keeper: int, deadline: float, own_user: bool) -
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    processes.separate_worker((reply_end,), keeper, limits, own_user)
+    dropped = processes.separate_worker((reply_end,), keeper, limits, own_user)
     processes.prctl(processes.PR_SET_PDEATHSIG, signal.SIGKILL)  # after the user change
-    if os.getppid() != keeper:
+    if processes.parent_of("self") != keeper:  # (os.getppid() is 0 in a PID namespace)
         os._exit(0)  # the keeper was killed before the line above: so is the worker
+    hidden = namespaced and namespaces.hide_the_notebook()
+    os.write(reply_end, namespaces.protection(own_user, dropped, namespaced, hidden))
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # process 1 of a PID namespace ignores it then
     sys.stdin = io.StringIO()
     builtins.input = _no_input
 
@@ -133,10 +140,10 @@ def _no_input(prompt: str = "") -> str:
 
 
 def _child(fn: Callable, args: tuple, reply_end: int, keeper: int, deadline: float,
-           own_user: bool) -> None:
+           own_user: bool, namespaced: bool) -> None:
     """Run in the worker: call, write the outcome as data into its pipe, exit at once."""
     try:
-        _limit_child(reply_end, keeper, deadline, own_user)
+        _limit_child(reply_end, keeper, deadline, own_user, namespaced)
         try:
             reply = encode_answer(direct_call(fn, args))
         except Exception as err:  # a value of a kind that cannot cross back
@@ -160,6 +167,7 @@ def _keeper(fn: Callable, args: tuple, answer_end: int, deadline: float, own_use
     try:
         os.setsid()  # out of the notebook's session and process group (a Ctrl-C in its terminal)
         processes.prctl(processes.PR_SET_CHILD_SUBREAPER, 1)
+        namespaced = own_user and os.geteuid() != 0 and namespaces.enter_namespaces()
         processes.prctl(processes.PR_SET_DUMPABLE, 0)
         if own_user:
             processes.close_except((answer_end,))  # the notebook's files: not kept open here
@@ -172,7 +180,7 @@ def _keeper(fn: Callable, args: tuple, answer_end: int, deadline: float, own_use
         if worker == 0:
             os.close(read_end)
             os.close(answer_end)
-            _child(fn, args, reply_end, keeper, deadline, own_user)
+            _child(fn, args, reply_end, keeper, deadline, own_user, namespaced)
         os.close(reply_end)
         received = _collect(read_end, worker, deadline) if worker else b""
         with os.fdopen(answer_end, "wb") as pipe:
@@ -216,32 +224,6 @@ def _read_reply(read_end: int, deadline: float) -> bytes | None:
                 return bytes(received)
             received += chunk
     return None
-
-
-def _leaves_within(pid: int, seconds: float) -> bool:
-    """Wait up to ``seconds`` for our child ``pid`` to exit by itself; True if it did (reaped)."""
-    try:
-        handle = os.pidfd_open(pid)
-    except (AttributeError, OSError):  # Python < 3.9 or Linux < 5.3: no waiting with a timeout
-        return False
-    try:
-        select.select([handle], [], [], seconds)
-    finally:
-        os.close(handle)
-    return os.waitpid(pid, os.WNOHANG)[0] != 0
-
-
-def _end_tree(keeper: int) -> None:
-    """End the keeper and every process below it; reap the keeper.
-
-    Kills what a scan finds below the keeper until nothing is left (or ``CLEANUP``
-    seconds passed, should the keeper itself be stopped), then the keeper.
-    """
-    if _leaves_within(keeper, GRACE):
-        return
-    processes.end_below(keeper, CLEANUP)
-    processes.kill(keeper)
-    os.waitpid(keeper, 0)
 
 
 def _answer_from(reply: bytes | None, deadline: float, late: bool = False) -> Answer:
@@ -296,5 +278,6 @@ def contained_call(fn: Callable, args: tuple, deadline: float = DEADLINE,
         reply = _read_reply(read_end, deadline)
     finally:
         os.close(read_end)
-        _end_tree(pid)
-    return _answer_from(reply, deadline, late=time.monotonic() - started >= deadline)
+        processes.end_tree(pid, GRACE, CLEANUP)
+    namespaces.warn_once(reply[:1] if reply else b"")
+    return _answer_from(reply and reply[1:], deadline, late=time.monotonic() - started >= deadline)

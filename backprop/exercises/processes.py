@@ -3,8 +3,8 @@
 :mod:`backprop.exercises.containment` runs a learner's function in a *worker* below a
 *keeper*. This module holds the process work both need: a scan of ``/proc`` for every
 process below a given one (:func:`descendants`), killing them until none is left
-(:func:`end_below`), and the worker's separation from the notebook
-(:func:`separate_worker`): its own session, only the descriptors it needs, and, when
+(:func:`end_below`, and the keeper last: :func:`end_tree`), and the worker's separation
+from the notebook (:func:`separate_worker`): its own session, only the descriptors it needs, and, when
 the notebook runs as root, a user id no process has, so that the kernel refuses every
 signal it sends to the notebook and every look into the notebook's ``/proc`` entries.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import select
 import signal
 import sys
 import time
@@ -44,16 +45,23 @@ def kill(pid: int) -> None:
         pass
 
 
+def parent_of(name: str) -> int | None:
+    """The parent of process ``name`` (a number, or ``"self"``) as ``/proc`` numbers it;
+    None if it is gone. (In a PID namespace ``os.getppid()`` may say 0 instead.)"""
+    try:
+        with open(f"/proc/{name}/stat", "rb") as stat:  # "pid (command) state ppid ..."
+            return int(stat.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):  # gone meanwhile
+        return None
+
+
 def descendants(root: int) -> list[int]:
     """Every process below ``root`` (not yet reaped ones too), from one scan of /proc."""
     children: dict[int, list[int]] = {}
     for name in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{name}/stat", "rb") as stat:  # "pid (command) state ppid ..."
-                parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):  # gone meanwhile
-            continue
-        children.setdefault(parent, []).append(int(name))
+        parent = parent_of(name)
+        if parent is not None:
+            children.setdefault(parent, []).append(int(name))
     found, todo = [], [root]
     while todo:
         below = children.get(todo.pop(), [])
@@ -88,6 +96,33 @@ def reap_all() -> None:
             pass
     except ChildProcessError:  # no child left
         pass
+
+
+def leaves_within(pid: int, seconds: float) -> bool:
+    """Wait up to ``seconds`` for our child ``pid`` to exit by itself; True if it did (reaped)."""
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # Python < 3.9 or Linux < 5.3: no waiting with a timeout
+        return False
+    try:
+        select.select([handle], [], [], seconds)
+    finally:
+        os.close(handle)
+    return os.waitpid(pid, os.WNOHANG)[0] != 0
+
+
+def end_tree(keeper: int, grace: float, cleanup: float) -> None:
+    """End our child ``keeper`` and every process below it; reap the keeper.
+
+    Gives it ``grace`` seconds to leave by itself, then kills what a scan finds below it
+    until nothing is left (or ``cleanup`` seconds passed, should the keeper itself be
+    stopped), then the keeper.
+    """
+    if leaves_within(keeper, grace):
+        return
+    end_below(keeper, cleanup)
+    kill(keeper)
+    os.waitpid(keeper, 0)
 
 
 def unused_user(keeper: int) -> int:
