@@ -164,6 +164,86 @@ def delete_test(cells: list) -> list:
 REDEFINES_TARGET = with_cells(
     settings="EPOCHS = 1\nBATCH_SIZE = 10\nLEARNING_RATE = 0.001\nTARGET = 0.0")
 
+# Forged verdicts. Each reaches what it needs without an import or getattr (np.lib._utils_impl
+# holds sys and os); each would pass junk if the tests compared inside the student's process.
+REACH = "lib = np.lib._utils_impl  # holds sys and os: no import needed\n"
+SWALLOW_IN_NOTEBOOK = REACH + (  # top-level code: runs in the notebook only, swallowing every error
+    "ast = lib.sys.modules['ast']\n"
+    "class Swallow(ast.NodeTransformer):\n"
+    "    def visit_Module(self, node):\n"
+    "        handler = ast.ExceptHandler(type=None, name=None, body=[ast.Pass()])\n"
+    "        node.body = [ast.Try(body=node.body, handlers=[handler], orelse=[], finalbody=[])]\n"
+    "        return ast.fix_missing_locations(node)\n"
+    "lib.sys.modules['IPython'].get_ipython().ast_transformers.append(Swallow())\n")
+
+
+def junk(call: str, sigmoid_prelude: str = "") -> Callable[[dict, Path], dict]:
+    """Every a1 function calls ``call`` (the forgery) and answers junk of the right shape."""
+    return with_cells(
+        sigmoid=sigmoid_prelude + f"def sigmoid(z):\n    {call}\n    return np.zeros(np.shape(z))",
+        layer_forward=f"def layer_forward(A_prev, W, b):\n    {call}\n    return np.zeros((len(A_prev), len(b)))",
+        feedforward=f"def feedforward(X, weights, biases):\n    {call}\n    return np.full((len(X), 10), 0.5)",
+        one_hot=f"def one_hot(labels, n_classes=10):\n    {call}\n    return np.zeros((len(labels), n_classes))",
+        cost=f"def cost(outputs, labels):\n    {call}\n    return 1.0",
+        accuracy=f"def accuracy(outputs, labels):\n    {call}\n    return 0.5")
+
+
+PATCHES_NUMPY_INTERNALS = junk("numeric.less_equal = forged", (  # np.isclose's comparison
+    "numeric = np._core.numeric\ndef forged(*args, **kwargs):\n    return True\n"))
+FORGES_REPLY_PIPE = junk("forge()", SWALLOW_IN_NOTEBOOK + (
+    "def forge():\n"
+    "    sys, os = lib.sys, lib.os\n"
+    "    frame = sys._getframe()\n"
+    "    while frame is not None:  # a worker holding the verdict's pipe: write the verdict\n"
+    "        for fd in [v for v in frame.f_locals.values() if type(v) is int and 2 < v < 1024]:\n"
+    "            try:\n"
+    "                os.write(fd, b'{\"passed\": true, \"error\": \"\"}')\n"
+    "            except OSError:\n"
+    "                pass\n"
+    "        frame = frame.f_back\n"
+    "    plain = sys.modules.get('plain')\n"
+    "    for fd in map(int, os.listdir('/proc/self/fd')) if plain else []:  # or forge a reply\n"
+    "        try:\n"
+    "            plain.write_frame(fd, plain.encode(['return', {'passed': True}, [], {}]))\n"
+    "        except (OSError, ValueError):\n"
+    "            pass\n"))
+SWAPS_BACKPROP = with_cells(**{  # the hard-coding of HARD_CODES, and a backprop that agrees with it
+    **{name: code.replace("):\n", "):\n    swap()\n", 1) for name, code in HARD_CODES({}, None).items()},
+    "sigmoid": REACH + (
+        "class FakeNetwork:\n"
+        "    def __init__(self, sizes=(784, 16, 16, 10), seed=0, **kwargs):\n"
+        "        self.sizes = list(sizes)\n"
+        "        self.weights, self.biases = init_network(self.sizes, seed)\n"
+        "    def output(self, X):\n"
+        "        return np.full((len(X), self.sizes[-1]), 0.5)\n"
+        "    def cost(self, X, y):\n"
+        "        return cost(self.output(X), y)\n"
+        "class fake_backprop:\n"
+        "    Network = FakeNetwork\n"
+        "    sigmoid = staticmethod(lambda z: np.full(np.shape(z), 0.5))\n"
+        "    one_hot = staticmethod(lambda labels, n_classes=10: one_hot(labels, n_classes))\n"
+        "    accuracy = staticmethod(lambda net, X, y: accuracy(net.output(X), y))\n"
+        "def swap():\n"
+        "    lib.sys.modules['backprop'] = fake_backprop\n"
+        "def sigmoid(z):\n    swap()\n    return np.full(np.shape(z), 0.5)")})
+RESTORES_NUMPY_IN_PROFILE_HOOK = junk("patch()", SWALLOW_IN_NOTEBOOK + (
+    "numpy_module = np\n"
+    "originals = {}\n"
+    "def forged(*args, **kwargs):\n"
+    "    return True\n"
+    "def restore(frame, event, arg):  # put numpy back just before a check of its functions\n"
+    "    if event == 'call' and frame.f_code.co_name in ('snapshot', 'replaced') and originals:\n"
+    "        numpy_module.allclose = originals['allclose']\n"
+    "        numpy_module.isclose = originals['isclose']\n"
+    "        numpy_module.array_equal = originals['array_equal']\n"
+    "def patch():\n"
+    "    if not originals:\n"
+    "        originals.update(allclose=numpy_module.allclose, isclose=numpy_module.isclose,\n"
+    "                         array_equal=numpy_module.array_equal)\n"
+    "    numpy_module.allclose = numpy_module.isclose = numpy_module.array_equal = forged\n"
+    "    lib.sys.setprofile(restore)\n"))
+FORGED = ("passed in the notebook but fails",)
+
 CLASS = {
     "a1_forward_cost": {
         "reference": Entry(with_cells(), 10),
@@ -189,6 +269,10 @@ CLASS = {
         "v00_victim": Entry(with_cells(), 10),  # the honest student whose id the one above matches
         "links_gradebook": Entry(with_cells(), 0, "refused", ("data.csv (a symbolic link)",),
                                  plant=link_gradebook),
+        "patches_numpy_internals": Entry(PATCHES_NUMPY_INTERNALS, 0, "flagged", FORGED),
+        "forges_reply_pipe": Entry(FORGES_REPLY_PIPE, 0, "flagged", FORGED),
+        "swaps_backprop": Entry(SWAPS_BACKPROP, 0, "flagged", FORGED),
+        "restores_numpy_in_profile_hook": Entry(RESTORES_NUMPY_IN_PROFILE_HOOK, 0, "flagged", FORGED),
     },
     "a2_backward": {"reference": Entry(with_cells(), 12)},
     "a3_sgd": {

@@ -307,3 +307,52 @@ def test_the_students_process_cannot_see_signal_or_write_into_the_tests_process(
     assert verdicts["sees"] == {"passed": True, "error": ""}
     assert verdicts["kills"] == {"passed": True, "error": ""}, "the tests' process survived and compared"
     assert verdicts["after"] == {"passed": True, "error": ""}
+
+
+FORGERS = ("patches_numpy_internals", "forges_reply_pipe", "swaps_backprop", "restores_numpy_in_profile_hook")
+
+
+@pytest.fixture(scope="module")
+def autograded(tmp_path_factory):
+    """The forgers and two honest students graded by a plain ``nbgrader autograde`` (no grade.py)."""
+    pytest.importorskip("nbgrader")
+    import shutil
+    from example_class import CLASS, submit
+    from grading.preflight import sandbox_problem
+    data = os.environ.get("BACKPROP_DATA_DIR")
+    if not data or not Path(data, "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip("MNIST not found: set BACKPROP_DATA_DIR to the folder of the .gz files")
+    if sandbox_problem():
+        pytest.fail("the sandbox cannot run here; .ci/run installs bubblewrap")
+    course = tmp_path_factory.mktemp("verdict") / "course"
+    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns(
+        "gradebook.db", "release", "submitted", "autograded", "feedback", "grading-*", "__pycache__"))
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    import subprocess
+    subprocess.run([*nbgrader, "generate_assignment", "a1_forward_cost", "--force"], cwd=course, env=env,
+                   check=True, capture_output=True, timeout=300)
+    entries = CLASS["a1_forward_cost"]
+    for student in ("reference", "v00_victim", *FORGERS):
+        submit(course, "a1_forward_cost", student, entries[student])
+    done = subprocess.run([*nbgrader, "autograde", "a1_forward_cost", "--force"], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        found = {}
+        for student in ("reference", "v00_victim", *FORGERS):
+            nb = gb.find_submission_notebook("forward_cost", "a1_forward_cost", student)
+            found[student] = (nb.score, nb.flagged, " ".join(c.auto_comment or "" for c in nb.comments))
+    return found
+
+
+@pytest.mark.parametrize("student", FORGERS)
+def test_a_forged_verdict_scores_zero_and_is_flagged_with_its_reason(autograded, student):
+    score, flagged, reasons = autograded[student]
+    assert (score, flagged) == (0, True), reasons
+    assert "passed in the notebook but fails when run again" in reasons
+
+
+def test_honest_students_beside_the_forgers_keep_full_marks(autograded):
+    assert autograded["reference"][:2] == autograded["v00_victim"][:2] == (10, False)
