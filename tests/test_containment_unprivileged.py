@@ -51,12 +51,12 @@ NOTEBOOK = textwrap.dedent("""
             with open(f"/proc/{pid}/fd/{fd}", "w") as f:
                 f.write("INTRUDER\\n")
 
-    def daemon():
+    def daemon():  # its command line is the notebook's, which holds the marker
         if os.fork() == 0:
             try:
                 os.setsid()
                 if os.fork() == 0:
-                    os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(30)", marker])
+                    time.sleep(30)
             finally:
                 os._exit(0)
         time.sleep(0.3)
