@@ -115,7 +115,7 @@ def run_case(case: Case, root: Path) -> tuple[str, str, list[str]]:
         return classify(case, scratch)
 
     outcome = contained_call(in_scratch, (), deadline=case.bound, own_user=False)
-    attacked = case.area == "checked function vs notebook"
+    attacked = case.area.startswith("checked function vs notebook")
     if outcome.problem is None:
         verdict = outcome.value
     elif "ended the whole process" in outcome.problem or (attacked and outcome.timed_out):

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import backprop as bp  # noqa: E402
 from battery_loader import loader_argument_cases, loader_fault_cases  # noqa: E402
 from battery_hardening import cache_cases, containment_cases  # noqa: E402
+from battery_callers import ordinary_user_cases, training_callers_cases  # noqa: E402
 from battery_pages import page_cases, small_cases  # noqa: E402
 
 DIGITS = bp.Network(seed=0)
@@ -268,5 +269,5 @@ def all_cases(root: Path, Case) -> list:
     """Every case of the battery, in areas."""
     return [*network_cases(Case), *network_call_cases(Case), *one_hot_and_gradcheck_cases(Case),
             *loader_argument_cases(Case, root), *loader_fault_cases(Case, root), *checker_cases(Case),
-            *training_cases(Case), *containment_cases(Case), *cache_cases(Case, root), *page_cases(Case),
-            *small_cases(Case)]
+            *training_cases(Case), *training_callers_cases(Case), *containment_cases(Case),
+            *ordinary_user_cases(Case), *cache_cases(Case, root), *page_cases(Case), *small_cases(Case)]
