@@ -2,33 +2,37 @@
 
 The sandbox sees: the system's read-only ``/usr`` (and ``/bin``, ``/lib``...), the
 read-only Python environment, the read-only MNIST files and backprop's cache, this
-folder's two scripts at ``/grading``, and one writable working folder mounted at
-``/submission``. It has no network, its own process tree (every process in it dies when
-the command ends or is killed), its own ``/tmp`` and limits on memory, CPU time,
-processes, open files and file size.
+folder's scripts at ``/grading``, and a working folder ``/submission`` holding copies of
+the given work folder's files. It has no network and its own process tree (every process
+in it dies when the command ends or is killed). It can write only in three tmpfs
+folders of ``Limits.disk_mb`` each, ``/submission``, ``/tmp`` and ``/dev/shm``: they live in
+memory and vanish with the sandbox, so nothing it writes reaches the disk or comes back
+(the executed notebook comes back on its stdout). Its processes together have one memory
+limit (a cgroup, ``cgroup.py``; where none can be made, each process has the limit, see
+``cgroup.bound``), and each has limits on CPU time, open files and file size.
+``supervise.py`` watches it and stops it at the first limit it reaches.
 
 Nothing is shared between two sandboxes, even of two gradings running at once: as root,
-everything inside runs as a user id that no other live sandbox has (``sandbox_uid``),
-so the kernel counts the process limit for that sandbox alone. As an ordinary user,
-bubblewrap (0.8 or later) maps that user to itself in a user namespace of its own, in
-which the code inside can create no further namespace; the process limit is set inside
-that namespace (``prlimit``), where the kernel counts only the sandbox's own processes.
-This needs unprivileged user namespaces. Whether the sandbox works here is
-``preflight.sandbox_problem``'s question.
+everything inside runs as a user id no other live sandbox has (``sandbox_uid``), so the
+kernel counts the process limit for that sandbox alone; as an ordinary user, bubblewrap
+(0.8 or later) maps that user to itself in a user namespace of its own (no further one
+can be made inside), where the limit (``prlimit``) counts the sandbox's processes only.
+Each sandbox has its own cgroup. Whether the sandbox works here is ``preflight``'s question.
 """
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import resource
 import itertools
-import signal
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import cgroup
+from .supervise import watch
 
 INSIDE_WORK = "/submission"
 INSIDE_SCRIPTS = "/grading"
@@ -49,20 +53,28 @@ class Limits:
     """What one sandboxed command may use."""
 
     seconds: int = 300        # wall-clock time of the whole command (one notebook)
-    memory_mb: int = 3072     # address space of each process
+    memory_mb: int = 3072     # memory of all its processes together, and of each one
     processes: int = 64       # processes and threads inside the sandbox
     open_files: int = 256     # file descriptors of each process
     file_mb: int = 64         # largest file a process may write
+    disk_mb: int = 256        # size of each writable tmpfs folder (/submission, /tmp, /dev/shm)
+    output_mb: int = 32       # what the command may send back on its stdout
+
+    def places(self) -> dict[str, int]:
+        """The only folders the sandbox can write, each a tmpfs: path inside -> size in MB."""
+        return {INSIDE_WORK: self.disk_mb, "/tmp": self.disk_mb, "/dev/shm": self.disk_mb}
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a sandboxed command did: exit code, its private output, its log, timeout."""
+    """What a sandboxed command did; ``over_limit``: '' or 'went over the memory limit: ...'."""
 
     returncode: int
     stdout: bytes
     stderr: str
     timed_out: bool
+    over_limit: str = ""
+    peak_mb: float | None = None   # the most memory its processes used together (with a cgroup)
 
 
 def namespace_options() -> list[str]:
@@ -149,22 +161,43 @@ def user_switch(uid: int, processes: int) -> list[str]:
                     "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
 
 
-def bwrap_command(argv: list[str], work: Path, uid: int, processes: int,
-                  data_dir: Path | None, cache_dir: Path | None, info_fd: int | None = None) -> list[str]:
-    """The full ``bwrap`` command line that runs ``argv`` in ``work`` (mounted writable).
+def work_copies(work: Path) -> tuple[list[str], list[int]]:
+    """bwrap arguments that copy ``work``'s folders and regular files into ``/submission``
+    (links and special files are left out), and the open files they read from."""
+    args, fds = ["--perms", "0777", "--dir", f"{INSIDE_WORK}/.home"], []
+    try:
+        for path in sorted(work.rglob("*")):
+            inside = f"{INSIDE_WORK}/{path.relative_to(work).as_posix()}"
+            if path.is_dir() and not path.is_symlink():
+                args += ["--perms", "0777", "--dir", inside]
+            elif path.is_file() and not path.is_symlink():
+                fds.append(os.open(path, os.O_RDONLY | os.O_NOFOLLOW))
+                args += ["--perms", "0666", "--file", str(fds[-1]), inside]
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return args, fds
 
-    bwrap writes the sandbox's first process id to ``info_fd``, if given.
+
+def bwrap_command(argv: list[str], copies: list[str], uid: int, limits: Limits,
+                  data_dir: Path | None, cache_dir: Path | None, info_fd: int | None = None) -> list[str]:
+    """The full ``bwrap`` command line that runs ``argv`` in ``/submission`` (with ``copies``).
+
+    Every writable place is a tmpfs of ``limits.disk_mb``; ``/`` and ``/dev`` are made
+    read-only. bwrap writes the sandbox's first process id to ``info_fd``, if given.
     """
-    # The empty /tmp comes before the binds: mounted later it would hide any of them
-    # that live under /tmp (a clone of the course checked out there, say).
+    # /tmp comes before the binds: later, it would hide those under /tmp (a clone there, say)
     info = ["--info-fd", str(info_fd)] if info_fd is not None else []
+    size = ["--size", str(limits.disk_mb * 2**20)]
     return ["bwrap", *info, *namespace_options(), *system_mounts(),
-            "--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/tmp",
+            "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
+            "--perms", "1777", *size, "--tmpfs", "/dev/shm",
+            "--perms", "1777", *size, "--tmpfs", "/tmp",
             *python_mounts(), *data_mounts(data_dir, cache_dir),
             *ro_mount(SCRIPTS, INSIDE_SCRIPTS),
-            "--bind", str(work), INSIDE_WORK, "--chdir", INSIDE_WORK, *environment(),
-            *user_switch(uid, processes), *argv]
+            "--perms", "0777", *size, "--tmpfs", INSIDE_WORK, *copies, "--remount-ro", "/",
+            "--chdir", INSIDE_WORK, *environment(), *user_switch(uid, limits.processes), *argv]
 
 
 def _owner(proc: Path) -> int | None:
@@ -212,79 +245,56 @@ def sandbox_uid() -> int:
     raise SandboxUnavailable(f"all {SLOTS} sandbox user ids of this process are in use")
 
 
-def prepare_work(work: Path, uid: int) -> None:
-    """Make the writable folder (and its home) belong to the sandbox's user."""
-    (work / ".home").mkdir(exist_ok=True)
-    if os.geteuid() == 0:
-        for path in [work, *work.rglob("*")]:
-            os.chown(path, uid, uid, follow_symlinks=False)
-
-
 def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed: bool = True,
         data_dir: Path | None = None, cache_dir: Path | None = None, pass_fds: tuple = ()) -> Outcome:
-    """Run ``argv`` in ``work`` with ``stdin``, within the limits; kill it all at the deadline.
+    """Run ``argv`` with ``stdin`` on copies of ``work``'s files, within the limits.
 
-    ``pass_fds`` (pipe ends) are handed to the command and closed here once it started.
+    ``work`` is only read: the command works on copies in its own tmpfs. ``pass_fds``
+    (pipe ends) are handed to the command and closed here once it started. The command
+    and everything it starts are killed at the deadline or the first limit reached.
 
     With ``sandboxed=False`` (only when the instructor opted out) the same command runs
-    with the same limits and deadline, but sees the whole machine.
+    in ``work`` with the same limits and deadline, but sees (and can write) the whole machine.
     """
     info_read, info_write = os.pipe() if sandboxed else (None, None)
+    copies, files = work_copies(work) if sandboxed else ([], [])
     if sandboxed:
-        uid = sandbox_uid()
-        prepare_work(work, uid)
-        command = bwrap_command(argv, work, uid, limits.processes, data_dir, cache_dir, info_write)
+        command = bwrap_command(argv, copies, sandbox_uid(), limits, data_dir, cache_dir, info_write)
         processes = None  # set inside (user_switch)
     else:
         command = [a.replace(INSIDE_SCRIPTS, str(SCRIPTS)) for a in argv]
         mine = sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == os.getuid())
         processes = mine + limits.processes  # RLIMIT_NPROC counts every process of the user
+    group = cgroup.create_or_none(limits.memory_mb, limits.processes + 4)  # + bwrap's own
+    given = [*pass_fds, *files, *([info_write] if sandboxed else [])]
+
+    def start() -> None:  # in the child, before bwrap (or the command) starts
+        if group is not None:
+            group.join()
+        limit_resources(limits, processes)
+
     try:
         child = subprocess.Popen(command, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, start_new_session=True,
-                                 pass_fds=[*pass_fds, *([info_write] if sandboxed else [])],
-                                 preexec_fn=lambda: limit_resources(limits, processes))
+                                 stderr=subprocess.PIPE, start_new_session=True, pass_fds=given,
+                                 preexec_fn=start)
     except BaseException as error:
         if sandboxed:
             os.close(info_read)
+        if group is not None:
+            group.remove()
         if sandboxed and isinstance(error, FileNotFoundError):
             raise SandboxUnavailable(f"bubblewrap cannot be started ({error})") from None
         raise
     finally:
-        for fd in [*pass_fds, *([info_write] if sandboxed else [])]:
+        for fd in given:
             os.close(fd)
     try:
-        out, err = child.communicate(stdin, timeout=limits.seconds)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        if sandboxed:
-            kill_first_process(child, info_read)
-        try:
-            os.killpg(child.pid, signal.SIGKILL)
-        except ProcessLookupError:  # bwrap ended with its sandbox, as it should
-            pass
-        out, err = child.communicate()
-        timed_out = True
+        out, err, timed_out, over = watch(child, stdin, limits.seconds, limits.output_mb * 2**20,
+                                          group, info_read, limits.places() if sandboxed else {})
+        peak = group.peak_bytes() if group is not None else None
     finally:
         if sandboxed:
             os.close(info_read)
-    return Outcome(child.returncode, out, err.decode(errors="replace")[-4000:], timed_out)
-
-
-def kill_first_process(child: subprocess.Popen, info: int) -> None:
-    """Kill the sandbox's first process (so the kernel kills every other one) and let bwrap reap it.
-
-    Killing only bwrap would leave that first process to be reaped by the machine's init,
-    a zombie of the grader's user until then; bwrap itself then ends within a moment.
-    """
-    os.set_blocking(info, False)
-    try:
-        pid = json.loads(os.read(info, 4096) or b"{}").get("child-pid")
-    except (OSError, ValueError):
-        return  # bwrap has not started the sandbox yet: killing bwrap is enough
-    try:
-        if pid and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1] == str(child.pid):
-            os.kill(pid, signal.SIGKILL)
-            child.wait(timeout=5)
-    except (OSError, IndexError, subprocess.TimeoutExpired):
-        pass
+        if group is not None:
+            group.remove()
+    return Outcome(child.returncode, out, err, timed_out, over, peak and round(peak / 2**20, 1))
