@@ -5,21 +5,26 @@ Serves the site (default ``_build/html``) on 127.0.0.1 and fails (exit code 1) o
 - any request to an address other than 127.0.0.1 (blocked before it leaves),
 - a local file that does not load, an image that does not load,
 - a JavaScript error or console error not in ``KNOWN_HARMLESS`` (book/check_page.py),
-- an equation left as raw LaTeX, or math that MathJax did not typeset,
+- an equation left as raw LaTeX, math that MathJax did not typeset, or a MathJax
+  error in a formula,
 - an internal link to a missing page or anchor,
 - an explorer that is not live, a control that changes nothing drawn, or a browser
   forward/backward pass that differs from the package's (book/check_explorers.py).
 
-It prints each page's size and the explorers' redraw times, and saves a full-page screenshot of every page under ``_build/screenshots/``.
+It prints each page's size and the explorers' redraw times, what a throttled phone
+downloads for it (the server sends text gzip-compressed, as static hosts do) and when
+its first explorer is drawn, and saves a full-page screenshot of every page under ``_build/screenshots/``.
 Needs Debian's ``chromium`` (apt) and the ``playwright`` Python package; it never
 downloads a browser. Usage::
 
-    python book/check_book.py [SITE] [--screenshots DIR] [--pages intro.html ...]
+    python book/check_book.py [SITE] [--screenshots DIR] [--pages intro.html ...] [--phone-loads 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import io
 import re
 import sys
 import threading
@@ -34,7 +39,8 @@ from urllib.parse import urljoin
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # book/ is a folder of scripts
 from check_explorers import mnist_test_images  # noqa: E402
 from check_figures import configured_hosts  # noqa: E402
-from check_page import LOCAL_HOST, LinkChecker, Problem, check_page, is_local  # noqa: E402
+from check_page import (LOCAL_HOST, PHONE_LOADS, LinkChecker, Problem, check_page,  # noqa: E402
+                        is_local, load_table)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -48,17 +54,48 @@ ASSET_FOLDERS = {"_static", "_sources", "_images", "_sphinx_design_static"}
 REDIRECT = re.compile(r'<meta http-equiv="refresh" content="\d+;\s*url=([^"]+)"', re.I)
 
 
+#: Files a static host (GitHub Pages, Netlify, Read the Docs) sends gzip-compressed.
+COMPRESSED_SUFFIXES = {".html", ".js", ".css", ".json", ".svg", ".txt", ".map", ".xml"}
+#: gzip's usual level (hosts use 6 or so; fonts and images are compressed already).
+GZIP_LEVEL = 6
+
+
 class QuietHandler(SimpleHTTPRequestHandler):
-    """Static file handler that does not log every request to stderr."""
+    """Static file handler that, like a static host, sends text gzip-compressed to a
+    browser that accepts it, and does not log every request to stderr."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if (path.suffix not in COMPRESSED_SUFFIXES or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()  # as it is (also a folder's redirect, a 404)
+        body = gzip.compress(path.read_bytes(), GZIP_LEVEL, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib name
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A server that says nothing when the browser drops a connection it no longer needs."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(site: Path) -> Iterator[str]:
     """Serve ``site`` on a free port of 127.0.0.1; yield its base URL."""
-    server = ThreadingHTTPServer((LOCAL_HOST, 0), partial(QuietHandler, directory=str(site)))
+    server = QuietServer((LOCAL_HOST, 0), partial(QuietHandler, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -75,8 +112,9 @@ def find_pages(site: Path) -> list[str]:
 
 
 def check_site(site: Path, pages: list[str] | None = None,
-               screenshots: Path | None = None) -> list[Problem]:
-    """Check ``pages`` (default: all) of the site in ``site``; return every problem."""
+               screenshots: Path | None = None, phone_loads: int = PHONE_LOADS) -> list[Problem]:
+    """Check ``pages`` (default: all) of the site in ``site``; return every problem.
+    Each page is loaded ``phone_loads`` times on the throttled phone (the median is printed)."""
     from playwright.sync_api import sync_playwright
 
     pages = pages or (find_pages(site) if site.is_dir() else [])
@@ -104,6 +142,7 @@ def check_site(site: Path, pages: list[str] | None = None,
         links = LinkChecker()
         test_images = mnist_test_images()
         outside: set[str] = set()
+        loads: dict[str, dict] = {}
         allowed = configured_hosts(site.parent.parent / "_config.yml")
         for name in pages:
             current["page"] = name
@@ -116,9 +155,11 @@ def check_site(site: Path, pages: list[str] | None = None,
             shot = screenshots / (Path(name).with_suffix(".png").as_posix()
                                   .replace("/", "__")) if screenshots else None
             problems += check_page(context, base_url, name, links, shot, site, test_images,
-                                   outside, allowed)
+                                   outside, allowed, loads, phone_loads)
             print(f"checked {name} in {time.perf_counter() - start:.1f} s", flush=True)
         browser.close()
+    if loads:
+        print(load_table(loads))
     print(f"links to other sites ({len(outside)}): " + ", ".join(sorted(outside)))
     return problems
 
@@ -130,11 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshots", type=Path, default=None,
                         help="folder for screenshots (default: SITE/../screenshots)")
     parser.add_argument("--pages", nargs="+", help="pages to check (default: all)")
+    parser.add_argument("--phone-loads", type=int, default=PHONE_LOADS,
+                        help=f"loads per page on the throttled phone (default {PHONE_LOADS})")
     args = parser.parse_args(argv)
+    if args.phone_loads < 1:
+        parser.error(f"--phone-loads must be 1 or more; got {args.phone_loads}")
     screenshots = args.screenshots or args.site.parent / "screenshots"
     start = time.perf_counter()
     try:
-        problems = check_site(args.site, args.pages, screenshots)
+        problems = check_site(args.site, args.pages, screenshots, args.phone_loads)
     except (ValueError, ImportError) as error:
         print(f"check_book: {error}", file=sys.stderr)
         return 1

@@ -56,7 +56,7 @@ def screenshots(tmp_path_factory):
 @pytest.fixture(scope="module")
 def problems_by_page(check_book, screenshots):
     """Check every fixture page in one browser session; group the problems by page."""
-    problems = check_book.check_site(FIXTURES, PAGES, screenshots)
+    problems = check_book.check_site(FIXTURES, PAGES, screenshots, phone_loads=1)
     grouped = {page: [] for page in PAGES}
     for problem in problems:
         grouped[problem.page].append(problem)
@@ -220,7 +220,8 @@ def explorer_problems(check_book, tmp_path_factory):
         save_html([explorer], site / f"{name}.html")
     pages = ["live.html", "dead.html", "broken.html", "squeezed.html", "nameless.html"]
     grouped = {page: [] for page in pages}
-    for problem in check_book.check_site(site, pages, tmp_path_factory.mktemp("shots")):
+    for problem in check_book.check_site(site, pages, tmp_path_factory.mktemp("shots"),
+                                         phone_loads=1):
         grouped[problem.page].append(problem)
     return grouped
 
@@ -278,6 +279,77 @@ def test_known_harmless_messages_are_only_the_listed_ones(check_book):
     assert not check_page.is_harmless("Got invalid theme mode: . Resetting to auto.")
     assert not check_page.is_harmless("Identifier 'THEBE_JS_URL' has already been declared")
     assert not check_page.is_harmless("ReferenceError: drawTheWidget is not defined")
+
+
+# ----- page weights: what the check's server sends and how loads are judged -----
+def test_server_sends_text_gzip_compressed_like_a_static_host(check_book):
+    import gzip
+    import urllib.request
+
+    page, image = FIXTURES / "clean.html", FIXTURES / "chapters" / "wide_figure.png"
+    with check_book.serve(FIXTURES) as base:
+        def fetch(path, encoding=None):
+            request = urllib.request.Request(base + path, headers={"Accept-Encoding": encoding}
+                                             if encoding else {})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.headers, response.read()
+
+        headers, body = fetch("clean.html", "gzip, deflate, br")
+        assert headers["Content-Encoding"] == "gzip" and int(headers["Content-Length"]) == len(body)
+        assert gzip.decompress(body) == page.read_bytes() and len(body) < page.stat().st_size
+        headers, body = fetch("clean.html")  # a client that does not ask for gzip
+        assert headers["Content-Encoding"] is None and body == page.read_bytes()
+        headers, body = fetch("chapters/wide_figure.png", "gzip")  # compressed already
+        assert headers["Content-Encoding"] is None and body == image.read_bytes()
+
+
+def test_loads_are_judged_against_both_aims(check_book):
+    import check_page
+
+    load = {"bytes": 1.2e6, "raw": 2.9e6, "all_images": 1.6e6, "requests": 30,
+            "first_explorer_ms": 2100.0, "load_ms": 3000.0}
+    assert check_page.missed_aims(load) == []
+    heavy = dict(load, bytes=1.6e6, first_explorer_ms=2600.0)
+    assert check_page.missed_aims(heavy) == ["1.60 MB > 1.5 MB", "first explorer 2.6 s > 2.5 s"]
+    assert check_page.missed_aims(dict(load, first_explorer_ms=None)) == []
+    table = check_page.load_table({"a.html": load, "b.html": heavy})
+    assert "gzip-compressed" in table
+    rows = table.splitlines()[2:]
+    assert rows[0].split()[1:] == ["1.20", "MB", "2.90", "MB", "1.60", "MB", "2.1", "s", "met"]
+    assert rows[1].split()[-1] == "missed"
+    # Of several loads the median counts, and the spread is printed.
+    middle = check_page.median_load([heavy, load, dict(load, first_explorer_ms=2300.0)])
+    assert middle["first_explorer_ms"] == 2300.0 and middle["first_explorer_all"] == [2100, 2300, 2600]
+    assert check_page.spread(middle) == " (median of 3 loads: 2.1 to 2.6 s)"
+    no_explorer = dict(load, first_explorer_ms=None)
+    assert check_page.median_load([dict(no_explorer, load_ms=t) for t in (3, 1, 2)])["load_ms"] == 2
+    assert check_page.spread(check_page.median_load([no_explorer])) == ""
+
+
+@pytest.fixture
+def browser_page():
+    """A blank page of its own browser, closed after the test (one Playwright at a time)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=["--no-sandbox"], headless=True)
+        yield browser.new_page()
+        browser.close()
+
+
+def test_a_mathjax_error_in_a_formula_fails(check_book, browser_page):
+    import check_page
+
+    typeset = '<span class="math"><mjx-container>x</mjx-container></span>'
+    browser_page.set_content(f"<p>{typeset}</p>")
+    assert check_page.check_math("ok.html", browser_page, True) == []
+    browser_page.set_content(f'<p>{typeset}<span class="math"><mjx-container><mjx-merror '
+                             'data-mjx-error="Undefined control sequence \\foo">\\foo'
+                             '</mjx-merror></mjx-container></span></p>')
+    problems = check_page.check_math("bad.html", browser_page, True)
+    assert [p.kind for p in problems] == ["MathJax error"]
+    assert "Undefined control sequence" in problems[0].detail
 
 
 def run_command(*args):
