@@ -86,6 +86,7 @@ def test_final_accuracies_bar_stops_at_one_hundred_percent():
     (bar,) = ax.containers[0].lines[2]
     ends = np.concatenate([segment[:, 1] for segment in bar.get_segments()])
     np.testing.assert_allclose([ends.min(), ends.max()], [s.mean - s.std, 100])
+    assert f"{s.mean:.1f} ± {s.std:.1f}\n(bar cut at 100%)" in [t.get_text() for t in ax.texts]
     plt.close(fig)
 
 

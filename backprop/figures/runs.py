@@ -96,7 +96,8 @@ def draw_final_accuracies(finals: dict, ax=None, percent: bool = True, colors=No
                           pair_seeds: bool = False) -> list:
     """Each seed's final accuracy as a dot, per recipe, with the mean ± 1 std beside it.
 
-    The bar of one standard deviation is cut at 100%, which no accuracy can pass.
+    The bar of one standard deviation is cut at 100%, which no accuracy can pass,
+    and the label of a cut bar says so.
 
     ``finals`` maps a label to one accuracy per seed. With ``pair_seeds`` (the
     recipes were trained with the same seeds, in the same order) thin lines join
@@ -118,7 +119,10 @@ def draw_final_accuracies(finals: dict, ax=None, percent: bool = True, colors=No
         above = min(s.std, scale - s.mean)        # the bar stops at 100%
         artists.append(ax.errorbar(x + 0.18, s.mean, yerr=[[s.std], [above]], fmt="D",
                                    color=color, capsize=4, ms=6))
-        artists.append(ax.annotate(f"{s.mean:.1f} ± {s.std:.1f}", (x + 0.26, s.mean),
+        label = f"{s.mean:.1f} ± {s.std:.1f}"
+        if above < s.std:                         # say so where the bar is cut
+            label += f"\n(bar cut at {scale:g}{'%' if percent else ''})"
+        artists.append(ax.annotate(label, (x + 0.26, s.mean),
                                    va="center", fontsize=10, color=color, zorder=4,
                                    bbox=dict(boxstyle="round,pad=0.15", fc="white",
                                              ec="none")))
