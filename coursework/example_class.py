@@ -195,11 +195,9 @@ FORGES_REPLY_PIPE = junk("forge()", SWALLOW_IN_NOTEBOOK + (
     "    sys, os = lib.sys, lib.os\n"
     "    frame = sys._getframe()\n"
     "    while frame is not None:  # a worker holding the verdict's pipe: write the verdict\n"
-    "        for fd in [v for v in frame.f_locals.values() if type(v) is int and 2 < v < 1024]:\n"
-    "            try:\n"
-    "                os.write(fd, b'{\"passed\": true, \"error\": \"\"}')\n"
-    "            except OSError:\n"
-    "                pass\n"
+    "        if type(frame.f_locals.get('write_end')) is int:\n"
+    "            os.write(frame.f_locals['write_end'], b'{\"passed\": true, \"error\": \"\"}')\n"
+    "            os._exit(0)\n"
     "        frame = frame.f_back\n"
     "    plain = sys.modules.get('plain')\n"
     "    for fd in map(int, os.listdir('/proc/self/fd')) if plain else []:  # or forge a reply\n"
@@ -241,8 +239,21 @@ RESTORES_NUMPY_IN_PROFILE_HOOK = junk("patch()", SWALLOW_IN_NOTEBOOK + (
     "        originals.update(allclose=numpy_module.allclose, isclose=numpy_module.isclose,\n"
     "                         array_equal=numpy_module.array_equal)\n"
     "    numpy_module.allclose = numpy_module.isclose = numpy_module.array_equal = forged\n"
-    "    lib.sys.setprofile(restore)\n"))
+    "    lib.sys.setprofile(restore)\n"
+    "patched = patch()  # a constant, so kept where only definitions run\n"))
 FORGED = ("passed in the notebook but fails",)
+
+# Over a limit of the whole submission, each within every per-process limit.
+MEMORY_TOGETHER = before_sigmoid(lambda course: (  # three processes of 1.4 GB: 4.2 GB in all
+    "import subprocess, sys\n"
+    "hold = 'import numpy, time\\nnumpy.ones(1400 * 2**20 // 8)\\ntime.sleep(60)'\n"
+    "held = [subprocess.Popen([sys.executable, '-c', hold]) for _ in range(3)]\n"
+    "[process.wait() for process in held]"))
+FILLS_DISK = before_sigmoid(lambda course: (  # 16 MB files (under the file size limit) up to 3 GB
+    "import os\ntry:\n    for number in range(200):\n"
+    "        open(f'filler{number}.bin', 'wb').write(os.urandom(2**20) * 16)\n"
+    "except OSError as error:\n    print('stopped:', error)"))
+PRINTS_300_MB = before_sigmoid(lambda course: "for _ in range(300):\n    print('x' * 10**6)")
 
 CLASS = {
     "a1_forward_cost": {
@@ -273,6 +284,9 @@ CLASS = {
         "forges_reply_pipe": Entry(FORGES_REPLY_PIPE, 0, "flagged", FORGED),
         "swaps_backprop": Entry(SWAPS_BACKPROP, 0, "flagged", FORGED),
         "restores_numpy_in_profile_hook": Entry(RESTORES_NUMPY_IN_PROFILE_HOOK, 0, "flagged", FORGED),
+        "memory_together": Entry(MEMORY_TOGETHER, 0, "failed", ("went over the memory limit",)),
+        "fills_disk": Entry(FILLS_DISK, 0, "failed", ("went over the disk limit",)),
+        "prints_300_mb": Entry(PRINTS_300_MB, 0, "failed", ("went over the output limit",)),
     },
     "a2_backward": {"reference": Entry(with_cells(), 12)},
     "a3_sgd": {

@@ -3,6 +3,8 @@
 - ``sandbox_problem``: bubblewrap runs here, for root or for an ordinary user (who needs
   bubblewrap 0.8 or later and unprivileged user namespaces), and the real sandbox, with
   the same mounts and user as a grading, finds Python and its packages;
+- ``bounds``: one sentence saying how a sandbox's resources are bounded on this machine
+  (its memory by a cgroup, or, where none can be made, by the per-process limits);
 - ``course_problem``: this user can write everything a grading writes or replaces in the
   course folder (the gradebook, autograded/, feedback/, the logs and the report) and read
   the sources and submissions, so a grading cannot fail half-way for want of permission.
@@ -20,7 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import sandbox
+from . import cgroup, sandbox
+from .truncate import PER_CELL, PRODUCED_LIMIT
 
 USERNS_SWITCHES = {  # sysctl: (value that forbids unprivileged user namespaces, value that allows them)
     "kernel.unprivileged_userns_clone": ("0", "1"),              # Debian before 11, older Ubuntu
@@ -55,6 +58,15 @@ def sandbox_problem(data_dir: Path | None = None, cache_dir: Path | None = None)
     if probe.returncode != 0:
         return namespaces_problem(probe.stderr.strip())
     return python_problem(data_dir, cache_dir)
+
+
+def bounds(limits: sandbox.Limits | None = None) -> str:
+    """How one sandbox's memory, disk and output are bounded here, with the limits' values."""
+    limits = limits or sandbox.Limits()
+    return (f"Bounds per sandbox: {cgroup.bound(limits.memory_mb, limits.processes)}; disk: it "
+            f"writes only tmpfs folders of {limits.disk_mb} MB each ({', '.join(limits.places())}); "
+            f"output: {PER_CELL // 1000} kB kept per cell, over {PRODUCED_LIMIT // 2**20} MB printed "
+            "fails the grading.")
 
 
 def bwrap_version() -> str:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .gradebook import FAILED, Review
+from .preflight import bounds
 
 
 def failure_page(course: Path, assignment: str, student: str, reason: str, names: list[str]) -> None:
@@ -48,6 +49,7 @@ def print_summary(rows: list[Review], seconds: dict | None, wall: float = 0.0, j
     if seconds:
         print(f"\n{len(seconds)} graded in {wall:.0f} s, {jobs} at a time: {wall / len(seconds):.1f} s "
               f"per student (each took {sum(seconds.values()) / len(seconds):.1f} s on average)")
+        print(f"\n{bounds()} (Default values: c.SandboxedExecute.memory_mb may change the memory.)")
     for status in ("failed", "flagged", "refused"):
         listed = [r for r in rows if r.status == status]
         if status == "refused" and not listed:

@@ -3,7 +3,7 @@
 A cell keeps at most ``PER_CELL`` bytes of output and a notebook ``PER_NOTEBOOK``; what is
 cut is replaced by one line, ``[output truncated: N bytes dropped by the grader]``, so
 printing 300 MB never makes a 300 MB graded notebook or feedback page. An error is
-never dropped (it decides the cell's score), only shortened. A notebook whose code
+never dropped (it decides the cell's score), only shortened (to about 8 kB). A notebook whose code
 produced more than ``PRODUCED_LIMIT`` bytes of output in all is over the output limit:
 the runner stops it and exits with ``OVER_OUTPUT_LIMIT``, and the grading fails.
 
@@ -51,7 +51,7 @@ def fit(output: dict, budget: int) -> tuple[dict | None, int]:
         return output, 0
     kind = output.get("output_type")
     if kind == "stream":
-        text = shorten(output.get("text", ""), max(budget - 50, 0))
+        text = shorten(output.get("text", ""), max(budget - size({**output, "text": ""}), 0))
         while text and size({**output, "text": text}) > budget:  # wide characters
             text = text[: len(text) * 3 // 4]
         if not text:
