@@ -174,3 +174,21 @@ def test_where_the_user_id_cannot_change_the_call_still_answers(monkeypatch):
             if as_root else contextlib.nullcontext():
         outcome = sandbox.contained_call(lambda: (sum(range(5)), os.getuid()), ())
     assert outcome.problem is None and outcome.value == (10, os.getuid())
+
+
+def test_a_checked_function_cannot_connect_to_the_notebooks_sockets():
+    """A Jupyter kernel listens on 127.0.0.1, and the worker, its fork, holds its key."""
+    import socket
+
+    def connects(port):
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"execute this")
+        return "connected"
+
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        listening.setblocking(False)
+        outcome = sandbox.contained_call(connects, (listening.getsockname()[1],))
+        with pytest.raises(BlockingIOError):
+            listening.accept()
+    assert outcome.value is None and "Network is unreachable" in outcome.problem
+

@@ -33,7 +33,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 BECOME = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
 NOTEBOOK = textwrap.dedent("""
-    import json, os, sys, time, warnings
+    import json, os, socket, sys, time, warnings
     import numpy as np
     from backprop import exercises
     from backprop.exercises import containment, namespaces
@@ -45,6 +45,12 @@ NOTEBOOK = textwrap.dedent("""
     log = open(log_path, "w")  # a file the notebook holds open
     log.write("notebook\\n"); log.flush()
     nb = os.getpid()
+    listening = socket.create_server(("127.0.0.1", 0))  # as a Jupyter kernel listens
+    listening.setblocking(False)
+
+    def connect(port):
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"INTRUDER")
 
     def write_through_proc(pid, fds):
         for fd in fds:
@@ -75,6 +81,7 @@ NOTEBOOK = textwrap.dedent("""
         "write to /proc/<parent>/fd/1": lambda: write_through_proc(os.getppid(), [1]),
         "write to the notebook's /proc/<pid>/fd": lambda: write_through_proc(nb, [1, 2, log.fileno()]),
         "a detached daemon": daemon,
+        "connect to the notebook's socket": lambda: connect(listening.getsockname()[1]),
     }
 
     def attacks_then_answers(z):
@@ -96,8 +103,13 @@ NOTEBOOK = textwrap.dedent("""
         place = containment.contained_call(where_am_i, ())
     time.sleep(0.3)  # a signal sent would have arrived by now
     log.close()
+    try:
+        listening.accept()
+        reached = True
+    except BlockingIOError:
+        reached = False
     print(json.dumps({"alive": True, "first": [first.value, first.problem], "verdict": verdict,
-                      "place": place.value, "uid": os.getuid(),
+                      "place": place.value, "uid": os.getuid(), "reached": reached,
                       "warnings": [f"{w.category.__name__}: {w.message}" for w in caught]}), flush=True)
 """)
 
@@ -163,7 +175,7 @@ ATTACKS = ["SIGKILL to its parent", "SIGSTOP to its parent", "SIGINT to its pare
            "SIGKILL to the notebook", "SIGSTOP to the notebook", "SIGINT to the notebook",
            "SIGKILL to the notebook's group", "SIGKILL to its parent's group", "SIGKILL to everyone",
            "write to /proc/<parent>/fd/1", "write to the notebook's /proc/<pid>/fd",
-           "a detached daemon"]
+           "a detached daemon", "connect to the notebook's socket"]
 
 
 @needs_namespaces
@@ -171,7 +183,7 @@ ATTACKS = ["SIGKILL to its parent", "SIGSTOP to its parent", "SIGINT to its pare
 def test_a_checked_function_cannot_reach_a_notebook_run_by_an_ordinary_user(attack):
     report, printed, left = as_ordinary_user(attack)
     assert report["alive"] and report["uid"] != 0
-    assert "INTRUDER" not in printed
+    assert "INTRUDER" not in printed and not report["reached"]
     assert report["first"][1] is None and report["first"][0] == 0.5   # the answer came back
     assert report["verdict"] is True                                  # and was judged as usual
     assert report["warnings"] == []

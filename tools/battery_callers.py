@@ -19,6 +19,7 @@ import io
 import json
 import os
 import signal
+import socket
 import threading
 import time
 import warnings
@@ -134,7 +135,7 @@ def training_callers_cases(Case) -> list:
 
 # ---------------------------------------------------------------- an ordinary user's notebook
 
-def attacks(notebook: int, log_fd: int, name: str) -> dict:
+def attacks(notebook: int, log_fd: int, name: str, port: int = 0) -> dict:
     """Each attacks the notebook ``notebook`` (whose open file is ``log_fd``), then answers."""
     def daemon():
         if os.fork() == 0:
@@ -166,6 +167,8 @@ def attacks(notebook: int, log_fd: int, name: str) -> dict:
         "write through /proc/<parent>/fd": lambda: write_through_proc(os.getppid(), [log_fd]),
         "write through /proc/<notebook>/fd": lambda: write_through_proc(notebook, [1, 2, log_fd]),
         "a detached daemon": daemon,
+        "connect to the notebook's socket": lambda: socket.create_connection(
+            ("127.0.0.1", port), timeout=1).sendall(b"INTRUDER"),
     }
 
 
@@ -198,7 +201,9 @@ def ordinary_notebook(scratch: Path, attack: str) -> bool:
             os.setgroups([])
             os.setgid(NOBODY)
             os.setuid(NOBODY)
-            attack_now = attacks(os.getpid(), log.fileno(), name)[attack]
+            listening = socket.create_server(("127.0.0.1", 0))  # as a Jupyter kernel listens
+            listening.setblocking(False)
+            attack_now = attacks(os.getpid(), log.fileno(), name, listening.getsockname()[1])[attack]
 
             def attacks_then_answers(z):
                 with contextlib.suppress(OSError):
@@ -209,6 +214,9 @@ def ordinary_notebook(scratch: Path, attack: str) -> bool:
                 verdict = check_sigmoid(attacks_then_answers)
                 intact = check_sigmoid(lambda z: 0 * np.asarray(z, dtype=float)) is False
             time.sleep(0.2)  # a signal sent would have arrived by now
+            with contextlib.suppress(BlockingIOError):
+                listening.accept()
+                intact = False
             os.write(write_end, json.dumps([verdict, intact, [str(w.message) for w in caught]]).encode())
         finally:
             os._exit(0)
@@ -223,7 +231,7 @@ def ordinary_notebook(scratch: Path, attack: str) -> bool:
         raise AffectedCaller(f"the notebook was {'stopped' if os.WIFSTOPPED(status) else 'killed'}")
     verdict, intact, caught = json.loads(said)
     if not intact or log_path.read_text() != "notebook\n":
-        raise AffectedCaller("the notebook's judge or its open file was changed")
+        raise AffectedCaller("the notebook's judge, its open file or its socket was reached")
     if left_named(name):
         raise AffectedCaller("a process the checked function started outlived the call")
     if caught:

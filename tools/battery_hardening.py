@@ -13,6 +13,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import struct
 import sys
 import time
@@ -93,6 +94,8 @@ def attacks(notebook: int, shared: Path) -> dict:
         "read the notebook's environment": then_right(lambda: open(f"/proc/{notebook}/environ").read()),
         "become root again": then_right(lambda: os.setuid(0)),
         "a detached daemon": then_right(daemon),
+        "connect to the notebook's socket": then_right(lambda: socket.create_connection(
+            ("127.0.0.1", int((shared / "port").read_text())), timeout=1).sendall(b"INTRUDER")),
         "a float subclass whose unpickling runs code": lambda z: Reduces(0.5),
         "a forged reply, then a wrong answer": lambda z: (write_everywhere(forged(sigmoid(z))), 0 * z)[1],
         "a forged pickle reply, then exit": lambda z: (write_everywhere(struct.pack(">Q", 40) + bytes(40)),
@@ -110,11 +113,17 @@ def checked_notebook(scratch: Path, attack: str) -> bool | str:
     log = open(scratch / "notebook.log", "w")
     log.write("notebook\n")
     log.flush()
+    listening = socket.create_server(("127.0.0.1", 0))  # as a Jupyter kernel listens
+    listening.setblocking(False)
+    (shared / "port").write_text(str(listening.getsockname()[1]))
     fn = attacks(os.getpid(), shared)[attack]
     with contextlib.redirect_stdout(io.StringIO()) as out:
         verdict = check_sigmoid(fn)
         judge_intact = check_sigmoid(lambda z: 0 * np.asarray(z, dtype=float)) is False
     log.close()
+    with contextlib.suppress(BlockingIOError), listening:
+        listening.accept()
+        raise AffectedCaller("the checked function connected to the notebook's socket")
     if not judge_intact or (scratch / "notebook.log").read_text() != "notebook\n":
         raise AffectedCaller("the notebook's judge or its open file was changed")
     for pid_file in shared.glob("*.daemon"):

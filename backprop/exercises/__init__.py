@@ -10,8 +10,8 @@ listed above it:
                    and safe to keep and show (:class:`~.answers.Answer`)
 ``processes``      the processes below a checked call: found, ended, and run
                    as a user id of their own
-``namespaces``     a checked call run by an ordinary user: user, PID and
-                   mount namespaces of its own, where Linux allows them
+``namespaces``     a checked call's namespaces: user, PID and mount ones for
+                   an ordinary user's, a network one for all, where allowed
 ``containment``    runs a learner's function in a contained child process
 ``cases``          a checker's cases: run them contained, judge, report
 ``lesson``         the checkers of chapters 1-4 (cost, slopes, nudges, wishes)

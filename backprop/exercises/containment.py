@@ -167,7 +167,7 @@ def _keeper(fn: Callable, args: tuple, answer_end: int, deadline: float, own_use
     try:
         os.setsid()  # out of the notebook's session and process group (a Ctrl-C in its terminal)
         processes.prctl(processes.PR_SET_CHILD_SUBREAPER, 1)
-        namespaced = own_user and os.geteuid() != 0 and namespaces.enter_namespaces()
+        namespaced = own_user and namespaces.enter_namespaces()
         processes.prctl(processes.PR_SET_DUMPABLE, 0)
         if own_user:
             processes.close_except((answer_end,))  # the notebook's files: not kept open here

@@ -16,6 +16,9 @@ lets ordinary users make user namespaces, the call is cut off another way:
   ``/proc/<notebook>/fd`` does not exist for it, then gives up every capability
   (:func:`hide_the_notebook`).
 
+Root or not, the keeper also enters a new *network* namespace: a Jupyter kernel listens
+on 127.0.0.1 and the worker, a fork of the kernel, holds the key to talk to it.
+
 The worker reports which protection it has (:data:`PROTECTIONS`) before the learner's
 code runs; the notebook warns once about a missing one (:func:`warn_once`).
 """
@@ -27,7 +30,7 @@ import warnings
 
 from . import processes
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000  # <linux/sched.h>
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18   # <linux/mount.h>
 CAPABILITY_VERSION_3 = 0x20080522
 
@@ -69,13 +72,21 @@ def _write(path: str, text: str) -> bool:
 
 
 def enter_namespaces() -> bool:
-    """In the keeper: a new user namespace for itself, a new PID namespace for its children.
+    """In the keeper: a new user and network namespace for itself, a new PID namespace for
+    its children; True if the worker will be process 1 of its own PID namespace.
 
     The user and group ids map to themselves, so files and ``os.getuid()`` look as in
-    the notebook. Returns False (nothing changed) where the system refuses.
+    the notebook. The network namespace has nothing but a loopback that is down, so the
+    worker cannot reach the notebook's sockets either (a Jupyter kernel listens on
+    127.0.0.1, and the worker, a fork of the kernel, holds its key). Run as root, only the
+    network namespace: the worker takes a user id of its own instead. Returns False
+    (nothing changed) where the system refuses.
     """
     uid, gid = os.geteuid(), os.getegid()
-    if not unshare(CLONE_NEWUSER | CLONE_NEWPID):
+    if uid == 0:
+        unshare(CLONE_NEWNET)
+        return False
+    if not (unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET) or unshare(CLONE_NEWUSER | CLONE_NEWPID)):
         return False
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
