@@ -28,8 +28,10 @@ CHECK_VENDOR = ROOT / "book" / "check_vendor"
 #: axe-core's browser build, which the check injects into each page.
 AXE = "axe.min.js"
 
-#: The one MathJax entry point the pages load; the other combined builds are skipped.
-MATHJAX_ENTRY = "tex-mml-chtml.js"
+#: The top-level MathJax files the pages load: the loader, which then fetches the core
+#: and the few components book/offline_assets.py names. The combined builds (1-2 MB
+#: each) are skipped.
+MATHJAX_ENTRIES = {"startup.js", "core.js"}
 
 
 def package_version(package_dir: Path) -> str:
@@ -38,14 +40,14 @@ def package_version(package_dir: Path) -> str:
 
 
 def skip_other_mathjax_builds(folder: str, names: list[str]) -> set[str]:
-    """``shutil.copytree`` filter: keep only MathJax's tex-mml-chtml.js at the top."""
+    """``shutil.copytree`` filter: of MathJax's top-level scripts keep only the entries."""
     if Path(folder).name != "es5":
         return set()
-    return {name for name in names if name.endswith(".js") and name != MATHJAX_ENTRY}
+    return {name for name in names if name.endswith(".js") and name not in MATHJAX_ENTRIES}
 
 
 def copy_mathjax(node_modules: Path, target: Path) -> None:
-    """Copy MathJax 3's tex-mml-chtml.js with the components and fonts it loads."""
+    """Copy MathJax 3's loader and core with the components and fonts they load."""
     package = node_modules / "mathjax"
     if not package_version(package).startswith("3."):
         raise ValueError(f"mathjax {package_version(package)} in {package}: the book needs 3.x")

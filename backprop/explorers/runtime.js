@@ -61,20 +61,27 @@
     console.error("explorer:", error);
   }
 
-  async function renderOne(view, models) {
+  // An explorer's traits with its buffers decoded, and its front-end module imported.
+  async function loadExplorer(saved) {
+    if (saved.model_name !== "AnyModel") throw new Error(`${saved.model_name} is not an explorer`);
+    const values = withBuffers(saved.state, saved.buffers);
+    const url = URL.createObjectURL(new Blob([values._esm], { type: "text/javascript" }));
+    try {
+      const module = await import(url);
+      return { values, widget: module.default || module };
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  }
+
+  async function renderOne(view, models, loaded) {
     const el = document.createElement("div");
     el.className = "bp-explorer";
     view.parentNode.insertBefore(el, view);
     try {
       const { model_id: id } = JSON.parse(view.textContent);
-      const saved = models[id];
-      if (!saved) throw new Error(`no saved state for widget ${id}`);
-      if (saved.model_name !== "AnyModel") throw new Error(`${saved.model_name} is not an explorer`);
-      const values = withBuffers(saved.state, saved.buffers);
-      const url = URL.createObjectURL(new Blob([values._esm], { type: "text/javascript" }));
-      const module = await import(url);
-      URL.revokeObjectURL(url);
-      const widget = module.default || module;
+      if (!models[id]) throw new Error(`no saved state for widget ${id}`);
+      const { values, widget } = await loaded(id);
       await widget.render({ model: makeModel(values), el });
       // When the first explorer is drawn (the book's check prints it for a slow phone).
       if (!performance.getEntriesByName("bp-first-explorer").length) performance.mark("bp-first-explorer");
@@ -87,12 +94,27 @@
     }
   }
 
-  async function start() {
+  // The saved explorers, read as soon as this script runs: the book loads it (async)
+  // right after the saved state, so their data is decoded and their modules imported
+  // while the rest of the page still arrives. `loaded(id)` gives one model's promise.
+  function prepare() {
     const stateTag = document.querySelector(STATE);
-    const views = [...document.querySelectorAll(VIEW)];
-    if (!stateTag || !views.length) return;
+    if (!stateTag) return null;
     const models = JSON.parse(stateTag.textContent).state;
-    const results = await Promise.all(views.map((view) => renderOne(view, models)));
+    const loading = {};
+    const loaded = (id) => loading[id] || (loading[id] = loadExplorer(models[id]));
+    for (const [id, saved] of Object.entries(models)) {
+      // A failure is shown where the explorer is; this handler only keeps it from
+      // being reported twice as an unhandled rejection.
+      if (saved.model_name === "AnyModel") loaded(id).catch(() => {});
+    }
+    return { models, loaded };
+  }
+
+  async function start(prepared) {
+    const views = [...document.querySelectorAll(VIEW)];
+    if (!prepared || !views.length) return;
+    const results = await Promise.all(views.map((view) => renderOne(view, prepared.models, prepared.loaded)));
     // Every explorer is live: hide the still figures kept for readers without
     // JavaScript (cells tagged explorer-still, which the book gives that class; the
     // book hides them already, see book/static/book.css). If one failed, show them.
@@ -118,6 +140,15 @@
     }
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // Draw as soon as the page is parsed ("interactive"), before the page's deferred
+  // scripts run and DOMContentLoaded fires: the explorers wait for no other script.
+  const early = prepare();
+  if (document.readyState === "loading") {
+    document.addEventListener("readystatechange", function parsed() {
+      document.removeEventListener("readystatechange", parsed);
+      start(early || prepare());
+    });
+  } else {
+    start(early || prepare());
+  }
 })();
