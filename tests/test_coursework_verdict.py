@@ -72,6 +72,23 @@ def test_random_generators_cross_in_their_state():
         assert np.array_equal(copy.random(10), rng.random(10))
 
 
+def test_a_network_crosses_as_its_arrays_and_is_rebuilt():
+    import backprop as bp
+    net = bp.Network([5, 4, 3], activation="relu", seed=2)
+    copy = crossed(net)
+    assert type(copy) is bp.Network and copy is not net and copy.sizes == net.sizes
+    assert copy.activation.name == "relu" and copy.dtype == net.dtype
+    assert all(same(a, b) for a, b in zip(copy.weights + copy.biases, net.weights + net.biases))
+    X = np.random.default_rng(0).random((2, 5))
+    assert np.array_equal(copy.output(X), net.output(X))
+    kept = net.weights[0]
+    copy.weights[0][0, 0] = 9.0
+    assert calls.update(net, copy) is net and net.weights[0] is kept and kept[0, 0] == 9.0
+    with pytest.raises(plain.ProtocolError, match="do not fit"):
+        copy.biases = copy.biases[:1]
+        crossed(copy)
+
+
 class Sneaky(float):
     def __reduce__(self):
         return (os.system, ("echo pwned",))

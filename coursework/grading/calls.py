@@ -6,7 +6,7 @@ A :class:`Remote` stands in for a function of the other process: calling it send
 student's function calling back a test's ``f``). On the tests' side every reply is
 only ever the student's *answer*, compared like any answer: no message makes a test
 pass. Arguments the student's function may change in place (writable arrays, lists,
-dicts, random generators) come back with the reply and are brought up to date here
+dicts, random generators, networks) come back with the reply and are brought up to date here
 (:func:`update`), as they would be in one process. Imports only the standard library,
 numpy and ``plain``.
 """
@@ -126,7 +126,7 @@ def mutable(value) -> bool:
     """Whether a call can change this argument in place (so its new state goes back)."""
     if type(value) is np.ndarray:
         return bool(value.flags.writeable)
-    return type(value) in (list, dict, np.random.Generator)
+    return type(value) in (list, dict, np.random.Generator) or type(value) is plain.network_class()
 
 
 def after_state(values) -> list:
@@ -155,5 +155,9 @@ def update(original, after):
         return original
     if type(original) is np.random.Generator and type(after) is np.random.Generator:
         original.bit_generator.state = after.bit_generator.state
+        return original
+    if type(original) is type(after) is plain.network_class():
+        original.weights = update(original.weights, after.weights)
+        original.biases = update(original.biases, after.biases)
         return original
     return after

@@ -3,8 +3,9 @@
 Both sides of the fresh re-run use this module (``rerun_tests.py``, the tests' side, and
 ``student_side.py``, the student's); it imports only the standard library and numpy.
 What crosses: ``None``, ``bool``, ``int``, ``float``, ``complex``, ``str``, lists, tuples
-and dicts of these, NumPy arrays and scalars of a plain numeric or bool dtype, and NumPy
-random generators (as their bit generator's state). Types are kept exactly (a ``float``
+and dicts of these, NumPy arrays and scalars of a plain numeric or bool dtype, NumPy
+random generators (as their bit generator's state) and the course's ``backprop.Network``
+(as its sizes, settings and parameter arrays, rebuilt on the other side). Types are kept exactly (a ``float``
 stays a ``float``, an ``np.float64`` an ``np.float64``); a subclass of any of them, an
 object array, a structured dtype or anything else is refused (:class:`NotPlain`), so
 no object of one side is ever rebuilt on the other. A test's own functions (``f`` of
@@ -21,6 +22,7 @@ import math
 import os
 import select
 import struct
+import sys
 import time
 
 import numpy as np
@@ -62,7 +64,12 @@ def encode(value, callables: list | None = None) -> list:
     ``callables`` (the tests' side only) collects the functions sent as handles.
     """
     buffers = []
-    header = json.dumps(tree(value, buffers, callables, 0)).encode()
+    try:
+        header = json.dumps(tree(value, buffers, callables, 0)).encode()
+    except NotPlain:
+        raise
+    except Exception as error:  # noqa: BLE001 (an object whose attributes misbehave is not plain)
+        raise NotPlain(f"a value that cannot be described ({type(error).__name__})") from None
     header += b" " * (padded(4 + len(header)) - 4 - len(header))
     chunks = [struct.pack(">I", len(header)), header]
     for buffer in buffers:
@@ -101,6 +108,11 @@ def tree(value, buffers: list, callables: list | None, depth: int):
         return ["scalar", value.dtype.str]
     if kind is np.random.Generator:
         return ["rng", tree(value.bit_generator.state, buffers, None, depth + 1)]
+    if kind is network_class():
+        fields = {"sizes": list(value.sizes), "activation": value.activation.name,
+                  "cost": value.cost_function.name, "dtype": np.dtype(value.dtype).str,
+                  "weights": list(value.weights), "biases": list(value.biases)}
+        return ["network", tree(fields, buffers, None, depth + 1)]
     if callables is not None and callable(value):
         callables.append(value)
         return ["callable", len(callables) - 1]
@@ -171,6 +183,8 @@ class Reader:
             return np.frombuffer(self.take(dtype.itemsize), dtype)[0]
         if tag == "rng" and len(rest) == 1:
             return generator(self.value(rest[0], depth + 1))
+        if tag == "network" and len(rest) == 1:
+            return network(self.value(rest[0], depth + 1))
         if tag == "callable" and len(rest) == 1 and type(rest[0]) is int and self.on_callable:
             return self.on_callable(rest[0])
         raise ProtocolError(f"a value tagged {tag[:20]!r} that this side does not accept")
@@ -204,6 +218,28 @@ def generator(state) -> np.random.Generator:
     bit_generator = getattr(np.random, name)()
     bit_generator.state = state
     return np.random.Generator(bit_generator)
+
+
+def network_class():
+    """``backprop.Network`` if backprop is loaded here (a test that made one has loaded it)."""
+    return getattr(sys.modules.get("backprop.network"), "Network", None)
+
+
+def network(fields):
+    """A ``backprop.Network`` with these sizes, settings and parameters."""
+    from backprop import Network
+    names = {"sizes", "activation", "cost", "dtype", "weights", "biases"}
+    if type(fields) is not dict or set(fields) != names:
+        raise ProtocolError("a network without its sizes, settings and parameters")
+    net = Network(fields["sizes"], activation=fields["activation"], cost=fields["cost"],
+                  dtype=np.dtype(fields["dtype"]))
+    for part in ("weights", "biases"):
+        given, own = fields[part], getattr(net, part)
+        if type(given) is not list or [(a.shape, a.dtype) for a in own] != \
+                [(getattr(a, "shape", None), getattr(a, "dtype", None)) for a in given]:
+            raise ProtocolError(f"a network whose {part} do not fit its sizes")
+        setattr(net, part, given)
+    return net
 
 
 def write_frame(fd: int, chunks: list) -> None:
