@@ -201,3 +201,64 @@ def test_the_notebook_runner_cuts_a_chatty_cell_and_stops_a_300_mb_printer(tmp_p
     printer = run("print('before')", "for _ in range(300):\n    print('x' * 10**6)")
     assert printer.over_limit == "went over the output limit: it printed more than 16 MB"
     assert printer.stdout == b""
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """a1 graded by grade.py: three hostile submissions beside three honest ones."""
+    pytest.importorskip("nbgrader", reason="nbgrader is not installed: pip install -r requirements-instructor.txt")
+    from example_class import CLASS, Entry, before_sigmoid, submit
+    from test_coursework import data_dir, run
+    data_dir()
+    if PROBLEM:
+        pytest.fail(f"the sandbox cannot run here ({PROBLEM})")
+    course = tmp_path_factory.mktemp("bounds") / "course"
+    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns(
+        "gradebook.db", "release", "submitted", "autograded", "feedback", "grading-*",
+        ".ipynb_checkpoints", "__pycache__"))
+    run(course, "-m", "nbgrader", "generate_assignment", "a1_forward_cost", "--force")
+    chatty = Entry(before_sigmoid(lambda c: "for i in range(3000):\n    print('line', i, 'x' * 100)"), 10)
+    entries = {name: CLASS["a1_forward_cost"][name] for name in
+               ("reference", "v00_victim", "memory_together", "fills_disk", "prints_300_mb")}
+    for student, entry in {**entries, "chatty": chatty}.items():
+        submit(course, "a1_forward_cost", student, entry)
+    done = run(course, "grade.py", "a1_forward_cost", "--time-limit", "60")
+    print(done.stdout)
+    with open(course / "grading-a1_forward_cost.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    return course, rows, {**entries, "chatty": chatty}, done.stdout
+
+
+def test_each_hostile_submission_scores_0_with_its_reason_and_the_honest_keep_full_marks(batch):
+    course, rows, entries, log = batch
+    for student, entry in entries.items():
+        row = rows[student]
+        assert (float(row["score"]), row["status"]) == (entry.score, entry.status), row
+        assert all(words in row["reason"] for words in entry.reasons), row
+        if entry.status == "failed":
+            page = (course / "feedback" / student / "a1_forward_cost" / "forward_cost.html").read_text()
+            assert entry.reasons[0] in page and len(page) < 5_000
+    assert "Bounds per sandbox: memory: all processes of a sandbox together" in log or os.geteuid() != 0
+
+
+def test_the_graded_notebooks_and_feedback_stay_small(batch):
+    course = batch[0]
+    graded = lambda s: course / "autograded" / s / "a1_forward_cost" / "forward_cost.ipynb"
+    feedback = lambda s: course / "feedback" / s / "a1_forward_cost" / "forward_cost.html"
+    assert not graded("prints_300_mb").exists() and feedback("prints_300_mb").stat().st_size < 5_000
+    assert "[output truncated: " in graded("chatty").read_text()
+    grown = {s: graded("chatty").stat().st_size - graded("reference").stat().st_size for s in ["chatty"]}
+    assert 0 < grown["chatty"] < truncate.PER_CELL + 10_000
+    assert feedback("chatty").stat().st_size - feedback("reference").stat().st_size < 2 * truncate.PER_CELL
+    print(f"\nchatty (330 kB printed): graded notebook {graded('chatty').stat().st_size / 1000:.0f} kB, "
+          f"feedback {feedback('chatty').stat().st_size / 1000:.0f} kB; reference "
+          f"{graded('reference').stat().st_size / 1000:.0f} kB and {feedback('reference').stat().st_size / 1000:.0f} kB")
+
+
+def test_no_cgroup_process_or_written_file_is_left_after_the_batch(batch):
+    from test_coursework import sandbox_processes
+    course = batch[0]
+    assert sandbox_processes() == []
+    if os.geteuid() == 0 and cgroup.version():
+        assert cgroup.leftovers() == []
+    assert list(course.rglob("filler*")) == []
