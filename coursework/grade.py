@@ -6,6 +6,8 @@
     python grade.py a1_forward_cost --jobs 1         # one student at a time (default: one per core)
     python grade.py a1_forward_cost --time-limit 120 # seconds per notebook
     python grade.py a1_forward_cost --report         # the table again, grading nothing
+    python grade.py a1_forward_cost --shard 1/2 --db postgresql+psycopg2://grader@dbhost/course
+                                                     # this machine's half, into a shared gradebook
 
 It refuses to run where the bubblewrap sandbox cannot (say ``--unsafe-no-sandbox`` to
 run student code unprotected, e.g. on a macOS laptop with your own test submissions).
@@ -20,6 +22,7 @@ sys.path.insert(0, str(COURSE))
 
 from grading.batch import (DB, Options, SandboxBroke, check_configuration, grade_all,  # noqa: E402
                            refused_ids, students)
+from grading.shards import course_id, database_problem, in_shard, parse_shard, prepare  # noqa: E402
 from grading.report import print_summary  # noqa: E402
 from grading.gradebook import reviews  # noqa: E402
 from grading.preflight import course_problem, sandbox_problem  # noqa: E402
@@ -33,6 +36,14 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def shard(text: str) -> tuple[int, int]:
+    """argparse's reading of --shard."""
+    try:
+        return parse_shard(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def arguments(argv=None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -44,6 +55,11 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run student code without the sandbox where bubblewrap cannot run")
     parser.add_argument("--report", action="store_true", help="print the last results only")
+    parser.add_argument("--shard", type=shard, metavar="i/N",
+                        help="grade only shard i of N of the class (i from 1; split by student id)")
+    parser.add_argument("--db", default=DB, metavar="URL",
+                        help="the gradebook database, e.g. a PostgreSQL server all shards share "
+                             "(default: %(default)s in this folder)")
     args = parser.parse_args(argv)
     if args.time_limit is not None and args.time_limit <= 0:
         parser.error("--time-limit must be a positive number of seconds")
@@ -76,12 +92,17 @@ def main(argv=None) -> int:
     """Grade (or report) and return the exit status."""
     args = arguments(argv)
     os.chdir(COURSE)
+    unreachable = args.db != DB and database_problem(args.db)
+    if unreachable:
+        print(f"Refusing to grade: {unreachable}.", file=sys.stderr)
+        return 2
     if args.report:
-        print_summary(reviews(DB, args.assignment), None)
+        print_summary(reviews(args.db, args.assignment), None)
         return 0
+    mine = [s for s in args.student or students(COURSE, args.assignment) if in_shard(s, args.shard)]
     # Everything that can be wrong with the setup is found before anything is changed.
     broken = (check_configuration(COURSE)
-              or course_problem(COURSE, args.assignment, args.student or students(COURSE, args.assignment))
+              or course_problem(COURSE, args.assignment, mine)
               or share_mnist_cache())
     if broken:
         print(f"Refusing to grade: {broken}.", file=sys.stderr)
@@ -93,9 +114,14 @@ def main(argv=None) -> int:
               "solutions, the gradebook and other students. Fix that, or pass "
               "--unsafe-no-sandbox to accept the risk.", file=sys.stderr)
         return 2
+    missing = args.db != DB and prepare(COURSE, args.db, course_id(COURSE), args.assignment)
+    if missing:  # (the shared gradebook's tables and courses exist now; nothing else changed)
+        print(f"Refusing to grade: {missing}.", file=sys.stderr)
+        return 2
     try:
         grade_all(COURSE, args.assignment, args.student,
-                  Options(args.time_limit, unsandboxed=bool(problem), jobs=args.jobs))
+                  Options(args.time_limit, unsandboxed=bool(problem), jobs=args.jobs,
+                          db=args.db, shard=args.shard))
     except SandboxBroke:  # grade_all has said where it stopped and who is left to grade
         return 3
     return 0

@@ -16,7 +16,8 @@ Modules, in the order a submission meets them:
 - ``preprocessors``: the nbgrader steps that tie these together in ``autograde``.
 - ``gradebook``: flags, failures and the review table in nbgrader's database.
 - ``status``: how each notebook's grading ended, written by the steps, read by the batch.
-- ``lock``: one grading at a time writes a course's gradebook.
+- ``lock``: one grading at a time writes a course's gradebook (on every machine that shares it).
+- ``shards``: a class split between machines (``--shard i/N``) into one PostgreSQL gradebook.
 - ``autograde``: ``nbgrader autograde`` holding that lock.
 - ``batch``: grades every student, ``--jobs`` at a time (``python grade.py``).
 - ``report``: the summary, the report file, failure pages, the stop message.

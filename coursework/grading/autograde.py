@@ -4,18 +4,19 @@
 
 The same command as ``nbgrader autograde`` (the arguments are passed on), except that
 it holds the course's gradebook lock (``lock.py``) whenever no student code runs, so
-that several of them can grade side by side on one course (``grade.py --jobs``).
+that several of them can grade side by side on one course (``grade.py --jobs``), and,
+given a shared PostgreSQL gradebook (``--CourseDirectory.db_url=``), on several machines.
 """
 import sys
 
 from nbgrader.apps import NbGraderApp
 
-from .lock import holding
+from .lock import database_of, holding
 
 
 def main(argv: list[str]) -> None:
     """Grade, holding the lock of the course in the current folder."""
-    with holding("."):
+    with holding(".", database_of(argv)):
         NbGraderApp.launch_instance(argv=["autograde", *argv])
 
 

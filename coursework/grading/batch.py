@@ -10,6 +10,8 @@ gradebook (score 0, flagged, with the reason: never an earlier score) and its st
 gets a feedback page that says so; only a sandbox that stops working (the machine's
 fault) stops the batch, leaving that student and the ones not started as they were. At
 the end the batch prints every score and lists the failed and flagged submissions.
+With ``Options.shard`` (``grade.py --shard i/N``, see ``shards.py``) it grades only the
+students of that shard, into the gradebook ``Options.db`` that other machines may share.
 """
 from __future__ import annotations
 
@@ -28,9 +30,10 @@ import nbformat
 from .files import unsafe_submission
 from .gradebook import Review, mark_failed, reviews
 from .ids import RULE, not_plain
-from .lock import holding
+from .lock import OPTION, holding
 from .report import failure_page, print_stop, print_summary, write_report
 from .screen import layout
+from .shards import in_shard
 from .status import FAILED, UNAVAILABLE, read_status
 
 DB = "sqlite:///gradebook.db"
@@ -50,16 +53,23 @@ class SandboxBroke(RuntimeError):
 
 @dataclass(frozen=True)
 class Options:
-    """How to grade: time limit per notebook, without the sandbox, students at a time.
+    """How to grade: time limit per notebook, without the sandbox, students at a time, where.
 
     ``unsandboxed``: the instructor accepted running student code unprotected where the
     sandbox cannot run; otherwise the batch has found the sandbox working, and the
-    gradings do not check it again.
+    gradings do not check it again. ``db``: the gradebook's URL; ``shard``: (i, N) to
+    grade only shard i of N of the class.
     """
 
     seconds: int | None = None
     unsandboxed: bool = False
     jobs: int = 1
+    db: str = DB
+    shard: tuple[int, int] | None = None
+
+    def database(self) -> list[str]:
+        """The nbgrader option that names the gradebook, if it is not the config's."""
+        return [] if self.db == DB else [OPTION + self.db]
 
 
 def nbgrader(course: Path, *args: str, log: Path | None = None, timeout: float | None = None) -> int:
@@ -142,6 +152,7 @@ def grade_one(course: Path, assignment: str, student: str, options: Options) -> 
         args.append(f"--SandboxedExecute.notebook_timeout={options.seconds}")
     args.append("--SandboxedExecute.allow_unsandboxed=True" if options.unsandboxed
                 else "--SandboxedExecute.sandbox_checked=True")
+    args += options.database()
     limit = 2 * (options.seconds or 300) + 180
     copy = course / "autograded" / student / assignment
     had_copy = copy.is_dir()
@@ -159,20 +170,21 @@ def grade_one(course: Path, assignment: str, student: str, options: Options) -> 
               "nbgrader graded no notebook of this submission" if exit_status == 0 else
               f"nbgrader stopped (exit status {exit_status}) before the grading finished; "
               f"its log: grading-logs/{assignment}/{student}.log")
-    with holding(course):
-        with_db = [mark_failed(DB, (name, assignment, student), first, reason)
+    with holding(course, options.db):
+        with_db = [mark_failed(options.db, (name, assignment, student), first, reason)
                    for name, first in notebooks(course, assignment).items()]
     if not any(with_db):
         print(f"  ({student} has no submission in the gradebook yet)", file=sys.stderr)
     return reason
 
 
-def give_feedback(course: Path, assignment: str, only: list[str], skip: list[str]) -> None:
+def give_feedback(course: Path, assignment: str, only: list[str], skip: list[str],
+                  options: Options) -> None:
     """nbgrader's feedback pages: for these students, or (empty list) for everyone graded but ``skip``."""
     log = course / "grading-logs" / assignment / "feedback.log"
     everyone = [f"--CourseDirectory.student_id_exclude={','.join(skip)}"] if skip else []
     for args in ([["--student", s] for s in only] or [everyone]):
-        nbgrader(course, "generate_feedback", assignment, *args, "--force", log=log)
+        nbgrader(course, "generate_feedback", assignment, *args, "--force", *options.database(), log=log)
 
 
 def grade_all(course: Path, assignment: str, only: list[str], options: Options) -> list[Review]:
@@ -180,7 +192,7 @@ def grade_all(course: Path, assignment: str, only: list[str], options: Options) 
 
     Student ids that are not plain names, and submissions holding a symbolic link or a
     special file, are refused up front and reported; the others are graded
-    ``options.jobs`` at a time.
+    ``options.jobs`` at a time. With ``options.shard``, only the students of that shard.
 
     Raises
     ------
@@ -190,7 +202,9 @@ def grade_all(course: Path, assignment: str, only: list[str], options: Options) 
         marked failed.
     """
     started = time.monotonic()
-    queue = only or students(course, assignment)
+    everyone = only or students(course, assignment)
+    queue = [s for s in everyone if in_shard(s, options.shard)]
+    others = [s for s in everyone if s not in queue and not not_plain([s])]  # (other shards': no feedback here)
     refused = {s: refused_ids([s]) for s in not_plain(queue)}
     if refused:
         print(f"Not grading: {refused_ids(queue)}.", file=sys.stderr, flush=True)
@@ -202,11 +216,12 @@ def grade_all(course: Path, assignment: str, only: list[str], options: Options) 
     seconds, failed, broke = run_jobs(course, assignment, [s for s in queue if s not in refused], options)
     graded = sorted(seconds.keys() - failed.keys())
     if graded or not only:  # (an empty list would give everyone's feedback again)
-        give_feedback(course, assignment, graded if only else [], broke.ungraded if broke else [])
+        give_feedback(course, assignment, graded if only else [],
+                      others + (broke.ungraded if broke else []), options)
     for student, reason in failed.items():
         failure_page(course, assignment, student, reason, list(notebooks(course, assignment)))
-    with holding(course):
-        rows = [r for r in reviews(DB, assignment) if r.student in seconds]
+    with holding(course, options.db):
+        rows = [r for r in reviews(options.db, assignment) if r.student in seconds]
     rows += [Review(s, 0, max_score(course, assignment), "refused", why) for s, why in refused.items()]
     print_summary(rows, seconds, time.monotonic() - started, options.jobs)
     print(f"\nreport: {write_report(course, assignment, rows, seconds)}", flush=True)
