@@ -5,9 +5,12 @@ Modules, in the order a submission meets them:
 - ``screen``: reads a submission without running it; lists reasons to grade by hand and
   extracts the definitions the fresh re-run imports.
 - ``ids``: which student and cell ids are plain names.
-- ``sandbox``: builds the ``bwrap`` command and runs one command inside it, within limits.
+- ``sandbox``: builds the ``bwrap`` command and runs one command inside it, within limits:
+  ``cgroup`` (one per sandbox) bounds the memory of all its processes, ``supervise``
+  watches it from outside and stops it at the first limit reached.
 - ``preflight``: whether the sandbox and the course folder work here (uses ``sandbox``).
-- ``run_notebook`` (runs inside): executes the notebook in one fresh kernel.
+- ``run_notebook`` (runs inside): executes the notebook in one fresh kernel, its output cut
+  to size by ``truncate`` (also used inside).
 - ``fresh_run``: the fresh re-run's two plans and its two sandboxes, joined by pipes.
 - ``rerun_tests`` (runs inside): runs each test cell again in a process no student code shares.
 - ``student_side`` (runs inside, in another sandbox): the student's functions, called by the tests.
@@ -18,6 +21,7 @@ Modules, in the order a submission meets them:
 - ``status``: how each notebook's grading ended, written by the steps, read by the batch.
 - ``lock``: one grading at a time writes a course's gradebook (on every machine that shares it).
 - ``shards``: a class split between machines (``--shard i/N``) into one PostgreSQL gradebook.
+- ``collect``: ``nbgrader collect`` that copies regular files only from the exchange.
 - ``autograde``: ``nbgrader autograde`` holding that lock.
 - ``batch``: grades every student, ``--jobs`` at a time (``python grade.py``).
 - ``report``: the summary, the report file, failure pages, the stop message.
