@@ -10,6 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from grading.preprocessors import autograde_preprocessors, sanitize_preprocessors  # noqa: E402
+from grading.collect import SafeCollect  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
 
@@ -40,3 +41,6 @@ c.SandboxedExecute.max_open_files = 256
 # `collect` pass notebooks when students work on the same machine (JupyterHub). The
 # students' own nbgrader configuration must name the same folder and course id.
 # c.Exchange.root = "/srv/nbgrader/exchange"
+# `collect` copies regular files only: a link or special file in a submission (or a
+# submission that is a link) is left out and reported (grading/collect.py).
+c.ExchangeFactory.collect = SafeCollect
