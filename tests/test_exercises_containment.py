@@ -200,3 +200,12 @@ def test_a_slow_function_is_stopped_by_the_checkers_overall_budget(monkeypatch, 
     out = capsys.readouterr().out
     assert "2 of 4 cases passed" in out
     assert "not finished: your function took over 2 seconds on the cases so far" in out
+
+
+@pytest.mark.parametrize("returns", [lambda: np.zeros(10 ** 8 // 8),
+                                     lambda: [np.zeros(10 ** 7), (np.zeros(10 ** 7),)]])
+def test_an_answer_over_the_reply_limit_is_reported_not_sent(returns):
+    outcome = sandbox.contained_call(returns, ())
+    assert outcome.value is None
+    assert outcome.problem == "your function returned something too big to check (over 64 MB)"
+    assert sandbox.contained_call(lambda: np.zeros(10 ** 6), ()).value.shape == (10 ** 6,)

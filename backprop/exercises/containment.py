@@ -144,18 +144,29 @@ def _child(fn: Callable, args: tuple, reply_end: int, keeper: int, deadline: flo
     """Run in the worker: call, write the outcome as data into its pipe, exit at once."""
     try:
         _limit_child(reply_end, keeper, deadline, own_user, namespaced)
+        too_big = Answer(problem=f"your function returned something too big to check (over "
+                                 f"{MAX_REPLY >> 20} MB)")
         try:
-            reply = encode_answer(direct_call(fn, args))
+            answer = direct_call(fn, args)
+            reply = encode_answer(answer if _size(answer.value) <= MAX_REPLY else too_big)
         except Exception as err:  # a value of a kind that cannot cross back
             reply = encode_answer(Answer(problem="could not send back your answer "
                                                  f"({safe_text(err, 200)})"))
         if len(reply) > MAX_REPLY:
-            reply = encode_answer(Answer(problem="your function returned something too big to "
-                                                 f"check (over {MAX_REPLY >> 20} MB)"))
+            reply = encode_answer(too_big)
         with os.fdopen(reply_end, "wb") as pipe:
             pipe.write(struct.pack(">Q", len(reply)) + reply)
     finally:
         os._exit(0)
+
+
+def _size(value, depth: int = 0) -> int:
+    """Bytes a plain answer's arrays and texts take (told before encoding a huge one)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.nbytes
+    if type(value) in (list, tuple) and depth < 24:
+        return sum(_size(item, depth + 1) for item in value)
+    return len(value) if type(value) is str else 8
 
 
 def _keeper(fn: Callable, args: tuple, answer_end: int, deadline: float, own_user: bool) -> None:
