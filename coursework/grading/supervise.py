@@ -4,7 +4,8 @@
 the grader never holds more), and every ``POLL`` seconds checks the deadline, the
 kernel's count of processes killed for memory in the sandbox's cgroup, and how full the
 sandbox's tmpfs folders are (seen from outside through ``/proc/<pid>/root``). At the
-first limit reached it kills the whole sandbox and says which limit it was.
+first limit reached it kills the whole sandbox and says which limit it was. (A tmpfs
+that is filled and emptied again between two checks is not seen: the size still bounds it.)
 """
 from __future__ import annotations
 
