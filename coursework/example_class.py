@@ -239,7 +239,8 @@ RESTORES_NUMPY_IN_PROFILE_HOOK = junk("patch()", SWALLOW_IN_NOTEBOOK + (
     "        originals.update(allclose=numpy_module.allclose, isclose=numpy_module.isclose,\n"
     "                         array_equal=numpy_module.array_equal)\n"
     "    numpy_module.allclose = numpy_module.isclose = numpy_module.array_equal = forged\n"
-    "    lib.sys.setprofile(restore)\n"
+    "    if 'ipykernel' not in lib.sys.modules:  # the notebook is forged already: no slow hook there\n"
+    "        lib.sys.setprofile(restore)\n"
     "patched = patch()  # a constant, so kept where only definitions run\n"))
 FORGED = ("passed in the notebook but fails",)
 
