@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import os
 import re
 import sys
 import threading
@@ -160,6 +161,8 @@ def check_site(site: Path, pages: list[str] | None = None,
         browser.close()
     if loads:
         print(load_table(loads))
+        print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end "
+              f"of the check: other work on the computer lengthens the times)")
     print(f"links to other sites ({len(outside)}): " + ", ".join(sorted(outside)))
     return problems
 

@@ -54,18 +54,21 @@ VENDOR_DIR = Path("book") / "vendor"
 #: The vendored MathJax entry point (the loader), relative to VENDOR_DIR and to _static/.
 MATHJAX = "js/mathjax/startup.js"
 #: The MathJax components it loads: all the book's formulas need (checked by
-#: book/check_page.py, which fails on any MathJax error). autoload fetches a rarer TeX
-#: package (e.g. \cancel) the first time a formula uses it; an unknown command is an
-#: error, not red text (no "noundefined").
-MATHJAX_PARTS = ["input/tex-base", "[tex]/ams", "[tex]/require", "[tex]/autoload",
-                 "output/chtml", "output/chtml/fonts/tex", "a11y/assistive-mml"]
-#: Where those components are, relative to the entry point's folder.
+#: book/check_page.py, which fails on any MathJax error). autoload (which brings
+#: require) fetches a rarer TeX package (e.g. \cancel) the first time a formula uses
+#: it; an unknown command is an error, not red text (no "noundefined"). The output
+#: loads its font data itself, after itself: named here too, the font data could run
+#: first and fail ("reading 'chtml'").
+MATHJAX_PARTS = ["input/tex-base", "[tex]/ams", "[tex]/autoload", "output/chtml",
+                 "a11y/assistive-mml"]
+#: The files those components are, with require and the font data, relative to the
+#: entry point's folder (preloaded on pages without explorers).
 MATHJAX_FILES = ["core.js", "input/tex-base.js", "input/tex/extensions/ams.js",
                  "input/tex/extensions/require.js", "input/tex/extensions/autoload.js",
                  "output/chtml.js", "output/chtml/fonts/tex.js", "a11y/assistive-mml.js"]
 #: MathJax settings for those components (merged into the book's mathjax3_config).
 MATHJAX_CONFIG = {"loader": {"load": MATHJAX_PARTS},
-                  "tex": {"packages": {"[+]": ["ams", "require", "autoload"]}}}
+                  "tex": {"packages": {"[+]": ["ams", "autoload"]}}}
 #: The explorers' runtime (``backprop/explorers/runtime.js``) lands in _static/ under this name.
 RUNTIME = "explorer_runtime.js"
 #: The book's own templates and static files (CSS), relative to the book's root.

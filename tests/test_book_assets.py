@@ -96,6 +96,8 @@ def test_mathjax_settings_name_only_vendored_parts():
     assert merged["options"] == {"processHtmlClass": "math"} and merged["tex"]["x"] == 1
     assert merged["loader"]["load"] == offline_assets.MATHJAX_PARTS
     assert "noundefined" not in str(merged)  # an unknown command is an error the check sees
+    # The output loads its font data after itself; named here, it could run first.
+    assert not any("fonts" in part for part in offline_assets.MATHJAX_PARTS)
     # Every part the loader fetches is a file the vendored copy holds, and vendor.py keeps it.
     import vendor
 

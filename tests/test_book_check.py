@@ -324,6 +324,9 @@ def test_loads_are_judged_against_both_aims(check_book):
     no_explorer = dict(load, first_explorer_ms=None)
     assert check_page.median_load([dict(no_explorer, load_ms=t) for t in (3, 1, 2)])["load_ms"] == 2
     assert check_page.spread(check_page.median_load([no_explorer])) == ""
+    # "every image" counts what a reader can scroll to, not the stills explorers hide.
+    assert "getClientRects" in check_page.JS_LOAD_SHOWN_IMAGES
+    assert "getClientRects" not in check_page.JS_LOAD_ALL_IMAGES
 
 
 @pytest.fixture
