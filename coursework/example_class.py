@@ -254,7 +254,8 @@ FILLS_DISK = before_sigmoid(lambda course: (  # 16 MB files (under the file size
     "import os\ntry:\n    for number in range(200):\n"
     "        open(f'filler{number}.bin', 'wb').write(os.urandom(2**20) * 16)\n"
     "except OSError as error:\n    print('stopped:', error)"))
-PRINTS_300_MB = before_sigmoid(lambda course: "for _ in range(300):\n    print('x' * 10**6)")
+PRINTS_300_MB = before_sigmoid(lambda course: (  # a line at a time, as a training loop prints
+    "for _ in range(300):\n    print('x' * 10**6, flush=True)"))
 
 CLASS = {
     "a1_forward_cost": {

@@ -30,7 +30,11 @@ class BoundedClient(NotebookClient):
         out = super().output(outs, msg, display_id, cell_index)
         if out is None or len(outs) != kept + 1 or outs[-1] is not out:
             return out
-        small = self.budget.take(cell_index, out)
+        try:
+            small = self.budget.take(cell_index, out)
+        except OverOutputLimit as error:  # at once: nbclient would wait for the cell to end
+            print(f"OverOutputLimit: {error}", file=sys.stderr, flush=True)
+            os._exit(OVER_OUTPUT_LIMIT)
         if small is None and display_id:  # nbclient keeps its place for later updates
             outs[-1] = nbformat.from_dict({"output_type": "stream", "name": "stdout", "text": ""})
         elif small is None:
@@ -48,11 +52,7 @@ def main() -> None:
     client = BoundedClient(notebook, timeout=None, allow_errors=True, kernel_name="python3",
                            extra_arguments=["--HistoryManager.hist_file=:memory:"],
                            resources={"metadata": {"path": os.getcwd()}})
-    try:
-        client.execute()
-    except OverOutputLimit as error:
-        print(f"OverOutputLimit: {error}", file=sys.stderr, flush=True)
-        os._exit(OVER_OUTPUT_LIMIT)  # at once: the kernel may still be printing
+    client.execute()
     for index, dropped in client.budget.dropped.items():
         if dropped:
             notebook.cells[index].outputs.append(nbformat.from_dict(note(dropped)))
