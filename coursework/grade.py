@@ -22,6 +22,7 @@ sys.path.insert(0, str(COURSE))
 
 from grading.batch import (DB, Options, SandboxBroke, check_configuration, grade_all,  # noqa: E402
                            refused_ids, students)
+from grading.lock import shared  # noqa: E402
 from grading.shards import course_id, database_problem, in_shard, parse_shard, prepare  # noqa: E402
 from grading.report import print_summary  # noqa: E402
 from grading.gradebook import reviews  # noqa: E402
@@ -65,6 +66,9 @@ def arguments(argv=None) -> argparse.Namespace:
         parser.error("--time-limit must be a positive number of seconds")
     if args.jobs <= 0:
         parser.error(f"--jobs must be a positive number of students at once, not {args.jobs}")
+    if args.shard and args.shard[1] > 1 and not shared(args.db):
+        parser.error("--shard needs --db with the PostgreSQL gradebook that every machine writes "
+                     "(e.g. --db postgresql+psycopg2://grader@dbhost/course)")
     if refused_ids(args.student):
         parser.error(f"--student: {refused_ids(args.student)}")
     if not (COURSE / "source" / args.assignment).is_dir():

@@ -51,10 +51,20 @@ TIME_LIMIT = "40"
 def test_a_bad_shard_gets_one_error_naming_the_argument(capsys, bad, says):
     import grade
     with pytest.raises(SystemExit) as stopped:
-        grade.arguments([ASSIGNMENT, f"--shard={bad}"])
+        grade.arguments([ASSIGNMENT, f"--shard={bad}", "--db", "postgresql+psycopg2://grader@dbhost/course"])
     assert stopped.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert "error: argument --shard: " in error and repr(bad) in error and says in error
+
+
+def test_a_shard_of_more_than_one_needs_a_shared_database(capsys):
+    import grade
+    with pytest.raises(SystemExit):
+        grade.arguments([ASSIGNMENT, "--shard", "1/2"])
+    assert "--shard needs --db with the PostgreSQL gradebook" in capsys.readouterr().err
+    assert grade.arguments([ASSIGNMENT, "--shard", "1/1"]).shard == (1, 1)
+    url = "postgresql+psycopg2://grader@dbhost/course"
+    assert grade.arguments([ASSIGNMENT, "--shard", "2/2", "--db", url]).db == url
 
 
 def test_every_student_is_in_exactly_one_shard_whatever_the_others():
