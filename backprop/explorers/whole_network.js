@@ -258,7 +258,7 @@ function render({ model, el }) {
            PIXEL_WISHES.x, PIXEL_WISHES.y - 12, { size: 12 });
     }
     // The key names only what is drawn.
-    const key = [average ? "Neurons unshaded: an average has no activations of its own." : "Shade: activation."];
+    const key = [average ? "Layers 1-3 unshaded: an average has no single activation. Layer 0: the mean image." : "Shade: activation."];
     if (ring >= 0) key.push("Blue ring: the right answer.");
     if (Object.keys(arrows).length) key.push(`Arrows: ${average ? "averaged " : ""}wishes (blue up, red down).`);
     if (Object.keys(lines).length) {

@@ -158,7 +158,8 @@ def _pixel_centres(extent, side: int = 28) -> np.ndarray:
 def nudge_key(arrows: bool, lines: bool, pixel_lines: bool, ring: bool, shaded: bool = True,
               faint: bool = False) -> str:
     """The colour key of :func:`draw_network_nudges`, naming only what is drawn."""
-    key = ["Shade: activation." if shaded else "Neurons unshaded: an average has no activations."]
+    unshaded = "Layers 1-3 unshaded: an average has no single activation. Layer 0: the mean image."
+    key = ["Shade: activation." if shaded else unshaded]
     if ring:
         key.append("Blue ring: the right answer.")
     if arrows:
