@@ -170,8 +170,9 @@ def test_no_process_of_the_sandbox_is_left_running(graded):
 
 def test_the_batch_lists_failures_flags_and_refusals(graded):
     print(f"\nthe class took {graded.seconds:.0f} s (printed, not asserted)")
-    failed = graded.log[graded.log.index("FAILED (4):"):graded.log.index("FLAGGED")]
+    failed = graded.log[graded.log.index("FAILED (7):"):graded.log.index("FLAGGED")]
     assert "loops:" in failed and "kills_parent:" in failed
+    assert "memory_together:" in failed and "fills_disk:" in failed and "prints_300_mb:" in failed
     assert "duplicates_test:" in failed and "deletes_test:" in failed
     refused = graded.log[graded.log.index("REFUSED (3):"):]
     assert "-h:" in refused and "[v]00_victim:" in refused and "links_gradebook:" in refused
