@@ -23,7 +23,6 @@ pytest.importorskip("nbgrader", reason="nbgrader is not installed: pip install -
 COURSE = Path(__file__).resolve().parents[1] / "coursework"
 sys.path.insert(0, str(COURSE))
 
-from grading.preflight import sandbox_problem  # noqa: E402
 from time_grading import ASSIGNMENT, make_course, results  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -33,18 +32,6 @@ pytestmark = pytest.mark.slow
 KINDS = ["reference", "half_right", "raises", "memory_hog", "kills_parent", "monkeypatches"]
 STUDENTS = {f"{kind}_{i}": kind for i, kind in enumerate(KINDS)}
 TIME_LIMIT = "40"
-
-
-@pytest.fixture(scope="module")
-def environment():
-    """What grade.py needs: MNIST, the sandbox; the environment to run it in."""
-    folder = os.environ.get("BACKPROP_DATA_DIR")
-    if not folder or not Path(folder, "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip("MNIST not found: set BACKPROP_DATA_DIR to the folder of the .gz files")
-    problem = sandbox_problem()
-    if problem:
-        pytest.fail(f"the sandbox cannot run here ({problem})")
-    return dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
 
 
 def start(course: Path, jobs: int, env: dict) -> subprocess.Popen:
@@ -73,11 +60,11 @@ def grades(course: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def one_at_a_time(tmp_path_factory, environment) -> dict:
+def one_at_a_time(tmp_path_factory, grading_environment) -> dict:
     """The class graded with --jobs 1: the grades every other way must give."""
     course = make_course(tmp_path_factory.mktemp("one"), STUDENTS)
     began = time.monotonic()
-    finish(start(course, 1, environment))
+    finish(start(course, 1, grading_environment))
     print(f"\n--jobs 1: {time.monotonic() - began:.1f} s for {len(STUDENTS)} students "
           f"(load average {os.getloadavg()[0]:.1f})")
     graded = grades(course)
@@ -87,21 +74,22 @@ def one_at_a_time(tmp_path_factory, environment) -> dict:
     return graded
 
 
-def test_two_jobs_give_every_student_the_grades_of_one_at_a_time(tmp_path, environment, one_at_a_time):
+def test_two_jobs_give_every_student_the_grades_of_one_at_a_time(tmp_path, grading_environment,
+                                                                 one_at_a_time):
     course = make_course(tmp_path, STUDENTS)
     began = time.monotonic()
-    out = finish(start(course, 2, environment))
+    out = finish(start(course, 2, grading_environment))
     print(f"\n--jobs 2: {time.monotonic() - began:.1f} s for {len(STUDENTS)} students "
           f"(load average {os.getloadavg()[0]:.1f})")
     assert "2 at a time" in out and "s per student" in out
     assert grades(course) == one_at_a_time
 
 
-def test_two_batches_at_once_on_two_courses_give_the_grades_of_one_at_a_time(tmp_path, environment,
+def test_two_batches_at_once_on_two_courses_give_the_grades_of_one_at_a_time(tmp_path, grading_environment,
                                                                              one_at_a_time):
     courses = [make_course(tmp_path / name, STUDENTS) for name in ("first", "second")]
     began = time.monotonic()
-    gradings = [start(course, 2, environment) for course in courses]
+    gradings = [start(course, 2, grading_environment) for course in courses]
     for grading in gradings:
         finish(grading)
     print(f"\ntwo batches of --jobs 2 at once: {time.monotonic() - began:.1f} s "

@@ -184,19 +184,6 @@ def test_the_gradebook_lock_takes_turns_across_machines_on_postgresql(tmp_path, 
 
 # --- two machines at once ------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def environment():
-    """What grade.py needs: MNIST, the sandbox; the environment to run it in."""
-    from grading.preflight import sandbox_problem
-    folder = os.environ.get("BACKPROP_DATA_DIR")
-    if not folder or not Path(folder, "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip("MNIST not found: set BACKPROP_DATA_DIR to the folder of the .gz files")
-    problem = sandbox_problem()
-    if problem:
-        pytest.fail(f"the sandbox cannot run here ({problem})")
-    return dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
-
-
 def grade(course: Path, env: dict, *args: str) -> subprocess.Popen:
     """grade.py on everyone, one at a time, started (not waited for)."""
     return subprocess.Popen([sys.executable, "grade.py", ASSIGNMENT, "--jobs", "1",
@@ -235,7 +222,7 @@ def row_counts(db_url: str) -> dict:
         engine.dispose()
 
 
-def test_two_shards_at_once_write_the_gradebook_of_one_machine(tmp_path, postgres, environment):
+def test_two_shards_at_once_write_the_gradebook_of_one_machine(tmp_path, postgres, grading_environment):
     from time_grading import make_course, run
     one = make_course(tmp_path / "one", STUDENTS)
     machines = [tmp_path / "machine1", tmp_path / "machine2"]
@@ -244,9 +231,9 @@ def test_two_shards_at_once_write_the_gradebook_of_one_machine(tmp_path, postgre
     url = postgres("course")  # an empty database; the assignment is recorded once, from one machine
     run(machines[0], "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", "--db", url)
 
-    finish(grade(one, environment))
+    finish(grade(one, grading_environment))
     began = time.monotonic()
-    shards = [grade(machine, environment, "--shard", f"{i}/2", "--db", url)
+    shards = [grade(machine, grading_environment, "--shard", f"{i}/2", "--db", url)
               for i, machine in enumerate(machines, start=1)]
     said = [finish(shard) for shard in shards]
     wall = time.monotonic() - began
@@ -265,5 +252,5 @@ def test_two_shards_at_once_write_the_gradebook_of_one_machine(tmp_path, postgre
     assert merged == reference
     assert row_counts(url) == row_counts(f"sqlite:///{one / 'gradebook.db'}")
     report = subprocess.run([sys.executable, "grade.py", ASSIGNMENT, "--report", "--db", url],
-                            cwd=machines[1], env=environment, capture_output=True, text=True, check=True)
+                            cwd=machines[1], env=grading_environment, capture_output=True, text=True, check=True)
     assert all(student in report.stdout for student in STUDENTS), "the report shows the merged class"
