@@ -42,10 +42,16 @@ def class_of(size: int) -> dict[str, str]:
     return {f"s{i:03d}_{kinds[i % len(kinds)]}": kinds[i % len(kinds)] for i in range(size)}
 
 
-def make_course(folder: Path, students: dict[str, str]) -> Path:
-    """A copy of this course in ``folder`` with assignment 1 generated and ``students`` submitted."""
+def copy_course(folder: Path) -> Path:
+    """A copy of this course's files in ``folder / "course"``: no gradebook, no students' work."""
     course = folder / "course"
     shutil.copytree(COURSE, course, ignore=NOT_COPIED)
+    return course
+
+
+def make_course(folder: Path, students: dict[str, str]) -> Path:
+    """A copy of this course in ``folder`` with assignment 1 generated and ``students`` submitted."""
+    course = copy_course(folder)
     run(course, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force")
     for student, kind in students.items():
         submit(course, ASSIGNMENT, student, CLASS[ASSIGNMENT][kind])

@@ -8,7 +8,6 @@ process of the sandbox is left. The batch prints its wall time (``pytest -s``).
 import csv
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ sys.path.insert(0, str(COURSE))
 from example_class import CLASS, submit  # noqa: E402
 from grading.preflight import sandbox_problem  # noqa: E402
 from grading.sandbox import SANDBOX_UIDS  # noqa: E402
+from time_grading import copy_course  # noqa: E402
 
 NOTEBOOKS = {"a1_forward_cost": "forward_cost", "a2_backward": "backward", "a3_sgd": "sgd"}
 POINTS = {"a1_forward_cost": 10, "a2_backward": 12, "a3_sgd": 10}
@@ -103,10 +103,7 @@ def graded(tmp_path_factory) -> Graded:
     problem = sandbox_problem()
     if problem:
         pytest.fail(f"the sandbox cannot run here ({problem}); .ci/run installs bubblewrap")
-    course = tmp_path_factory.mktemp("coursework") / "course"
-    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns(
-        "gradebook.db", "release", "submitted", "autograded", "feedback", "grading-*.csv",
-        ".ipynb_checkpoints", "__pycache__"))
+    course = copy_course(tmp_path_factory.mktemp("coursework"))
     log, seconds = [], 0.0
     for assignment, name in NOTEBOOKS.items():
         run(course, "-m", "nbgrader", "generate_assignment", assignment, "--force")

@@ -210,13 +210,11 @@ def batch(tmp_path_factory):
     pytest.importorskip("nbgrader", reason="nbgrader is not installed: pip install -r requirements-instructor.txt")
     from example_class import CLASS, Entry, before_sigmoid, submit
     from test_coursework import data_dir, run
+    from time_grading import copy_course
     data_dir()
     if PROBLEM:
         pytest.fail(f"the sandbox cannot run here ({PROBLEM})")
-    course = tmp_path_factory.mktemp("bounds") / "course"
-    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns(
-        "gradebook.db", "release", "submitted", "autograded", "feedback", "grading-*",
-        ".ipynb_checkpoints", "__pycache__"))
+    course = copy_course(tmp_path_factory.mktemp("bounds"))
     run(course, "-m", "nbgrader", "generate_assignment", "a1_forward_cost", "--force")
     chatty = Entry(before_sigmoid(lambda c: "for i in range(3000):\n    print('line', i, 'x' * 100)"), 10)
     entries = {name: CLASS["a1_forward_cost"][name] for name in
