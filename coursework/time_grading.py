@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             scores, seconds = grade(course, jobs)
             first = first or (scores, seconds)
             same = same and scores == first[0]
+            for student in sorted(s for s in scores if scores[s] != first[0].get(s)):
+                print(f"  {student}: {first[0].get(student)} at the first --jobs, {scores[student]} here")
             print(f"--jobs {jobs}: {seconds:6.1f} s, {seconds / args.students:5.2f} s per student, "
                   f"{first[1] / seconds:4.2f}x the first (load average before: {load:.1f})", flush=True)
         print("same scores, statuses and reasons for every --jobs" if same else "SCORES DIFFER")
