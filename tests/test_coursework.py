@@ -30,7 +30,9 @@ from time_grading import copy_course  # noqa: E402
 
 NOTEBOOKS = {"a1_forward_cost": "forward_cost", "a2_backward": "backward", "a3_sgd": "sgd"}
 POINTS = {"a1_forward_cost": 10, "a2_backward": 12, "a3_sgd": 10}
-TIME_LIMIT = {"a1_forward_cost": 25, "a2_backward": 60, "a3_sgd": 90}  # seconds per notebook
+# Seconds per notebook: an honest a1 takes 3-5 s on a quiet machine and 13-19 s at a load
+# average of 15, so 45 s leaves room for a busy machine; "loops" waits it out once.
+TIME_LIMIT = {"a1_forward_cost": 45, "a2_backward": 60, "a3_sgd": 90}
 
 
 @dataclass

@@ -159,7 +159,7 @@ def test_processes_over_the_memory_limit_together_are_stopped_and_their_cgroup_r
     started = time.monotonic()
     outcome = run_inside(tmp_path, MEMORY_TOGETHER)
     assert outcome.over_limit.startswith("went over the memory limit: its processes together used more "
-                                         "than 3072 MB, and the kernel stopped"), outcome
+                                         "than 3072 MB, so they were stopped"), outcome
     assert outcome.stdout.count(b"held") <= 2 and outcome.peak_mb <= 3072
     assert cgroup.leftovers() == []
     print(f"\nthree processes of 1.4 GB: stopped at {outcome.peak_mb:.0f} MB together "
@@ -185,6 +185,36 @@ def test_two_sandboxes_at_once_have_two_cgroups(tmp_path):
     busy = {name: pids for name, pids in seen.items() if pids}
     assert len(busy) >= 2 and not set.intersection(*busy.values())
     assert not any(cgroup.ROOT.rglob(mine + "*"))
+
+
+HOLD = """
+import numpy, time
+kept = numpy.ones(1100 * 2**20 // 8)
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+@needs_sandbox
+@needs_cgroup
+def test_the_three_sandboxes_of_a_submission_share_one_memory_limit(tmp_path):
+    # Each holds 1.1 GB, well within the 3072 MB limit alone; three of them together are not.
+    limits, outcomes = sandbox.Limits(seconds=60), []
+    with sandbox.one_memory(limits, 3) as group:
+        def hold(work: Path) -> None:
+            work.mkdir()
+            outcomes.append(sandbox.run([sys.executable, "-c", HOLD], work, b"", limits, group=group))
+        threads = [threading.Thread(target=hold, args=(tmp_path / str(i),)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert group.peak_bytes() <= 3072 * 2**20 and group.oom_kills() >= 1
+    stopped = [o for o in outcomes if o.over_limit]
+    assert stopped and all(o.over_limit.startswith("went over the memory limit: its processes "
+                                                   "together used more than 3072 MB") for o in stopped)
+    assert sum(o.stdout.count(b"held") for o in outcomes) <= 2   # never all three at once
+    assert cgroup.leftovers() == [] and not any(cgroup.ROOT.rglob(f"{cgroup.PREFIX}{os.getpid()}-*"))
 
 
 @needs_sandbox

@@ -153,9 +153,10 @@ class SandboxedExecute(GradingStep):
             folder = resources.get("metadata", {}).get("path")
             notebook = nbformat.writes(nb).encode()
             plans = fresh_run.plans(nb, cells, self.notebook_timeout)
-            with released(), ThreadPoolExecutor(max_workers=2) as pool:  # the sandboxes side by side
-                executed = pool.submit(self.execute, notebook, len(nb.cells), folder, sandboxed)
-                verdicts = pool.submit(self.rerun, plans, sandboxed)
+            with released(), sandbox.one_memory(self.limits(), 3) as group, \
+                    ThreadPoolExecutor(max_workers=2) as pool:  # the three sandboxes side by side
+                executed = pool.submit(self.execute, notebook, len(nb.cells), folder, sandboxed, group)
+                verdicts = pool.submit(self.rerun, plans, sandboxed, group)
                 executed, verdicts = executed.result(), verdicts.result()
         except GradingFailed as failure:
             raise self.fail(info, info["first_solution"], str(failure)) from None
@@ -167,19 +168,22 @@ class SandboxedExecute(GradingStep):
         return nb, resources
 
     def in_sandbox(self, script: str, stdin: bytes, files: str | None, sandboxed: bool,
-                   pipes: tuple = ()) -> sandbox.Outcome:
-        """Run one of the inside scripts in a fresh working folder (given these pipe ends)."""
+                   group, pipes: tuple = ()) -> sandbox.Outcome:
+        """Run one of the inside scripts in a fresh working folder (given these pipe ends),
+        in the submission's cgroup ``group``."""
         from backprop.mnist import cache_dir, data_folder
         with tempfile.TemporaryDirectory(prefix="grading-") as work:
             if files and os.path.isdir(files):
                 copy_regular(files, work, skip=lambda name: name.endswith(".ipynb") or name.startswith("."))
             return sandbox.run([sys.executable, f"{sandbox.INSIDE_SCRIPTS}/{script}", *map(str, pipes)],
                                Path(work), stdin, self.limits(), sandboxed=sandboxed,
-                               data_dir=data_folder(None), cache_dir=cache_dir(), pass_fds=pipes)
+                               data_dir=data_folder(None), cache_dir=cache_dir(), pass_fds=pipes,
+                               group=group)
 
-    def execute(self, notebook: bytes, n_cells: int, folder: str | None, sandboxed: bool) -> NotebookNode:
+    def execute(self, notebook: bytes, n_cells: int, folder: str | None, sandboxed: bool,
+                group) -> NotebookNode:
         """The notebook executed from the top in one fresh kernel."""
-        out = checked_output(self.in_sandbox("run_notebook.py", notebook, folder, sandboxed),
+        out = checked_output(self.in_sandbox("run_notebook.py", notebook, folder, sandboxed, group),
                              "run_notebook.py", self.notebook_timeout)
         try:
             executed = nbformat.reads(out.decode(), as_version=4)
@@ -189,10 +193,10 @@ class SandboxedExecute(GradingStep):
             raise GradingFailed("the executed notebook came back with different cells")
         return executed
 
-    def rerun(self, plans: tuple[bytes, bytes], sandboxed: bool) -> dict:
+    def rerun(self, plans: tuple[bytes, bytes], sandboxed: bool, group) -> dict:
         """Verdict per test cell of the fresh re-run (tests and student code in two sandboxes)."""
         outcome = fresh_run.run_both(*plans, lambda script, stdin, pipes: self.in_sandbox(
-            script, stdin, None, sandboxed, pipes))
+            script, stdin, None, sandboxed, group, pipes))
         out = checked_output(outcome, fresh_run.TESTS_SCRIPT, self.notebook_timeout)
         try:
             return json.loads(out)

@@ -17,7 +17,7 @@ everything inside runs as a user id no other live sandbox has (``sandbox_uid``),
 kernel counts the process limit for that sandbox alone; as an ordinary user, bubblewrap
 (0.8 or later) maps that user to itself in a user namespace of its own (no further one
 can be made inside), where the limit (``prlimit``) counts the sandbox's processes only.
-Each sandbox has its own cgroup. Whether the sandbox works here is ``preflight``'s question.
+The sandboxes of one submission share one cgroup (``one_memory``). Whether the sandbox works here is ``preflight``'s question.
 """
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ import itertools
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,13 +247,31 @@ def sandbox_uid() -> int:
     raise SandboxUnavailable(f"all {SLOTS} sandbox user ids of this process are in use")
 
 
+@contextmanager
+def one_memory(limits: Limits, sandboxes: int) -> Iterator[cgroup.Group | None]:
+    """One cgroup for the ``sandboxes`` sandboxes of one submission, removed at the end.
+
+    Given to ``run`` as ``group``, it bounds the memory of all their processes together
+    by ``limits.memory_mb`` (None where no cgroup can be made: then each sandbox tries its own).
+    """
+    group = cgroup.create_or_none(limits.memory_mb, sandboxes * (limits.processes + 4))
+    try:
+        yield group
+    finally:
+        if group is not None:
+            group.remove()
+
+
 def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed: bool = True,
-        data_dir: Path | None = None, cache_dir: Path | None = None, pass_fds: tuple = ()) -> Outcome:
+        data_dir: Path | None = None, cache_dir: Path | None = None, pass_fds: tuple = (),
+        group: cgroup.Group | None = None) -> Outcome:
     """Run ``argv`` with ``stdin`` on copies of ``work``'s files, within the limits.
 
     ``work`` is only read: the command works on copies in its own tmpfs. ``pass_fds``
     (pipe ends) are handed to the command and closed here once it started. The command
     and everything it starts are killed at the deadline or the first limit reached.
+    ``group``: a cgroup it shares with the other sandboxes of its submission
+    (``one_memory``); without one it gets a cgroup of its own.
 
     With ``sandboxed=False`` (only when the instructor opted out) the same command runs
     in ``work`` with the same limits and deadline, but sees (and can write) the whole machine.
@@ -265,7 +285,9 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
         command = [a.replace(INSIDE_SCRIPTS, str(SCRIPTS)) for a in argv]
         mine = sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == os.getuid())
         processes = mine + limits.processes  # RLIMIT_NPROC counts every process of the user
-    group = cgroup.create_or_none(limits.memory_mb, limits.processes + 4)  # + bwrap's own
+    own = group is None
+    if own:
+        group = cgroup.create_or_none(limits.memory_mb, limits.processes + 4)  # + bwrap's own
     given = [*pass_fds, *files, *([info_write] if sandboxed else [])]
 
     def start() -> None:  # in the child, before bwrap (or the command) starts
@@ -280,7 +302,7 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
     except BaseException as error:
         if sandboxed:
             os.close(info_read)
-        if group is not None:
+        if own and group is not None:
             group.remove()
         if sandboxed and isinstance(error, FileNotFoundError):
             raise SandboxUnavailable(f"bubblewrap cannot be started ({error})") from None
@@ -295,6 +317,6 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
     finally:
         if sandboxed:
             os.close(info_read)
-        if group is not None:
+        if own and group is not None:
             group.remove()
     return Outcome(child.returncode, out, err, timed_out, over, peak and round(peak / 2**20, 1))
