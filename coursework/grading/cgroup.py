@@ -20,6 +20,8 @@ import itertools
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,6 +215,21 @@ def create_or_none(memory_mb: int, processes: int) -> Group | None:
         return create(memory_mb, processes)
     except Unavailable:
         return None
+
+
+@contextmanager
+def shared(memory_mb: int, processes: int) -> Iterator[Group | None]:
+    """``create_or_none`` for several sandboxes (one submission's), removed when they end.
+
+    Each sandbox joins it (``sandbox.run``'s ``group``), so the memory of all their
+    processes together is bounded by ``memory_mb``.
+    """
+    group = create_or_none(memory_mb, processes)
+    try:
+        yield group
+    finally:
+        if group is not None:
+            group.remove()
 
 
 def leftovers(root: Path = ROOT) -> list[Path]:

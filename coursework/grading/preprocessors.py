@@ -40,7 +40,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Bool, Integer, Unicode
 
-from . import fresh_run, preflight, sandbox
+from . import cgroup, fresh_run, preflight, sandbox
 from .files import copy_regular, unsafe_submission
 from .gradebook import mark_failed, record_review
 from .ids import RULE, not_plain
@@ -153,7 +153,7 @@ class SandboxedExecute(GradingStep):
             folder = resources.get("metadata", {}).get("path")
             notebook = nbformat.writes(nb).encode()
             plans = fresh_run.plans(nb, cells, self.notebook_timeout)
-            with released(), sandbox.one_memory(self.limits(), 3) as group, \
+            with released(), sandbox.shared_group(self.limits(), 3) as group, \
                     ThreadPoolExecutor(max_workers=2) as pool:  # the three sandboxes side by side
                 executed = pool.submit(self.execute, notebook, len(nb.cells), folder, sandboxed, group)
                 verdicts = pool.submit(self.rerun, plans, sandboxed, group)
@@ -168,7 +168,7 @@ class SandboxedExecute(GradingStep):
         return nb, resources
 
     def in_sandbox(self, script: str, stdin: bytes, files: str | None, sandboxed: bool,
-                   group, pipes: tuple = ()) -> sandbox.Outcome:
+                   group: cgroup.Group | None, pipes: tuple = ()) -> sandbox.Outcome:
         """Run one of the inside scripts in a fresh working folder (given these pipe ends),
         in the submission's cgroup ``group``."""
         from backprop.mnist import cache_dir, data_folder
@@ -181,7 +181,7 @@ class SandboxedExecute(GradingStep):
                                group=group)
 
     def execute(self, notebook: bytes, n_cells: int, folder: str | None, sandboxed: bool,
-                group) -> NotebookNode:
+                group: cgroup.Group | None) -> NotebookNode:
         """The notebook executed from the top in one fresh kernel."""
         out = checked_output(self.in_sandbox("run_notebook.py", notebook, folder, sandboxed, group),
                              "run_notebook.py", self.notebook_timeout)
@@ -193,7 +193,7 @@ class SandboxedExecute(GradingStep):
             raise GradingFailed("the executed notebook came back with different cells")
         return executed
 
-    def rerun(self, plans: tuple[bytes, bytes], sandboxed: bool, group) -> dict:
+    def rerun(self, plans: tuple[bytes, bytes], sandboxed: bool, group: cgroup.Group | None) -> dict:
         """Verdict per test cell of the fresh re-run (tests and student code in two sandboxes)."""
         outcome = fresh_run.run_both(*plans, lambda script, stdin, pipes: self.in_sandbox(
             script, stdin, None, sandboxed, group, pipes))

@@ -17,7 +17,8 @@ everything inside runs as a user id no other live sandbox has (``sandbox_uid``),
 kernel counts the process limit for that sandbox alone; as an ordinary user, bubblewrap
 (0.8 or later) maps that user to itself in a user namespace of its own (no further one
 can be made inside), where the limit (``prlimit``) counts the sandbox's processes only.
-The sandboxes of one submission share one cgroup (``one_memory``). Whether the sandbox works here is ``preflight``'s question.
+The sandboxes of one submission share one cgroup (``shared_group``). Whether the sandbox
+works here is ``preflight``'s question.
 """
 from __future__ import annotations
 
@@ -28,10 +29,9 @@ import itertools
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ContextManager
 
 from . import cgroup
 from .supervise import watch
@@ -43,6 +43,7 @@ INSIDE_CACHE = "/data/cache"
 SCRIPTS = Path(__file__).resolve().parent
 FIRST_UID = 1_000_000_000   # sandbox user ids start here: no account uses them
 SLOTS = 64                  # sandboxes one grading process may have at the same time
+BWRAP_PROCESSES = 4        # bubblewrap's own, counted in a sandbox's cgroup
 SANDBOX_UIDS = range(FIRST_UID, FIRST_UID + SLOTS * 2**22)  # 2**22: Linux's largest process id
 
 
@@ -247,19 +248,9 @@ def sandbox_uid() -> int:
     raise SandboxUnavailable(f"all {SLOTS} sandbox user ids of this process are in use")
 
 
-@contextmanager
-def one_memory(limits: Limits, sandboxes: int) -> Iterator[cgroup.Group | None]:
-    """One cgroup for the ``sandboxes`` sandboxes of one submission, removed at the end.
-
-    Given to ``run`` as ``group``, it bounds the memory of all their processes together
-    by ``limits.memory_mb`` (None where no cgroup can be made: then each sandbox tries its own).
-    """
-    group = cgroup.create_or_none(limits.memory_mb, sandboxes * (limits.processes + 4))
-    try:
-        yield group
-    finally:
-        if group is not None:
-            group.remove()
+def shared_group(limits: Limits, sandboxes: int) -> ContextManager[cgroup.Group | None]:
+    """``cgroup.shared`` for ``sandboxes`` sandboxes with these limits, to give to ``run``."""
+    return cgroup.shared(limits.memory_mb, sandboxes * (limits.processes + BWRAP_PROCESSES))
 
 
 def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed: bool = True,
@@ -271,7 +262,7 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
     (pipe ends) are handed to the command and closed here once it started. The command
     and everything it starts are killed at the deadline or the first limit reached.
     ``group``: a cgroup it shares with the other sandboxes of its submission
-    (``one_memory``); without one it gets a cgroup of its own.
+    (``shared_group``); without one it gets a cgroup of its own.
 
     With ``sandboxed=False`` (only when the instructor opted out) the same command runs
     in ``work`` with the same limits and deadline, but sees (and can write) the whole machine.
@@ -287,7 +278,7 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
         processes = mine + limits.processes  # RLIMIT_NPROC counts every process of the user
     own = group is None
     if own:
-        group = cgroup.create_or_none(limits.memory_mb, limits.processes + 4)  # + bwrap's own
+        group = cgroup.create_or_none(limits.memory_mb, limits.processes + BWRAP_PROCESSES)
     given = [*pass_fds, *files, *([info_write] if sandboxed else [])]
 
     def start() -> None:  # in the child, before bwrap (or the command) starts
