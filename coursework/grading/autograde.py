@@ -9,9 +9,13 @@ given a shared PostgreSQL gradebook (``--CourseDirectory.db_url=``), on several 
 """
 import sys
 
-from nbgrader.apps import NbGraderApp
+from .quick_start import skip_unused_imports
 
-from .lock import database_of, holding
+skip_unused_imports()  # (before nbgrader imports nbformat: see quick_start.py)
+
+from nbgrader.apps import NbGraderApp  # noqa: E402
+
+from .lock import database_of, holding  # noqa: E402
 
 
 def main(argv: list[str]) -> None:
