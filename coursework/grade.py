@@ -20,6 +20,10 @@ from pathlib import Path
 COURSE = Path(__file__).resolve().parent
 sys.path.insert(0, str(COURSE))
 
+from grading.quick_start import skip_unused_imports  # noqa: E402
+
+skip_unused_imports()  # (before anything imports nbformat: see grading/quick_start.py)
+
 from grading.batch import (DB, Options, SandboxBroke, check_configuration, grade_all,  # noqa: E402
                            refused_ids, students)
 from grading.lock import shared  # noqa: E402

@@ -196,6 +196,24 @@ def test_two_jobs_grade_two_students_at_once_with_the_same_results(course, monke
     assert rows_one == rows_two and sorted(two.graded) == CLASS
 
 
+def made_by(call: tuple, everyone: list[str]) -> list[str]:
+    """The students whose feedback one generate_feedback call makes (all but those it excludes)."""
+    option = [a for a in call if a.startswith("--CourseDirectory.student_id_exclude=")]
+    excluded = option[0].split("=", 1)[1].split(",") if option else []
+    return [s for s in everyone if s not in excluded]
+
+
+def test_two_jobs_share_the_feedback_pages_between_two_processes(course, monkeypatch):
+    (course / "submitted" / "dan" / ASSIGNMENT).mkdir(parents=True)
+    (course / "autograded" / "old" / ASSIGNMENT).mkdir(parents=True)  # graded in an earlier batch
+    fake = fake_batch(course, monkeypatch, {"bob": FAILS})
+    batch.grade_all(course, ASSIGNMENT, [], batch.Options(jobs=2))
+    graded = ["ann", "cat", "dan", "old"]  # (bob's grading failed: nbgrader removed his copy)
+    shares = [made_by(call, graded) for call in fake.feedback]
+    assert len(shares) == 2 and all(shares)
+    assert sorted(s for share in shares for s in share) == graded, "each page made once"
+
+
 def test_with_two_jobs_a_broken_sandbox_leaves_the_students_not_started(course, monkeypatch):
     for student in ["dan", "eve"]:
         (course / "submitted" / student / ASSIGNMENT).mkdir(parents=True)

@@ -267,7 +267,7 @@ def test_each_hostile_submission_scores_0_with_its_reason_and_the_honest_keep_fu
         if entry.status == "failed":
             page = (course / "feedback" / student / "a1_forward_cost" / "forward_cost.html").read_text()
             assert entry.reasons[0] in page and len(page) < 5_000
-    assert "Bounds per sandbox: memory: all processes of a sandbox together" in log or os.geteuid() != 0
+    assert "Bounds: memory: all processes of a submission (its three sandboxes) together" in log or os.geteuid() != 0
 
 
 def test_the_graded_notebooks_and_feedback_stay_small(batch):

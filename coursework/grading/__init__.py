@@ -6,7 +6,7 @@ Modules, in the order a submission meets them:
   extracts the definitions the fresh re-run imports.
 - ``ids``: which student and cell ids are plain names.
 - ``sandbox``: builds the ``bwrap`` command and runs one command inside it, within limits:
-  ``cgroup`` (one per sandbox) bounds the memory of all its processes, ``supervise``
+  ``cgroup`` (one per submission) bounds the memory of all its processes, ``supervise``
   watches it from outside and stops it at the first limit reached.
 - ``preflight``: whether the sandbox and the course folder work here (uses ``sandbox``).
 - ``run_notebook`` (runs inside): executes the notebook in one fresh kernel, its output cut
@@ -22,7 +22,7 @@ Modules, in the order a submission meets them:
 - ``lock``: one grading at a time writes a course's gradebook (on every machine that shares it).
 - ``shards``: a class split between machines (``--shard i/N``) into one PostgreSQL gradebook.
 - ``collect``: ``nbgrader collect`` that copies regular files only from the exchange.
-- ``autograde``: ``nbgrader autograde`` holding that lock.
+- ``autograde``: ``nbgrader autograde`` holding that lock; ``app``: other nbgrader commands.
 - ``quick_start`` (also used inside): skips an import nothing here uses (1 s per process).
 - ``batch``: grades every student, ``--jobs`` at a time (``python grade.py``).
 - ``report``: the summary, the report file, failure pages, the stop message.

@@ -75,12 +75,13 @@ class Options:
 def nbgrader(course: Path, *args: str, log: Path | None = None, timeout: float | None = None) -> int:
     """Run one nbgrader command in the course folder, its output to ``log``; its exit status.
 
-    ``autograde`` runs through ``grading.autograde`` (the gradebook lock). The command gets
+    ``autograde`` runs through ``grading.autograde`` (the gradebook lock), the others through
+    ``grading.app`` (both skip an unused import, ``quick_start``). The command gets
     its own process group, killed whole at the timeout (-9 then).
     """
     log = log or Path(os.devnull)
     log.parent.mkdir(parents=True, exist_ok=True)
-    runner = ["grading.autograde", *args[1:]] if args[0] == "autograde" else ["nbgrader", *args]
+    runner = ["grading.autograde", *args[1:]] if args[0] == "autograde" else ["grading.app", *args]
     with open(log, "w") as out:
         child = subprocess.Popen([sys.executable, "-m", *runner], cwd=course,
                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -108,9 +109,9 @@ def check_configuration(course: Path) -> str | None:
     return None
 
 
-def students(course: Path, assignment: str) -> list[str]:
-    """Everyone with a submission of this assignment in submitted/ (any folder name)."""
-    folder = course / "submitted"
+def students(course: Path, assignment: str, where: str = "submitted") -> list[str]:
+    """Everyone with a submission of this assignment in submitted/ (or ``where``; any folder name)."""
+    folder = course / where
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
@@ -180,11 +181,23 @@ def grade_one(course: Path, assignment: str, student: str, options: Options) -> 
 
 def give_feedback(course: Path, assignment: str, only: list[str], skip: list[str],
                   options: Options) -> None:
-    """nbgrader's feedback pages: for these students, or (empty list) for everyone graded but ``skip``."""
+    """nbgrader's feedback pages: for these students, or (empty list) for everyone graded but
+    ``skip``; ``options.jobs`` nbgrader processes at once, each making its share of the pages."""
     log = course / "grading-logs" / assignment / "feedback.log"
-    everyone = [f"--CourseDirectory.student_id_exclude={','.join(skip)}"] if skip else []
-    for args in ([["--student", s] for s in only] or [everyone]):
-        nbgrader(course, "generate_feedback", assignment, *args, "--force", *options.database(), log=log)
+    if only:
+        shares = [["--student", s] for s in only]
+    else:
+        graded = [s for s in students(course, assignment, "autograded") if s not in skip]
+        jobs = max(1, min(options.jobs, len(graded)))
+        left_out = [skip + [s for s in graded if s not in graded[i::jobs]] for i in range(jobs)]
+        shares = [[f"--CourseDirectory.student_id_exclude={','.join(ids)}"] if ids else []
+                  for ids in left_out]
+
+    def make(number: int) -> int:
+        return nbgrader(course, "generate_feedback", assignment, *shares[number], "--force",
+                        *options.database(), log=log.with_suffix(f".{number}.log") if number else log)
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        list(pool.map(make, range(len(shares))))
 
 
 def grade_all(course: Path, assignment: str, only: list[str], options: Options) -> list[Review]:

@@ -1,4 +1,4 @@
-"""One control group (cgroup) per sandbox: the memory of all its processes bounded together.
+"""One control group (cgroup) per submission: the memory of all its processes bounded together.
 
 A per-process memory limit (``RLIMIT_AS``) lets a submission start several processes
 that together use many times the limit. A cgroup counts them together (files written to
@@ -6,7 +6,8 @@ its tmpfs folders included). ``create`` makes one with a name no other live grad
 (this process's id and start time, and a counter), with the memory limit (and swap, and
 the process limit where the ``pids`` controller is there); ``Group.join`` puts the
 calling process in it, so a sandbox started from that process is inside, with
-everything it starts; ``Group.remove`` kills what is left and removes it.
+everything it starts; ``Group.remove`` kills what is left and removes it. ``shared``
+gives one group to the three sandboxes of a submission (``sandbox.shared_group``).
 
 It works as root, with cgroup v1 (``/sys/fs/cgroup/memory``) or v2 (where
 ``/sys/fs/cgroup/cgroup.controllers`` exists). A group goes below the grader's own
@@ -238,7 +239,7 @@ def leftovers(root: Path = ROOT) -> list[Path]:
 
 
 def bound(memory_mb: int, processes: int, root: Path = ROOT) -> str:
-    """One sentence: how the memory of one sandbox's processes is bounded on this machine."""
+    """One sentence: how the memory of one submission's processes is bounded on this machine."""
     try:
         group = create(memory_mb, processes, root)
     except Unavailable as why:
@@ -246,5 +247,5 @@ def bound(memory_mb: int, processes: int, root: Path = ROOT) -> str:
                 f"alone: at most {processes} processes of {memory_mb} MB, "
                 f"{processes * memory_mb} MB together")
     group.remove()
-    return (f"memory: all processes of a sandbox together at most {memory_mb} MB, "
-            f"files in its tmpfs folders included (cgroup v{group.version})")
+    return (f"memory: all processes of a submission (its three sandboxes) together at most "
+            f"{memory_mb} MB, files in their tmpfs folders included (cgroup v{group.version})")

@@ -61,9 +61,9 @@ def sandbox_problem(data_dir: Path | None = None, cache_dir: Path | None = None)
 
 
 def bounds(limits: sandbox.Limits | None = None) -> str:
-    """How one sandbox's memory, disk and output are bounded here, with the limits' values."""
+    """How a submission's memory, disk and output are bounded here, with the limits' values."""
     limits = limits or sandbox.Limits()
-    return (f"Bounds per sandbox: {cgroup.bound(limits.memory_mb, limits.processes)}; disk: it "
+    return (f"Bounds: {cgroup.bound(limits.memory_mb, limits.processes)}; disk: each sandbox "
             f"writes only tmpfs folders of {limits.disk_mb} MB each ({', '.join(limits.places())}); "
             f"output: {PER_CELL // 1000} kB kept per cell, over {PRODUCED_LIMIT // 2**20} MB printed "
             "fails the grading.")
