@@ -72,10 +72,26 @@ def results(course: Path) -> dict[str, tuple[str, str, str]]:
         return {r["student"]: (r["score"], r["status"], r["reason"]) for r in csv.DictReader(report)}
 
 
+def start_grading(course: Path, jobs: int, time_limit: int, *args: str,
+                  env: dict | None = None) -> subprocess.Popen:
+    """``grade.py`` on everyone in ``course``, ``jobs`` at a time, started (not waited for)."""
+    return subprocess.Popen([sys.executable, "grade.py", ASSIGNMENT, "--jobs", str(jobs),
+                             "--time-limit", str(time_limit), *args], cwd=course, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_grading(grading: subprocess.Popen, timeout: float = 1800) -> str:
+    """Wait for a grading started by ``start_grading``; its output. RuntimeError if it failed."""
+    out, err = grading.communicate(timeout=timeout)
+    if grading.returncode != 0:
+        raise RuntimeError(f"grade.py failed ({grading.returncode}):\n{out}\n{err}")
+    return out
+
+
 def grade(course: Path, jobs: int, time_limit: int = 60) -> tuple[dict, float]:
     """Grade everyone with ``--jobs``; (results, wall seconds)."""
     started = time.monotonic()
-    run(course, "grade.py", ASSIGNMENT, "--jobs", str(jobs), "--time-limit", str(time_limit))
+    finish_grading(start_grading(course, jobs, time_limit))
     return results(course), time.monotonic() - started
 
 

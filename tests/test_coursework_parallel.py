@@ -10,7 +10,6 @@ Real gradings in the sandbox, so slow (a minute or more each); the wall times ar
 (``pytest -s``), not asserted. ``python coursework/time_grading.py`` times a class of 20.
 """
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ pytest.importorskip("nbgrader", reason="nbgrader is not installed: pip install -
 COURSE = Path(__file__).resolve().parents[1] / "coursework"
 sys.path.insert(0, str(COURSE))
 
-from time_grading import ASSIGNMENT, make_course, results  # noqa: E402
+from time_grading import ASSIGNMENT, finish_grading, make_course, results, start_grading  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -32,20 +31,6 @@ pytestmark = pytest.mark.slow
 KINDS = ["reference", "half_right", "raises", "memory_hog", "kills_parent", "monkeypatches"]
 STUDENTS = {f"{kind}_{i}": kind for i, kind in enumerate(KINDS)}
 TIME_LIMIT = "40"
-
-
-def start(course: Path, jobs: int, env: dict) -> subprocess.Popen:
-    """grade.py on everyone, started (not waited for)."""
-    return subprocess.Popen([sys.executable, "grade.py", ASSIGNMENT, "--jobs", str(jobs),
-                             "--time-limit", TIME_LIMIT], cwd=course, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def finish(grading: subprocess.Popen) -> str:
-    """Wait for a grading; its output (it must succeed)."""
-    out, err = grading.communicate(timeout=1200)
-    assert grading.returncode == 0, f"grade.py failed:\n{out}\n{err}"
-    return out
 
 
 def grades(course: Path) -> dict:
@@ -64,7 +49,7 @@ def one_at_a_time(tmp_path_factory, grading_environment) -> dict:
     """The class graded with --jobs 1: the grades every other way must give."""
     course = make_course(tmp_path_factory.mktemp("one"), STUDENTS)
     began = time.monotonic()
-    finish(start(course, 1, grading_environment))
+    finish_grading(start_grading(course, 1, TIME_LIMIT, env=grading_environment))
     print(f"\n--jobs 1: {time.monotonic() - began:.1f} s for {len(STUDENTS)} students "
           f"(load average {os.getloadavg()[0]:.1f})")
     graded = grades(course)
@@ -78,7 +63,7 @@ def test_two_jobs_give_every_student_the_grades_of_one_at_a_time(tmp_path, gradi
                                                                  one_at_a_time):
     course = make_course(tmp_path, STUDENTS)
     began = time.monotonic()
-    out = finish(start(course, 2, grading_environment))
+    out = finish_grading(start_grading(course, 2, TIME_LIMIT, env=grading_environment))
     print(f"\n--jobs 2: {time.monotonic() - began:.1f} s for {len(STUDENTS)} students "
           f"(load average {os.getloadavg()[0]:.1f})")
     assert "2 at a time" in out and "s per student" in out
@@ -89,9 +74,9 @@ def test_two_batches_at_once_on_two_courses_give_the_grades_of_one_at_a_time(tmp
                                                                              one_at_a_time):
     courses = [make_course(tmp_path / name, STUDENTS) for name in ("first", "second")]
     began = time.monotonic()
-    gradings = [start(course, 2, grading_environment) for course in courses]
+    gradings = [start_grading(course, 2, TIME_LIMIT, env=grading_environment) for course in courses]
     for grading in gradings:
-        finish(grading)
+        finish_grading(grading)
     print(f"\ntwo batches of --jobs 2 at once: {time.monotonic() - began:.1f} s "
           f"(load average {os.getloadavg()[0]:.1f})")
     for course in courses:

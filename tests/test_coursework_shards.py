@@ -146,8 +146,8 @@ with holding(course, db):
     say("in")
     if role == "first":
         time.sleep(1.5)
+        say("released")  # (said just before letting go, so nobody can come in before it)
         with released():
-            say("released")
             time.sleep(1.5)
         say("back")
     else:
@@ -184,20 +184,6 @@ def test_the_gradebook_lock_takes_turns_across_machines_on_postgresql(tmp_path, 
 
 # --- two machines at once ------------------------------------------------------------------
 
-def grade(course: Path, env: dict, *args: str) -> subprocess.Popen:
-    """grade.py on everyone, one at a time, started (not waited for)."""
-    return subprocess.Popen([sys.executable, "grade.py", ASSIGNMENT, "--jobs", "1",
-                             "--time-limit", TIME_LIMIT, *args], cwd=course, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def finish(grading: subprocess.Popen) -> str:
-    """Wait for a grading; its output (it must succeed)."""
-    out, err = grading.communicate(timeout=1800)
-    assert grading.returncode == 0, f"grade.py failed:\n{out}\n{err}"
-    return out
-
-
 def contents(db_url: str) -> dict:
     """Student -> total and max score, and per notebook its flag, cell scores and notes."""
     from nbgrader.api import Gradebook
@@ -223,7 +209,7 @@ def row_counts(db_url: str) -> dict:
 
 
 def test_two_shards_at_once_write_the_gradebook_of_one_machine(tmp_path, postgres, grading_environment):
-    from time_grading import make_course, run
+    from time_grading import finish_grading, make_course, run, start_grading
     one = make_course(tmp_path / "one", STUDENTS)
     machines = [tmp_path / "machine1", tmp_path / "machine2"]
     for machine in machines:  # the course and the whole class's submissions, no gradebook
@@ -231,11 +217,11 @@ def test_two_shards_at_once_write_the_gradebook_of_one_machine(tmp_path, postgre
     url = postgres("course")  # an empty database; the assignment is recorded once, from one machine
     run(machines[0], "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", "--db", url)
 
-    finish(grade(one, grading_environment))
+    finish_grading(start_grading(one, 1, TIME_LIMIT, env=grading_environment))
     began = time.monotonic()
-    shards = [grade(machine, grading_environment, "--shard", f"{i}/2", "--db", url)
+    shards = [start_grading(machine, 1, TIME_LIMIT, "--shard", f"{i}/2", "--db", url, env=grading_environment)
               for i, machine in enumerate(machines, start=1)]
-    said = [finish(shard) for shard in shards]
+    said = [finish_grading(shard) for shard in shards]
     wall = time.monotonic() - began
     print(f"\ntwo shards at once (--jobs 1 each): {wall:.1f} s for {len(STUDENTS)} students, "
           f"{wall / len(STUDENTS):.1f} s per student (load average {os.getloadavg()[0]:.1f})")

@@ -26,24 +26,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "coursework"))
 
-from time_grading import ASSIGNMENT, class_of, make_course, results  # noqa: E402
+from time_grading import class_of, make_course, results, start_grading  # noqa: E402
 
 SUITE = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
          "--nbval-lax", "--nbval-current-env"]
 TIME_LIMIT = "60"
 
 
-def start_grading(course: Path) -> subprocess.Popen:
-    """``grade.py`` on everyone in ``course``, one student at a time, started (not waited for)."""
-    return subprocess.Popen([sys.executable, "grade.py", ASSIGNMENT, "--jobs", "1",
-                             "--time-limit", TIME_LIMIT], cwd=course,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
 def graded_pair(folder: Path, students: dict[str, str]) -> list[dict | str]:
     """Two batches at once on two fresh courses: each one's results, or why it failed."""
     courses = [make_course(folder / name, students) for name in ("first", "second")]
-    gradings = [start_grading(course) for course in courses]
+    gradings = [start_grading(course, 1, TIME_LIMIT) for course in courses]
     outcomes = []
     for course, grading in zip(courses, gradings):
         _, err = grading.communicate()
