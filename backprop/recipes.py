@@ -82,7 +82,7 @@ def train_digit_recogniser(recipe: str = "lesson", train_data: tuple | None = No
     if train_data is None:
         train_data, mnist_test = load_mnist(dtype=np.float32, progress=progress)
         test_data = mnist_test if test_data is None else test_data
-    net = _fresh_network(settings)
+    net = starting_network(recipe, **changes)
     history = train(net, *train_data, epochs=settings["epochs"],
                     learning_rate=settings["learning_rate"], batch_size=settings["batch_size"],
                     seed=settings["seed"], test_data=test_data, lr_decay=settings["lr_decay"],
@@ -155,7 +155,7 @@ def train_runs(runs: Sequence[dict], train_data: tuple | None = None,
             trained = list(pool.map(_train_in_worker, jobs))
         # a Network holds functions that do not travel between processes: its
         # parameters do, and go into the same fresh network the worker started from
-        results = [(_fresh_network(recipe_settings(recipe, **changes)).load_vector(vector),
+        results = [(starting_network(recipe, **changes).load_vector(vector),
                     history) for (recipe, _, changes), (vector, history) in zip(jobs, trained)]
     for (recipe, _, changes), (_, history) in zip(jobs, results):
         if history.diverged:
@@ -229,8 +229,10 @@ def _train_job(job: tuple, data: tuple) -> tuple[Network, History]:
     return train_digit_recogniser(recipe, (X, labels), test, **changes)
 
 
-def _fresh_network(settings: dict) -> Network:
-    """The untrained 784-16-16-10 sigmoid network a recipe starts from."""
+def starting_network(recipe: str = "lesson", **changes) -> Network:
+    """The untrained 784-16-16-10 sigmoid network that ``train_digit_recogniser(recipe,
+    **changes)`` starts from (its seed and cost; float32)."""
+    settings = recipe_settings(recipe, **changes)
     return Network((784, 16, 16, 10), "sigmoid", settings["cost"], seed=settings["seed"],
                    dtype=np.float32)
 

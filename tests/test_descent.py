@@ -189,6 +189,20 @@ def test_train_digit_recogniser_is_plain_training_with_the_recipe_settings():
     assert history.batch_size == r["batch_size"] and len(history.test_accuracy) == 2
 
 
+def test_the_starting_network_is_what_training_starts_from():
+    X, y = digit_like_data(100)
+    start = recipes.starting_network("best", seed=4, cost="cross_entropy")
+    assert start.cost_function.name == "cross_entropy" and start.dtype == np.float32
+    np.testing.assert_array_equal(start.to_vector(), bp.Network(seed=4, dtype=np.float32).to_vector())
+    bp.train(start, X, y, epochs=1, learning_rate=0.5, batch_size=20, seed=4, progress=False)
+    net, _ = recipes.train_digit_recogniser("best", (X, y), test_data=(X, y), seed=4, epochs=1,
+                                            cost="cross_entropy", learning_rate=0.5, batch_size=20,
+                                            lr_decay=0.0, weight_decay=0.0)
+    np.testing.assert_array_equal(net.to_vector(), start.to_vector())
+    with pytest.raises(ValueError, match="unknown recipe settings"):
+        recipes.starting_network("best", seeds=4)
+
+
 def test_accuracy_vs_training_size_trains_one_network_per_size():
     X, y = digit_like_data(400)
     Xt, yt = digit_like_data(200, seed=1)
