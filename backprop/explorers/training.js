@@ -211,8 +211,9 @@ function render({ model, el }) {
   function accuracyPlot(ctx, xEnd) {
     const map = axes(ctx, ACCURACY_BOX, xEnd, 1, (v) => `${Math.round(100 * v)}%`,
       `test accuracy (${thousands(data.n_test)} images not trained on)`);
-    polyline(ctx, evaluated, scores, evaluated.length, map, UP, { width: 2 });
-    for (let i = 0; i < evaluated.length; i++) if (evaluated.length < 60 || i === evaluated.length - 1) dot(ctx, map.x(evaluated[i]), map.y(scores[i]), UP, 3);
+    // purple ("a"), not blue: blue and red mean up and down in this book
+    polyline(ctx, evaluated, scores, evaluated.length, map, themed("a"), { width: 2 });
+    for (let i = 0; i < evaluated.length; i++) if (evaluated.length < 60 || i === evaluated.length - 1) dot(ctx, map.x(evaluated[i]), map.y(scores[i]), themed("a"), 3);
     text(ctx, `measured every ${thousands(data.eval_every)} training images`, ACCURACY_BOX.x, ACCURACY_BOX.y + ACCURACY_BOX.h + 44, { size: 11, colour: "muted" });
   }
 

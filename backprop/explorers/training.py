@@ -215,7 +215,7 @@ class TrainingExplorer(Explorer):
                      label=f"running average ({RUNNING} steps)")
         cost_ax.set(xlabel="step", ylabel="cost of the step's batch", ylim=(0, None))
         cost_ax.legend(frameon=False)
-        acc_ax.plot(run["evaluated"], run["accuracy"], "o-", color="#2166ac", ms=3)
+        acc_ax.plot(run["evaluated"], run["accuracy"], "o-", color="#5e3c99", ms=3)  # not up/down blue
         acc_ax.set(xlabel="step", ylabel=f"test accuracy ({N_TEST:,} images)", ylim=(0, 1))
         weights = run["net"].weights[0]
         limit = float(np.max(np.abs(weights)))
