@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.patches import Patch
 
 UP, DOWN = "#2166ac", "#b2182b"
 SIGNED = "RdBu"
@@ -223,14 +225,16 @@ def draw_update_factors(hebbian, backprop, ax=None, limit: float | None = None):
     """Per output neuron, the factor each rule multiplies the previous activations by."""
     ax = axes_or_current(ax)
     x = np.arange(len(hebbian))
-    hebb = ax.bar(x - 0.2, hebbian, width=0.4, color="0.6", label="Hebbian: own activity")
-    back = ax.bar(x + 0.2, backprop, width=0.4, color=signed_colors(backprop),
-                  label="backprop: push")
+    hebb = ax.bar(x - 0.2, hebbian, width=0.4, color="0.6")
+    back = ax.bar(x + 0.2, backprop, width=0.4, color=signed_colors(backprop))
     limit = 1.1 * symmetric_limit(np.r_[hebbian, backprop]) if limit is None else limit
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set(xticks=x, ylim=(-limit, limit), xlabel="output neuron j",
            ylabel="row factor", title="Each row = factor x previous activations")
-    ax.legend(loc="lower left")
+    up_and_down = (Patch(color=UP), Patch(color=DOWN))        # one swatch of each sign
+    ax.legend([hebb, up_and_down],
+              ["Hebbian: own activity", "backprop: push (blue up, red down)"],
+              handler_map={tuple: HandlerTuple(ndivide=None)}, loc="lower left")
     return hebb, back
 
 
