@@ -56,7 +56,10 @@ def test_a_command_inside_sees_no_course_no_network_and_has_limits(tmp_path):
     assert outcome.returncode == 0, outcome.stderr
     seen = json.loads(outcome.stdout)
     assert seen["network"] in {"ConnectionRefusedError", "OSError", "TimeoutError"}
-    assert set(seen["repo"] or []) <= {".venv", ".ci-venv", "venv", "backprop"}  # no coursework
+    # of this repository only the package, and the Python environment if it lives here
+    environments = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix)}
+    here = {e.relative_to(REPO.resolve()).parts[0] for e in environments if REPO.resolve() in e.parents}
+    assert set(seen["repo"] or []) <= here | {"backprop"}  # no coursework
     assert seen["cwd"] == sandbox.INSIDE_WORK and seen["usr"] in {"OSError", "PermissionError"}
     python_tops = {Path(p).resolve().parts[1] for p in (sys.prefix, sys.base_prefix, REPO)}
     assert set(seen["root"]) - python_tops <= {"bin", "sbin", "lib", "lib32", "lib64", "usr", "etc",
