@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     students = class_of(args.students)
     with tempfile.TemporaryDirectory(prefix="grade-alone-") as folder:
         course = make_course(Path(folder), students)
-        grading = start_grading(course)
+        grading = start_grading(course, 1, TIME_LIMIT)
         _, err = grading.communicate()
         if grading.returncode != 0:
             print(f"the lone grading failed: {err.strip()[-400:]}")
