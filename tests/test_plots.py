@@ -89,11 +89,13 @@ def test_wiggle_curve_draws_measurement_tangent_and_current_point(ax):
     assert np.array_equal(curve.get_ydata(), measured)
     assert np.allclose(tangent.get_ydata(), 0.5 * wiggles)
     assert point.get_xdata()[0] == 0.5 and point.get_ydata()[0] == pytest.approx(0.5)
+    assert tangent.get_label() == "parameter: sensitivity x wiggle (prediction)"
 
 
 def test_change_bars_pair_measured_and_predicted(ax):
     got, guess = plots.draw_change_bars(["A", "B"], [0.3, 0.01], [0.32, 0.011], ax)
     assert np.allclose(heights(got), [0.3, 0.01]) and np.allclose(heights(guess), [0.32, 0.011])
+    assert got.get_label() == "measured" and guess.get_label() == "sensitivity x wiggle (prediction)"
 
 
 def test_avenues_draw_bias_first_then_weights_and_wish_parts():

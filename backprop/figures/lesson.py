@@ -150,7 +150,10 @@ def draw_sensitivity_heatmap(values, layer: int, ax=None, colorbar: bool = True)
 
 def draw_wiggle_curve(wiggles, measured, slope: float, wiggle: float, ax=None,
                       name: str = "parameter", color: str = "black"):
-    """Measured cost change against wiggle size, beside the gradient's straight-line prediction.
+    """Measured cost change against wiggle size, beside the straight-line prediction.
+
+    The prediction is the parameter's sensitivity (its component of the gradient) times the
+    wiggle.
 
     Returns ``(curve, tangent, point)``; ``point`` marks the current ``wiggle``.
     """
@@ -158,7 +161,7 @@ def draw_wiggle_curve(wiggles, measured, slope: float, wiggle: float, ax=None,
     wiggles = np.asarray(wiggles, dtype=np.float64)
     (curve,) = ax.plot(wiggles, measured, color=color, lw=2, label=f"{name}: measured")
     (tangent,) = ax.plot(wiggles, slope * wiggles, "--", color=color, lw=1,
-                         label=f"{name}: gradient x wiggle")
+                         label=f"{name}: sensitivity x wiggle (prediction)")
     (point,) = ax.plot([wiggle], [np.interp(wiggle, wiggles, measured)], "o", color=color)
     ax.axhline(0, color="0.8", lw=0.8)
     ax.axvline(0, color="0.8", lw=0.8)
@@ -174,7 +177,7 @@ def draw_change_bars(names, measured, predicted, ax=None, limit: float | None = 
     x = np.arange(len(names))
     got = ax.bar(x - 0.2, measured, width=0.4, color="0.35", label="measured")
     guess = ax.bar(x + 0.2, predicted, width=0.4, color="0.75", hatch="//",
-                   label="gradient x wiggle")
+                   label="sensitivity x wiggle (prediction)")
     limit = 1.2 * symmetric_limit(np.r_[measured, predicted]) if limit is None else limit
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set(xticks=x, xticklabels=names, ylim=(-limit, limit), ylabel="change in cost",
