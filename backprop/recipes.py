@@ -29,7 +29,8 @@ RECIPES = {
 """Settings for training the 784-16-16-10 sigmoid network on MNIST.
 
 Both use the lesson's network and cost (sigmoid neurons, quadratic cost) and plain
-mini-batch SGD whose learning rate decays as ``rate / (1 + lr_decay * epoch)``.
+mini-batch SGD whose learning rate decays as ``rate / (1 + lr_decay * epoch)``, epochs
+counted from 0 (the book's chapters count them from 1 and write ``epoch - 1``).
 ``"best"`` adds weight decay, a gentle pull of every weight towards zero (in chapter 7's
 ten-epoch runs none of five seeds ended stalled with it and some did without; why is
 not shown). Its rate, 8, is about the largest that
