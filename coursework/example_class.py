@@ -247,7 +247,7 @@ FORGED = ("passed in the notebook but fails",)
 # Over a limit of the whole submission, each within every per-process limit.
 MEMORY_TOGETHER = before_sigmoid(lambda course: (  # three processes of 1.4 GB: 4.2 GB in all
     "import subprocess, sys\n"
-    "hold = 'import numpy, time\\nnumpy.ones(1400 * 2**20 // 8)\\ntime.sleep(60)'\n"
+    "hold = 'import numpy, time\\nkept = numpy.ones(1400 * 2**20 // 8)\\ntime.sleep(60)'\n"
     "held = [subprocess.Popen([sys.executable, '-c', hold]) for _ in range(3)]\n"
     "[process.wait() for process in held]"))
 FILLS_DISK = before_sigmoid(lambda course: (  # 16 MB files (under the file size limit) up to 3 GB

@@ -147,7 +147,7 @@ def test_a_disk_filler_is_stopped_at_its_tmpfs_size_and_the_host_disk_is_untouch
 
 MEMORY_TOGETHER = """
 import subprocess, sys
-hold = 'import numpy, time\\nnumpy.ones(1400 * 2**20 // 8)\\nprint("held", flush=True)\\ntime.sleep(60)'
+hold = 'import numpy, time\\nkept = numpy.ones(1400 * 2**20 // 8)\\nprint("held", flush=True)\\ntime.sleep(60)'
 held = [subprocess.Popen([sys.executable, '-c', hold]) for _ in range(3)]
 [process.wait() for process in held]
 """
@@ -160,7 +160,9 @@ def test_processes_over_the_memory_limit_together_are_stopped_and_their_cgroup_r
     outcome = run_inside(tmp_path, MEMORY_TOGETHER)
     assert outcome.over_limit.startswith("went over the memory limit: its processes together used more "
                                          "than 3072 MB, so they were stopped"), outcome
-    assert outcome.stdout.count(b"held") <= 2 and outcome.peak_mb <= 3072
+    # (each keeps its 1.4 GB, so the three cannot all hold at once; how many printed "held"
+    # before the kernel stopped one and the sandbox was stopped depends on timing)
+    assert outcome.peak_mb <= 3072
     assert cgroup.leftovers() == []
     print(f"\nthree processes of 1.4 GB: stopped at {outcome.peak_mb:.0f} MB together "
           f"after {time.monotonic() - started:.1f} s")
