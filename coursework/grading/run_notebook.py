@@ -6,8 +6,8 @@ deadline. The kernel never sees this script's real stdout, so what it prints can
 mistaken for the executed notebook. Each output is cut to the cell's share as it
 arrives, and the whole notebook's outputs at the end (``truncate.py``); a notebook that
 prints more than the output limit is stopped, and this script exits with
-``OVER_OUTPUT_LIMIT``. Only nbformat, nbclient and ``truncate`` and ``quick_start`` (beside
-it) are imported.
+``OVER_OUTPUT_LIMIT``. It imports only nbformat, nbclient and its two neighbours
+``truncate`` and ``quick_start``.
 """
 import os
 import sys
