@@ -80,6 +80,7 @@ def test_sensitivity_heatmap_shows_absolute_values(ax):
     assert image.get_clim() == (0, 3.0) and "layer 2" in ax.get_title()
     first = plots.draw_sensitivity_heatmap(np.ones((16, 784)), layer=1, ax=ax, colorbar=False)
     assert first.get_array().shape == (115, 115)
+    assert "|dC/dw|" in ax.get_xlabel()          # it draws sensitivities, not weights
 
 
 def test_wiggle_curve_draws_measurement_tangent_and_current_point(ax):
