@@ -2,11 +2,13 @@
 
 ``grade.py --jobs N`` runs N ``nbgrader autograde`` processes side by side on one course.
 Each holds the course's gradebook lock (an ``flock`` on ``.gradebook.lock`` in the course
-folder) for all its work except while student code runs in the sandbox, where most of
-the time goes; so nbgrader's reads and writes of the gradebook never overlap, and the
-sandboxes still run in parallel. The lock belongs to one course folder: gradings of
-another course copy never wait for it. A plain ``nbgrader autograde`` takes no lock
-(``released`` then does nothing).
+folder) while it has the gradebook open (``autograde.py``), and at no other time: so
+nbgrader's reads and writes of the gradebook never overlap, and everything else (nbgrader
+starting, notebooks read and written, student code in the sandbox, where most of the
+time goes) runs in parallel. The lock belongs to one course folder: gradings of another
+course copy never wait for it. A plain ``nbgrader autograde`` takes no lock.
+``released`` lets go of the lock for a block if this process holds it then (nothing,
+if not).
 
 An ``flock`` serialises one machine only. When the gradebook is a PostgreSQL database
 that several machines share (``grade.py --shard i/N --db URL``), the lock also takes
