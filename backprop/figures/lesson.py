@@ -139,7 +139,7 @@ def draw_sensitivity_heatmap(values, layer: int, ax=None, colorbar: bool = True)
                       interpolation="nearest")
     if first:
         ax.set(xticks=[], yticks=[],
-               xlabel="16 neurons: |dC/dw| of each one's 28x28 incoming weights")
+               xlabel="16 neurons, each with the |dC/dw|\nof its 28x28 incoming weights")
     else:
         ax.set(xlabel=f"from neuron k of layer {layer - 1}", ylabel=f"to neuron j of layer {layer}",
                xticks=range(0, values.shape[1], 3), yticks=range(0, values.shape[0], 3))
