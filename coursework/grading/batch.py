@@ -1,8 +1,8 @@
 """Grade every submission of an assignment, ``jobs`` students at a time.
 
 Each student is graded by its own ``nbgrader autograde --student`` process
-(``autograde.py``, which holds the course's gradebook lock except while student code
-runs), so nothing a submission does (or a bug in one grading) stops the others. That
+(``autograde.py``, which holds the course's gradebook lock while it has the gradebook
+open), so nothing a submission does (or a bug in one grading) stops the others. That
 process says how each notebook's grading ended in a status file (``status.py``), which
 is all the batch reads; nbgrader's log of each student is kept for people in
 grading-logs/<assignment>/<student>.log. A grading that fails is marked failed in the
