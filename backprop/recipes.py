@@ -243,8 +243,11 @@ def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str
                               steps: int = 10_000) -> np.ndarray:
     """Test accuracy after training on only the first ``n`` labeled examples, for each ``n``.
 
-    Every run takes the same number of SGD steps (so small sets are seen many
-    times over) and spreads its learning-rate decay over those steps the same way.
+    Every run takes about the same number of SGD steps (so small sets are seen many
+    times over), and each run's learning rate falls from the same first value to about
+    the same last value (``shortened``). It falls once per epoch, though: in a few
+    large drops for a large set (a handful of epochs), nearly smoothly for a small one
+    (thousands of epochs), so the schedules are not the same.
     """
     settings = recipe_settings(recipe)
     steps = positive_int(steps, "steps")
