@@ -177,7 +177,7 @@ def draw_accuracy_vs_size(sizes, accuracies, ax=None):
         ax.annotate(f"{100 * a:.1f}%", (n, 100 * a), textcoords="offset points", xytext=(0, 8),
                     ha="center")
     ax.set(xscale="log", xlabel="labeled training images", ylabel="test accuracy (%)",
-           title="more labeled data, better recognition")
+           title="test accuracy against the number of labeled images")
     return [line]
 
 
