@@ -243,11 +243,10 @@ def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str
                               steps: int = 10_000) -> np.ndarray:
     """Test accuracy after training on only the first ``n`` labeled examples, for each ``n``.
 
-    Every run takes about the same number of SGD steps (so small sets are seen many
-    times over), and each run's learning rate falls from the same first value to about
-    the same last value (``shortened``). It falls once per epoch, though: in a few
-    large drops for a large set (a handful of epochs), nearly smoothly for a small one
-    (thousands of epochs), so the schedules are not the same.
+    Every run takes about the same number of SGD steps (small sets are seen many times
+    over); its learning rate falls from the same first value to about the same last one
+    (``shortened``), but once per epoch: in a few large drops for a large set, nearly
+    smoothly for a small one (thousands of epochs), so the schedules differ.
     """
     settings = recipe_settings(recipe)
     steps = positive_int(steps, "steps")
