@@ -85,7 +85,7 @@ class Fake:
             if status == FAILED:  # (marked in the gradebook by the grading itself)
                 failed[student] = reason
         return [Review(s, 0 if s in failed else 7, 10, "failed" if s in failed else "graded",
-                       failed.get(s, "")) for s in self.graded]
+                       failed.get(s, "")) for s in sorted(self.graded)]  # (sorted, as gradebook.reviews)
 
 
 @pytest.fixture
