@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .arguments import (as_inputs, as_labels, as_targets, non_negative, parameter_dtype,
-                        positive_int, seed_value, true_or_false, whole_number)
+                        positive_int, seed_value, true_or_false, value_list, whole_number)
 from .engine.divergence import DivergenceWarning  # noqa: F401  (bp.DivergenceWarning)
 from .engine.epochs import train_fast
 from .engine.history import History
@@ -46,10 +46,40 @@ def sgd_step(net: Network, gradient: Gradient, learning_rate: float,
     refuse_while_training(net, "sgd_step", from_callback=True)
     for w, gw in zip(net.weights, gradient.weights):
         if weight_decay:
-            w *= 1.0 - learning_rate * weight_decay
+            w *= _decay_factor(learning_rate, weight_decay)
         w -= learning_rate * gw
     for b, gb in zip(net.biases, gradient.biases):
         b -= learning_rate * gb
+
+
+def _decay_factor(learning_rate: float, weight_decay: float) -> float:
+    """What one step's weight decay multiplies every weight by."""
+    return 1.0 - learning_rate * weight_decay
+
+
+def weight_decay_shrink(learning_rates, steps_per_epoch: int, weight_decay: float) -> float:
+    """How much weight decay alone shrinks a weight over a whole run.
+
+    Every step of :func:`sgd_step` first multiplies each weight by
+    ``1 - rate * weight_decay``. A weight whose derivative is 0 for every example
+    (one from a pixel that is blank in every training image) moves in no other way,
+    so it ends as its starting value times the product of these factors.
+
+    Parameters
+    ----------
+    learning_rates : the learning rate of each epoch, as in ``History.learning_rates``.
+    steps_per_epoch : how many steps (mini-batches) each epoch takes.
+    weight_decay : the run's weight decay.
+
+    Returns
+    -------
+    The product of ``1 - rate * weight_decay`` over every step of every epoch.
+    """
+    rates = [non_negative(rate, "learning_rates")
+             for rate in value_list(learning_rates, "learning_rates")]
+    steps_per_epoch = positive_int(steps_per_epoch, "steps_per_epoch")
+    weight_decay = non_negative(weight_decay, "weight_decay")
+    return float(np.prod([_decay_factor(rate, weight_decay) ** steps_per_epoch for rate in rates]))
 
 
 def learning_rate_at(epoch: int, learning_rate: float, decay: float) -> float:

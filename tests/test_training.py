@@ -35,6 +35,35 @@ def test_learning_rate_decays_per_epoch():
     assert [bp.learning_rate_at(e, 2.0, 0.5) for e in range(3)] == [2.0, 2.0 / 1.5, 1.0]
 
 
+@pytest.mark.parametrize("loop", [bp.sgd, bp.train])
+def test_weight_decay_alone_moves_a_weight_from_a_blank_input(loop, rng):
+    X, labels = rng.random((60, 5)), rng.integers(0, 3, 60)
+    X[:, 2] = 0.0                                   # input 2 is blank in every example
+    net = bp.Network([5, 4, 3], seed=0)
+    start = net.weights[0].copy()
+    kwargs = {} if loop is bp.sgd else {"progress": False}
+    history = loop(net, X, labels, epochs=4, learning_rate=2.0, batch_size=20, lr_decay=0.5,
+                   weight_decay=0.01, **kwargs)
+    shrink = bp.training.weight_decay_shrink(history.learning_rates, 60 // 20, 0.01)
+    by_hand = 1.0
+    for rate in [2.0, 2.0 / 1.5, 1.0, 2.0 / 2.5]:     # the four epochs' rates
+        by_hand *= (1 - rate * 0.01) ** 3
+    assert shrink == pytest.approx(by_hand, rel=1e-12) and shrink < 1
+    np.testing.assert_allclose(net.weights[0][:, 2], shrink * start[:, 2], rtol=1e-12)
+    moved = net.weights[0][:, [0, 1, 3, 4]] - shrink * start[:, [0, 1, 3, 4]]
+    assert np.all(np.abs(moved) > 1e-6)             # the gradient moved the other weights too
+
+
+def test_weight_decay_shrink_names_bad_arguments():
+    with pytest.raises(TypeError, match="learning_rates must be a list"):
+        bp.training.weight_decay_shrink(0.5, 10, 0.01)
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        bp.training.weight_decay_shrink([0.5], 0, 0.01)
+    with pytest.raises(ValueError, match="weight_decay must be a finite number >= 0"):
+        bp.training.weight_decay_shrink([0.5], 10, -1.0)
+    assert bp.training.weight_decay_shrink([0.5, 0.25], 10, 0.0) == 1.0
+
+
 def test_training_on_mnist_lowers_cost_and_beats_chance(mnist):
     (X, labels), (X_test, labels_test) = mnist
     net = bp.Network(seed=0)
