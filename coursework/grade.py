@@ -83,10 +83,10 @@ def arguments(argv=None) -> argparse.Namespace:
 def share_mnist_cache() -> str | None:
     """Fill backprop's cache of parsed MNIST and let the sandbox's user read it; or why not."""
     from backprop import load_mnist
-    from backprop.mnist import cache_dir
+    from backprop.mnist import MNISTNotFoundError, cache_dir
     try:
         load_mnist(progress=False)
-    except (OSError, ValueError) as error:  # MNISTNotFoundError included
+    except (OSError, ValueError, MNISTNotFoundError) as error:
         return (f"MNIST cannot be loaded ({error}); set BACKPROP_DATA_DIR to a folder "
                 "with the four MNIST .gz files that this user can read")
     folder = cache_dir()  # public data; the folder may be private (mktemp) and backprop

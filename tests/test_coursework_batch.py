@@ -4,6 +4,7 @@ No real nbgrader runs: ``batch.nbgrader`` is replaced by a fake that writes the 
 file (and the log) a real ``nbgrader autograde`` writes in each case, and the gradebook
 by a list of calls.
 """
+import contextlib
 import shutil
 import sys
 import threading
@@ -75,6 +76,10 @@ class Fake:
             write_status(status_file, "answer", status, reason)
         return 1
 
+    @contextlib.contextmanager
+    def shared_mnist(self):
+        yield str(self.course / "pixels")
+
     def mark_failed(self, db_url: str, ids: tuple, first_solution: str, reason: str) -> bool:
         self.failed.append((ids[2], reason))
         return True
@@ -106,7 +111,7 @@ def course(tmp_path, monkeypatch) -> Path:
 
 def fake_batch(course: Path, monkeypatch, outcomes: dict, seconds: float = 0.0) -> Fake:
     fake = Fake(course, outcomes, seconds)
-    for name in ("nbgrader", "mark_failed", "reviews"):
+    for name in ("nbgrader", "mark_failed", "reviews", "shared_mnist"):
         monkeypatch.setattr(batch, name, getattr(fake, name))
     return fake
 
@@ -172,6 +177,7 @@ def test_the_batch_tells_each_grading_where_to_report_and_that_the_sandbox_was_c
     assert f"--GradingStep.status_file={status_file}" in args
     assert "--SandboxedExecute.sandbox_checked=True" in args
     assert "--SandboxedExecute.allow_unsandboxed=True" not in args
+    assert f"--SandboxedExecute.shared_pixels={course / 'pixels'}" in args
     assert read_status(status_file)["answer"].status == "graded"
 
 

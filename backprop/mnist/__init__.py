@@ -9,10 +9,11 @@ above it:
 ``source``         MNIST's files, checksums, mirrors and folders; ``load_mnist``'s
                    argument checks
 ``cache``          the parsed arrays kept on disk, with the proof of what they are
+``shared``         float64 pixels written once and mapped by many processes (a grader's)
 ``loader``         ``load_mnist``: find or download the files, verify, parse, cache
 =================  ==========================================================
 """
-from .loader import load_mnist
+from .loader import load_mnist, share_mnist
 from .source import MNISTNotFoundError, cache_dir, data_folder
 
-__all__ = ["load_mnist", "MNISTNotFoundError", "cache_dir", "data_folder"]
+__all__ = ["load_mnist", "share_mnist", "MNISTNotFoundError", "cache_dir", "data_folder"]

@@ -10,7 +10,6 @@ is rebuilt (:mod:`backprop.mnist.cache`).
 """
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import tempfile
@@ -21,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .cache import read_cache, write_cache
+from .shared import files_key, read_shared, write_shared
 from .download import (DEADLINE, TIMEOUT, describe, download_file, remove_stale_parts,
                        verify_sha256)
 from .idx import check_mnist_arrays, parse_idx_images, parse_idx_labels, read_idx_bytes
@@ -28,7 +28,7 @@ from .source import (CACHE_ENV, DATA_ENV, FILES, MIRRORS, SHA256, SIZES,
                      MNISTNotFoundError, cache_dir, checked_arguments, data_folder,
                      not_found_message)
 
-__all__ = ["load_mnist", "MNISTNotFoundError", "FILES", "SHA256", "MIRRORS", "DATA_ENV",
+__all__ = ["load_mnist", "share_mnist", "MNISTNotFoundError", "FILES", "SHA256", "MIRRORS", "DATA_ENV",
            "CACHE_ENV", "cache_dir", "data_folder", "download_file", "find_or_download",
            "parse_idx_images", "parse_idx_labels", "read_idx_bytes", "verify_sha256"]
 Split = tuple[np.ndarray, np.ndarray]  # (images, labels)
@@ -112,8 +112,7 @@ def parse_files(paths: Mapping[str, Path]) -> dict[str, np.ndarray]:
 
 def parsed_arrays(paths: Mapping[str, Path], digests: Sequence[str]) -> dict[str, np.ndarray]:
     """Return the four uint8 arrays, from the cache keyed by the files' checksums if there."""
-    key = hashlib.sha256("".join(digests).encode()).hexdigest()[:16]
-    cached = cache_dir() / f"mnist-{key}.npz"
+    cached = cache_dir() / f"mnist-{files_key(digests)}.npz"
     arrays = read_cache(cached, digests)
     if arrays is None:
         arrays = parse_files(paths)
@@ -156,18 +155,46 @@ def load_mnist(data_dir: str | os.PathLike | None = None, dtype: npt.DTypeLike =
         Images (n, 784) in [0, 1] and ``np.intp`` labels (n,): 60,000 to train, 10,000 to test.
 
     Every argument is checked before anything is read, downloaded or created: a
-    wrong one raises a ``ValueError`` or ``TypeError`` that names it.
+    wrong one raises a ``ValueError`` or ``TypeError`` that names it. Where
+    ``$BACKPROP_SHARED_PIXELS`` names a folder of these files' float64 arrays (written by
+    the program that started this one, :mod:`backprop.mnist.shared`), float64 pixels are
+    mapped from it, copy-on-write, instead of being made again.
     """
     dtype, mirrors, checksums, folder = checked_arguments(data_dir, dtype, mirrors, progress,
                                                           checksums)
+    paths, digests = verified_files(folder, mirrors, checksums, progress)
+    shared = read_shared(digests) if dtype == np.float64 else None
+    if shared is not None:  # (written once by the program that started this one: shared.py)
+        return shared
+    arrays = parsed_arrays(paths, digests)
+    return tuple((as_pixels(arrays[f"{part}_images"], dtype),
+                  arrays[f"{part}_labels"].astype(np.intp)) for part in ("train", "test"))
+
+
+def verified_files(folder: Path, mirrors: Sequence[str], checksums: Mapping[str, str],
+                   progress: bool) -> tuple[dict[str, Path], list[str]]:
+    """The four files' paths (found or downloaded) and their SHA-256, each file checked."""
     paths = {key: find_or_download(name, folder, mirrors, checksums, progress)
              for key, name in FILES.items()}
     digests = [checksum_of(path, checksums) for path in paths.values()]
     for path, digest in zip(paths.values(), digests):
         verify_sha256(path, digest)
+    return paths, digests
+
+
+def share_mnist(folder: str | os.PathLike) -> Path:
+    """Write MNIST's float64 arrays into ``folder`` for the processes this program starts.
+
+    Those processes, given ``$BACKPROP_SHARED_PIXELS`` = ``folder``, map the arrays
+    instead of making their own (:mod:`backprop.mnist.shared`). The files come from
+    ``$BACKPROP_DATA_DIR`` (or the cache), checked as ``load_mnist`` checks them; nothing
+    is downloaded. Returns ``folder``.
+    """
+    paths, digests = verified_files(data_folder(None), (), SHA256, False)
     arrays = parsed_arrays(paths, digests)
-    return tuple((as_pixels(arrays[f"{part}_images"], dtype),
-                  arrays[f"{part}_labels"].astype(np.intp)) for part in ("train", "test"))
+    splits = [(as_pixels(arrays[f"{part}_images"]), arrays[f"{part}_labels"])
+              for part in ("train", "test")]
+    return write_shared(folder, digests, splits)
 
 
 def as_pixels(images: np.ndarray, dtype: npt.DTypeLike = np.float64) -> np.ndarray:

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -34,6 +34,7 @@ from .lock import OPTION, holding
 from .report import failure_page, print_stop, print_summary, write_report
 from .screen import layout
 from .shards import in_shard
+from .shared_mnist import shared_mnist
 from .status import FAILED, UNAVAILABLE, read_status
 
 DB = "sqlite:///gradebook.db"
@@ -58,7 +59,8 @@ class Options:
     ``unsandboxed``: the instructor accepted running student code unprotected where the
     sandbox cannot run; otherwise the batch has found the sandbox working, and the
     gradings do not check it again. ``db``: the gradebook's URL; ``shard``: (i, N) to
-    grade only shard i of N of the class.
+    grade only shard i of N of the class. ``pixels``: MNIST's shared pixels for the
+    sandboxes (``shared_mnist.py``; set by ``grade_all``).
     """
 
     seconds: int | None = None
@@ -66,6 +68,7 @@ class Options:
     jobs: int = 1
     db: str = DB
     shard: tuple[int, int] | None = None
+    pixels: str = ""
 
     def database(self) -> list[str]:
         """The nbgrader option that names the gradebook, if it is not the config's."""
@@ -154,6 +157,8 @@ def grade_one(course: Path, assignment: str, student: str, options: Options) -> 
     args.append("--SandboxedExecute.allow_unsandboxed=True" if options.unsandboxed
                 else "--SandboxedExecute.sandbox_checked=True")
     args += options.database()
+    if options.pixels and not options.unsandboxed:
+        args.append(f"--SandboxedExecute.shared_pixels={options.pixels}")
     limit = 2 * (options.seconds or 300) + 180
     copy = course / "autograded" / student / assignment
     had_copy = copy.is_dir()
@@ -226,7 +231,9 @@ def grade_all(course: Path, assignment: str, only: list[str], options: Options) 
         if unsafe:
             refused[student] = unsafe
             print(f"Not grading {student}: {unsafe}.", file=sys.stderr, flush=True)
-    seconds, failed, broke = run_jobs(course, assignment, [s for s in queue if s not in refused], options)
+    with shared_mnist() as pixels:
+        seconds, failed, broke = run_jobs(course, assignment, [s for s in queue if s not in refused],
+                                          replace(options, pixels=pixels))
     graded = sorted(seconds.keys() - failed.keys())
     if graded or not only:  # (an empty list would give everyone's feedback again)
         give_feedback(course, assignment, graded if only else [],

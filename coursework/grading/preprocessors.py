@@ -114,6 +114,8 @@ class SandboxedExecute(GradingStep):
                              "is missing. Only for submissions you trust.").tag(config=True)
     sandbox_checked = Bool(False, help="The sandbox was found working just before (grade.py "
                            "checks it once per batch): do not check it again.").tag(config=True)
+    shared_pixels = Unicode("", help="A folder of MNIST's float64 pixels that grade.py wrote "
+                            "for this batch (shared_mnist.py): sandboxes map it.").tag(config=True)
 
     _problem: str | None = None
     _probed = False
@@ -178,7 +180,7 @@ class SandboxedExecute(GradingStep):
             return sandbox.run([sys.executable, f"{sandbox.INSIDE_SCRIPTS}/{script}", *map(str, pipes)],
                                Path(work), stdin, self.limits(), sandboxed=sandboxed,
                                data_dir=data_folder(None), cache_dir=cache_dir(), pass_fds=pipes,
-                               group=group)
+                               group=group, pixels_dir=Path(self.shared_pixels) if self.shared_pixels else None)
 
     def execute(self, notebook: bytes, n_cells: int, folder: str | None, sandboxed: bool,
                 group: cgroup.Group | None) -> NotebookNode:

@@ -40,6 +40,7 @@ INSIDE_WORK = "/submission"
 INSIDE_SCRIPTS = "/grading"
 INSIDE_DATA = "/data/mnist"
 INSIDE_CACHE = "/data/cache"
+INSIDE_PIXELS = "/data/pixels"
 SCRIPTS = Path(__file__).resolve().parent
 FIRST_UID = 1_000_000_000   # sandbox user ids start here: no account uses them
 SLOTS = 64                  # sandboxes one grading process may have at the same time
@@ -126,9 +127,10 @@ def python_mounts() -> list[str]:
     return mounts
 
 
-def data_mounts(data_dir: Path | None, cache_dir: Path | None) -> list[str]:
-    """MNIST's four files and backprop's parsed cache, read-only, at fixed paths."""
-    args = []
+def data_mounts(data_dir: Path | None, cache_dir: Path | None,
+                pixels_dir: Path | None = None) -> list[str]:
+    """MNIST's four files, backprop's parsed cache and shared pixels, read-only, at fixed paths."""
+    args = ro_mount(pixels_dir.resolve(), INSIDE_PIXELS) if pixels_dir is not None else []
     if data_dir is not None:
         args += ro_mount(data_dir.resolve(), INSIDE_DATA)
     if cache_dir is not None and cache_dir.is_dir():
@@ -136,8 +138,10 @@ def data_mounts(data_dir: Path | None, cache_dir: Path | None) -> list[str]:
     return args
 
 
-def environment() -> list[str]:
-    """A clean environment: no variable of the grader's reaches the student's code."""
+def environment(pixels: bool = False) -> list[str]:
+    """A clean environment: no variable of the grader's reaches the student's code.
+
+    With ``pixels``, ``load_mnist`` maps the shared pixels (``shared_mnist.py``)."""
     home = f"{INSIDE_WORK}/.home"
     values = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": home,
               "LANG": "C.UTF-8", "BACKPROP_DATA_DIR": INSIDE_DATA,
@@ -146,6 +150,8 @@ def environment() -> list[str]:
               "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "JUPYTER_PLATFORM_DIRS": "1",
               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    if pixels:
+        values["BACKPROP_SHARED_PIXELS"] = INSIDE_PIXELS
     return ["--clearenv"] + [arg for k, v in values.items() for arg in ("--setenv", k, v)]
 
 
@@ -184,7 +190,8 @@ def work_copies(work: Path) -> tuple[list[str], list[int]]:
 
 
 def bwrap_command(argv: list[str], copies: list[str], uid: int, limits: Limits,
-                  data_dir: Path | None, cache_dir: Path | None, info_fd: int | None = None) -> list[str]:
+                  data_dir: Path | None, cache_dir: Path | None, info_fd: int | None = None,
+                  pixels_dir: Path | None = None) -> list[str]:
     """The full ``bwrap`` command line that runs ``argv`` in ``/submission`` (with ``copies``).
 
     Every writable place is a tmpfs of ``limits.disk_mb``; ``/`` and ``/dev`` are made
@@ -197,10 +204,10 @@ def bwrap_command(argv: list[str], copies: list[str], uid: int, limits: Limits,
             "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
             "--perms", "1777", *size, "--tmpfs", "/dev/shm",
             "--perms", "1777", *size, "--tmpfs", "/tmp",
-            *python_mounts(), *data_mounts(data_dir, cache_dir),
+            *python_mounts(), *data_mounts(data_dir, cache_dir, pixels_dir),
             *ro_mount(SCRIPTS, INSIDE_SCRIPTS),
             "--perms", "0777", *size, "--tmpfs", INSIDE_WORK, *copies, "--remount-ro", "/",
-            "--chdir", INSIDE_WORK, *environment(), *user_switch(uid, limits.processes), *argv]
+            "--chdir", INSIDE_WORK, *environment(pixels_dir is not None), *user_switch(uid, limits.processes), *argv]
 
 
 def _owner(proc: Path) -> int | None:
@@ -255,14 +262,15 @@ def shared_group(limits: Limits, sandboxes: int) -> ContextManager[cgroup.Group 
 
 def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed: bool = True,
         data_dir: Path | None = None, cache_dir: Path | None = None, pass_fds: tuple = (),
-        group: cgroup.Group | None = None) -> Outcome:
+        group: cgroup.Group | None = None, pixels_dir: Path | None = None) -> Outcome:
     """Run ``argv`` with ``stdin`` on copies of ``work``'s files, within the limits.
 
     ``work`` is only read: the command works on copies in its own tmpfs. ``pass_fds``
     (pipe ends) are handed to the command and closed here once it started. The command
     and everything it starts are killed at the deadline or the first limit reached.
     ``group``: a cgroup it shares with the other sandboxes of its submission
-    (``shared_group``); without one it gets a cgroup of its own.
+    (``shared_group``); without one it gets a cgroup of its own. ``pixels_dir``: MNIST's
+    shared pixels (``shared_mnist.py``), shown read-only.
 
     With ``sandboxed=False`` (only when the instructor opted out) the same command runs
     in ``work`` with the same limits and deadline, but sees (and can write) the whole machine.
@@ -270,7 +278,8 @@ def run(argv: list[str], work: Path, stdin: bytes, limits: Limits, *, sandboxed:
     info_read, info_write = os.pipe() if sandboxed else (None, None)
     copies, files = work_copies(work) if sandboxed else ([], [])
     if sandboxed:
-        command = bwrap_command(argv, copies, sandbox_uid(), limits, data_dir, cache_dir, info_write)
+        command = bwrap_command(argv, copies, sandbox_uid(), limits, data_dir, cache_dir, info_write,
+                                pixels_dir)
         processes = None  # set inside (user_switch)
     else:
         command = [a.replace(INSIDE_SCRIPTS, str(SCRIPTS)) for a in argv]
