@@ -3,13 +3,17 @@
     cd coursework
     python time_grading.py                        # 20 students of a1, --jobs 1 then 2
     python time_grading.py --students 40 --jobs 1 2 4
+    python time_grading.py --rounds 3             # three rounds, then each --jobs' median
 
 It copies this course folder into a temporary folder (your gradebook is never touched),
 generates assignment 1, submits ``--students`` notebooks (the example class's
 submissions of assignment 1 in turn, without those that run until the time limit or are
 refused), grades them with ``grade.py --jobs N`` for each N, and prints the seconds per
-student, the speed-up over the first N, the machine's load average, and whether every
-grading gave every student the same score, status and reason. Needs what grading needs
+student, the speed-up over the first N, the CPU time the whole machine used meanwhile,
+the load average before, and whether every grading gave every student the same score,
+status and reason. With ``--rounds R`` it does all that R times (each round times every
+N once, in turn, so a machine that slows down for a while slows every N alike) and
+prints each N's median speed-up. Needs what grading needs
 (bubblewrap, nbgrader, BACKPROP_DATA_DIR).
 """
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import csv
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,11 +93,21 @@ def finish_grading(grading: subprocess.Popen, timeout: float = 1800) -> str:
     return out
 
 
-def grade(course: Path, jobs: int, time_limit: int = 60) -> tuple[dict, float]:
-    """Grade everyone with ``--jobs``; (results, wall seconds)."""
-    started = time.monotonic()
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since it started (Linux's /proc/stat)."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:8]]
+    except OSError:
+        return float("nan")
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # (not idle, not iowait)
+
+
+def grade(course: Path, jobs: int, time_limit: int = 60) -> tuple[dict, float, float]:
+    """Grade everyone with ``--jobs``; (results, wall seconds, busy CPU seconds of the machine)."""
+    started, busy = time.monotonic(), busy_seconds()
     finish_grading(start_grading(course, jobs, time_limit))
-    return results(course), time.monotonic() - started
+    return results(course), time.monotonic() - started, busy_seconds() - busy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,22 +115,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=20, help="class size (default 20)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="the --jobs to time")
+    parser.add_argument("--rounds", type=int, default=1, help="times to time every --jobs (default 1)")
     args = parser.parse_args(argv)
-    if args.students <= 0 or min(args.jobs) <= 0:
-        parser.error("--students and --jobs must be positive")
+    if args.students <= 0 or min(args.jobs) <= 0 or args.rounds <= 0:
+        parser.error("--students, --jobs and --rounds must be positive")
     with tempfile.TemporaryDirectory(prefix="time-grading-") as folder:
         course = make_course(Path(folder), class_of(args.students))
-        first, same = None, True
+        first_scores, same, speedups = None, True, {jobs: [] for jobs in args.jobs}
         print(f"{args.students} students of {ASSIGNMENT}, {os.cpu_count()} cores")
-        for jobs in args.jobs:
-            load = os.getloadavg()[0]
-            scores, seconds = grade(course, jobs)
-            first = first or (scores, seconds)
-            same = same and scores == first[0]
-            for student in sorted(s for s in scores if scores[s] != first[0].get(s)):
-                print(f"  {student}: {first[0].get(student)} at the first --jobs, {scores[student]} here")
-            print(f"--jobs {jobs}: {seconds:6.1f} s, {seconds / args.students:5.2f} s per student, "
-                  f"{first[1] / seconds:4.2f}x the first (load average before: {load:.1f})", flush=True)
+        for number in range(1, args.rounds + 1):
+            first_seconds = None
+            for jobs in args.jobs:
+                load = os.getloadavg()[0]
+                scores, seconds, busy = grade(course, jobs)
+                first_scores, first_seconds = first_scores or scores, first_seconds or seconds
+                same = same and scores == first_scores
+                for student in sorted(s for s in scores if scores[s] != first_scores.get(s)):
+                    print(f"  {student}: {first_scores.get(student)} at first, {scores[student]} here")
+                speedups[jobs].append(first_seconds / seconds)
+                print(f"round {number}, --jobs {jobs}: {seconds:6.1f} s, {seconds / args.students:5.2f} s "
+                      f"per student, {first_seconds / seconds:4.2f}x the first, {busy:5.1f} CPU s "
+                      f"(load average before: {load:.1f})", flush=True)
+        if args.rounds > 1:
+            print("median speed-up over the first --jobs: " + ", ".join(
+                f"--jobs {jobs} {statistics.median(s):4.2f}x" for jobs, s in speedups.items()))
         print("same scores, statuses and reasons for every --jobs" if same else "SCORES DIFFER")
     return 0 if same else 1
 
