@@ -28,9 +28,10 @@ from .source import (CACHE_ENV, DATA_ENV, FILES, MIRRORS, SHA256, SIZES,
                      MNISTNotFoundError, cache_dir, checked_arguments, data_folder,
                      not_found_message)
 
-__all__ = ["load_mnist", "share_mnist", "MNISTNotFoundError", "FILES", "SHA256", "MIRRORS", "DATA_ENV",
-           "CACHE_ENV", "cache_dir", "data_folder", "download_file", "find_or_download",
-           "parse_idx_images", "parse_idx_labels", "read_idx_bytes", "verify_sha256"]
+__all__ = ["load_mnist", "share_mnist", "MNISTNotFoundError", "FILES", "SHA256", "MIRRORS",
+           "DATA_ENV", "CACHE_ENV", "cache_dir", "data_folder", "download_file",
+           "find_or_download", "parse_idx_images", "parse_idx_labels", "read_idx_bytes",
+           "verify_sha256"]
 Split = tuple[np.ndarray, np.ndarray]  # (images, labels)
 LARGEST_FILE = 64 << 20  # bytes: no 70,000-image IDX file is larger
 

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -231,7 +232,7 @@ def grade_all(course: Path, assignment: str, only: list[str], options: Options) 
         if unsafe:
             refused[student] = unsafe
             print(f"Not grading {student}: {unsafe}.", file=sys.stderr, flush=True)
-    with shared_mnist() as pixels:
+    with shared_mnist() if not options.unsandboxed else nullcontext("") as pixels:
         seconds, failed, broke = run_jobs(course, assignment, [s for s in queue if s not in refused],
                                           replace(options, pixels=pixels))
     graded = sorted(seconds.keys() - failed.keys())
