@@ -1,9 +1,11 @@
-"""quick_start: the one import grading skips is one that no notebook check uses.
+"""quick_start: the imports grading skips are ones that no notebook check uses.
 
-Skipping ``rfc3987_syntax`` saves about a second of CPU in each grading process (printed
-by ``coursework/time_grading.py``'s timings, not asserted here). What is checked: the
-package is skipped in both processes that read notebooks, and nbformat's validation is
-unchanged, because no nbformat schema checks a string format.
+Skipping ``rfc3987_syntax`` saves about a second of CPU in each grading process, and
+nbgrader's server extensions about 0.4 s more (printed by ``coursework/time_grading.py``'s
+timings, not asserted here). What is checked: the package is skipped in both processes
+that read notebooks, and nbformat's validation is unchanged, because no nbformat schema
+checks a string format; the grading process never imports jupyter_server, and a stand-in
+extension refuses to load.
 """
 import json
 import subprocess
@@ -63,3 +65,22 @@ def test_the_notebook_runner_skips_the_import_and_still_finds_a_broken_notebook(
 def test_the_grading_process_skips_it_before_nbgrader_reads_a_notebook():
     pytest.importorskip("nbgrader")
     assert run("import grading.autograde", where=GRADING.parent) == ["invalid", "None"]
+
+
+SERVER = """
+import sys
+import grading.autograde
+from nbgrader.server_extensions import formgrader
+print("jupyter_server" in sys.modules)
+try:
+    formgrader.load_jupyter_server_extension(None)
+except RuntimeError as error:
+    print("refused:", "quick_start.py" in str(error))
+"""
+
+
+def test_the_grading_process_leaves_out_the_server_and_its_stand_ins_refuse():
+    pytest.importorskip("nbgrader")
+    done = subprocess.run([sys.executable, "-c", SERVER], cwd=GRADING.parent,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "refused:", "True"]
