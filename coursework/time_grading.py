@@ -4,11 +4,13 @@
     python time_grading.py                        # 20 students of a1, --jobs 1 then 2
     python time_grading.py --students 40 --jobs 1 2 4
     python time_grading.py --rounds 3             # three rounds, then each --jobs' median
+    python time_grading.py --class plain          # submissions that attack nothing
 
 It copies this course folder into a temporary folder (your gradebook is never touched),
 generates assignment 1, submits ``--students`` notebooks (the example class's
 submissions of assignment 1 in turn, without those that run until the time limit or are
-refused), grades them with ``grade.py --jobs N`` for each N, and prints the seconds per
+refused; with ``--class plain`` only those that attack nothing, the mix of answers an
+ordinary class hands in), grades them with ``grade.py --jobs N`` for each N, and prints the seconds per
 student, the speed-up over the first N, the CPU time the whole machine used meanwhile,
 the load average before, and whether every grading gave every student the same score,
 status and reason. With ``--rounds R`` it does all that R times (each round times every
@@ -36,14 +38,17 @@ from example_class import CLASS, submit  # noqa: E402
 
 ASSIGNMENT = "a1_forward_cost"
 LEFT_OUT = {"loops"}  # runs until the time limit: it would time the limit, not the grader
+PLAIN = ("reference", "half_right", "untouched", "raises", "hard_codes")  # they attack nothing
 NOT_COPIED = shutil.ignore_patterns("gradebook.db", "release", "submitted", "autograded", "feedback",
                                     "grading-*", ".gradebook.lock", ".nbgrader.log",
                                     ".ipynb_checkpoints", "__pycache__")
 
 
-def class_of(size: int) -> dict[str, str]:
-    """``size`` student ids -> the example submission each hands in (the class's, in turn)."""
-    kinds = [s for s, e in CLASS[ASSIGNMENT].items() if s not in LEFT_OUT and e.status != "refused"]
+def class_of(size: int, mix: str = "example") -> dict[str, str]:
+    """``size`` student ids -> the example submission each hands in, in turn: from the whole
+    example class (``mix="example"``) or from the ``PLAIN`` ones (``mix="plain"``)."""
+    kinds = list(PLAIN) if mix == "plain" else [
+        s for s, e in CLASS[ASSIGNMENT].items() if s not in LEFT_OUT and e.status != "refused"]
     return {f"s{i:03d}_{kinds[i % len(kinds)]}": kinds[i % len(kinds)] for i in range(size)}
 
 
@@ -116,13 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=20, help="class size (default 20)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="the --jobs to time")
     parser.add_argument("--rounds", type=int, default=1, help="times to time every --jobs (default 1)")
+    parser.add_argument("--class", dest="mix", choices=("example", "plain"), default="example",
+                        help="the whole example class, attacks included (default), or only "
+                             "submissions that attack nothing")
     args = parser.parse_args(argv)
     if args.students <= 0 or min(args.jobs) <= 0 or args.rounds <= 0:
         parser.error("--students, --jobs and --rounds must be positive")
     with tempfile.TemporaryDirectory(prefix="time-grading-") as folder:
-        course = make_course(Path(folder), class_of(args.students))
+        course = make_course(Path(folder), class_of(args.students, args.mix))
         first_scores, same, speedups = None, True, {jobs: [] for jobs in args.jobs}
-        print(f"{args.students} students of {ASSIGNMENT}, {os.cpu_count()} cores")
+        print(f"{args.students} students of {ASSIGNMENT} ({args.mix} class), {os.cpu_count()} cores")
         for number in range(1, args.rounds + 1):
             first_seconds = None
             for jobs in args.jobs:

@@ -22,7 +22,8 @@ pytest.importorskip("nbgrader", reason="nbgrader is not installed: pip install -
 COURSE = Path(__file__).resolve().parents[1] / "coursework"
 sys.path.insert(0, str(COURSE))
 
-from time_grading import ASSIGNMENT, finish_grading, make_course, results, start_grading  # noqa: E402
+from example_class import CLASS  # noqa: E402
+from time_grading import ASSIGNMENT, PLAIN, class_of, finish_grading, make_course, results, start_grading  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +32,15 @@ pytestmark = pytest.mark.slow
 KINDS = ["reference", "half_right", "raises", "memory_hog", "kills_parent", "monkeypatches"]
 STUDENTS = {f"{kind}_{i}": kind for i, kind in enumerate(KINDS)}
 TIME_LIMIT = "40"
+
+
+def test_the_timed_classes_cycle_through_their_submissions():
+    plain, example = class_of(12, "plain"), class_of(30)
+    assert list(plain.values())[:len(PLAIN)] == list(PLAIN) and len(plain) == 12
+    assert all(CLASS[ASSIGNMENT][kind].status == "graded" for kind in plain.values())
+    assert {"prints_300_mb", "forges_reply_pipe"} <= set(example.values())   # attacks included
+    assert "loops" not in example.values()     # it would time the limit, not the grader
+    assert not any(CLASS[ASSIGNMENT][kind].status == "refused" for kind in example.values())
 
 
 def grades(course: Path) -> dict:
