@@ -266,7 +266,7 @@ function render({ model, el }) {
         `(${average ? "each layer on the scale of one image's own" : "each layer scaled to its largest"}` +
         `${lines[1] ? "; the 200 strongest from the pixels" : ""}).`);
     }
-    if (!lines[2] || !lines[3]) key.push("Faint lines: the connections.");
+    if (!lines[2] || !lines[3]) key.push("Faint lines: the connections between the circles (none from the pixels).");
     keyLine.textContent = key.join(" ");
     // One sentence for screen readers (the figure's name, announced after a change).
     const order = [...f.a3.keys()].sort((a, b) => f.a3[b] - f.a3[a]);

@@ -168,7 +168,7 @@ def nudge_key(arrows: bool, lines: bool, pixel_lines: bool, ring: bool, shaded: 
         key.append("\nLines: weight nudges (blue grow, red shrink; width = size)"
                    + (", the 200 strongest from the pixels." if pixel_lines else "."))
     if faint:
-        key.append("Faint lines: the connections.")
+        key.append("Faint lines: the connections between the circles (none from the pixels).")
     return " ".join(key).replace(" \n", "\n")
 
 
