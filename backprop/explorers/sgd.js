@@ -150,7 +150,7 @@ function render({ model, el }) {
 
     const sgdName = sgdBatch === n ? "SGD with all examples (= gradient descent)" : `SGD, batch ${sgdBatch}`;
     text(ctx, `rate ${short(p.rates[rate])}, ${steps} steps, seed ${seed}`, SURFACE.x, 20, { bold: true });
-    text(ctx, "\u2014 gradient descent (all examples)", COSTS.x - 40, 14, { colour: GD_COLOUR, size: 12 });
+    text(ctx, "\u2014 full-batch gradient descent", COSTS.x - 40, 14, { colour: GD_COLOUR, size: 12 });
     text(ctx, `\u2014 ${sgdName}`, COSTS.x - 40, 30, { colour: SGD_COLOUR, size: 12, bold: true });
     const notes = [];
     if (gdStop > 0) notes.push(`Gradient descent diverged at step ${gdStop}`);

@@ -94,10 +94,10 @@ def walk_summary(trajectory) -> str:
 
 
 def batch_name(trajectory, n_examples: int, short: bool = False) -> str:
-    """``"gradient descent (all examples)"`` for full batches, else ``"SGD, batch b"``."""
+    """``"full-batch gradient descent"`` for full batches, else ``"SGD, batch b"``."""
     b = trajectory.batch_size
     if b == n_examples:
-        return "all examples" if short else "gradient descent (all examples)"
+        return "all examples" if short else "full-batch gradient descent"
     return f"batch {b}" if short else f"SGD, batch {b}"
 
 
