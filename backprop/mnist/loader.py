@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .cache import read_cache, write_cache
-from .shared import files_key, read_shared, write_shared
+from .shared import Split, files_key, read_shared, write_shared
 from .download import (DEADLINE, TIMEOUT, describe, download_file, remove_stale_parts,
                        verify_sha256)
 from .idx import check_mnist_arrays, parse_idx_images, parse_idx_labels, read_idx_bytes
@@ -32,7 +32,6 @@ __all__ = ["load_mnist", "share_mnist", "MNISTNotFoundError", "FILES", "SHA256",
            "DATA_ENV", "CACHE_ENV", "cache_dir", "data_folder", "download_file",
            "find_or_download", "parse_idx_images", "parse_idx_labels", "read_idx_bytes",
            "verify_sha256"]
-Split = tuple[np.ndarray, np.ndarray]  # (images, labels)
 LARGEST_FILE = 64 << 20  # bytes: no 70,000-image IDX file is larger
 
 

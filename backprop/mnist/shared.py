@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 SHARED_ENV = "BACKPROP_SHARED_PIXELS"
-SIZES = {"train": 60_000, "test": 10_000}   # images in each part of MNIST
+IMAGES = {"train": 60_000, "test": 10_000}  # images in each part of MNIST
 PIXELS = 784                                 # 28 x 28 pixels per image
 Split = tuple[np.ndarray, np.ndarray]       # (images, labels)
 
@@ -37,7 +37,7 @@ def files_key(digests: Sequence[str]) -> str:
 def shared_paths(folder: Path, key: str) -> dict[str, Path]:
     """The four files of one MNIST in ``folder``: train/test images and labels."""
     return {f"{part}_{kind}": folder / f"mnist-{key}-{part}-{kind}.npy"
-            for part in SIZES for kind in ("images", "labels")}
+            for part in IMAGES for kind in ("images", "labels")}
 
 
 def write_shared(folder: str | os.PathLike, digests: Sequence[str], splits: Sequence[Split]) -> Path:
@@ -60,13 +60,13 @@ def write_shared(folder: str | os.PathLike, digests: Sequence[str], splits: Sequ
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"folder {str(folder)!r} is not an existing folder")
-    for (part, n), (images, labels) in zip(SIZES.items(), splits):
+    for (part, n), (images, labels) in zip(IMAGES.items(), splits):
         if images.dtype != np.float64 or images.shape != (n, PIXELS) or labels.shape != (n,):
             raise ValueError(f"splits: the {part} part must be float64 images of shape ({n}, "
                              f"{PIXELS}) and {n} labels; got {images.dtype} {images.shape} "
                              f"and {labels.shape}")
     paths = shared_paths(folder, files_key(digests))
-    for (part, _), (images, labels) in zip(SIZES.items(), splits):
+    for (part, _), (images, labels) in zip(IMAGES.items(), splits):
         for kind, array in (("images", images), ("labels", labels.astype(np.intp))):
             np.save(paths[f"{part}_{kind}"], array)
             paths[f"{part}_{kind}"].chmod(0o444)
@@ -85,7 +85,7 @@ def read_shared(digests: Sequence[str]) -> tuple[Split, Split] | None:
     paths = shared_paths(Path(folder), files_key(digests))
     try:
         parts = tuple((mapped(paths[f"{part}_images"], (n, PIXELS), np.float64),
-                       mapped(paths[f"{part}_labels"], (n,), np.intp)) for part, n in SIZES.items())
+                       mapped(paths[f"{part}_labels"], (n,), np.intp)) for part, n in IMAGES.items())
     except (OSError, ValueError):
         return None
     return parts
