@@ -75,21 +75,21 @@ class LineFit:
         self.extent = (-3.0, 4.0, -3.0, 3.0)
         self.escape_radius = 100.0
 
-    def errors(self, params, idx=None) -> np.ndarray:
-        """How far each point's predicted y is from its real y."""
+    def residuals(self, params, idx=None) -> np.ndarray:
+        """How far each point's predicted y is from its real y: ``m x + c - y``."""
         m, c = params
         x, y = (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
         return m * x + c - y
 
     def cost(self, params, idx=None) -> float:
-        """Mean squared error ``mean((m x + c - y)**2)``."""
-        return float(np.mean(self.errors(params, idx) ** 2))
+        """The mean of the squared residuals, ``mean((m x + c - y)**2)``."""
+        return float(np.mean(self.residuals(params, idx) ** 2))
 
     def gradient(self, params, idx=None) -> np.ndarray:
-        """``(dC/dm, dC/dc) = (mean(2 e x), mean(2 e))`` with errors ``e``, by the chain rule."""
-        e = self.errors(params, idx)
+        """``(dC/dm, dC/dc) = (mean(2 r x), mean(2 r))`` with residuals ``r``, by the chain rule."""
+        r = self.residuals(params, idx)
         x = self.x if idx is None else self.x[idx]
-        return np.array([np.mean(2.0 * e * x), np.mean(2.0 * e)])
+        return np.array([np.mean(2.0 * r * x), np.mean(2.0 * r)])
 
 
 class NetworkSlice:
