@@ -10,13 +10,13 @@ It copies this course folder into a temporary folder (your gradebook is never to
 generates assignment 1, submits ``--students`` notebooks (the example class's
 submissions of assignment 1 in turn, without those that run until the time limit or are
 refused; with ``--class plain`` only those that attack nothing, the mix of answers an
-ordinary class hands in), grades them with ``grade.py --jobs N`` for each N, and prints the seconds per
-student, the speed-up over the first N, the CPU time the whole machine used meanwhile,
-the load average before, and whether every grading gave every student the same score,
-status and reason. With ``--rounds R`` it does all that R times (each round times every
-N once, in turn, so a machine that slows down for a while slows every N alike) and
-prints each N's median speed-up. Needs what grading needs
-(bubblewrap, nbgrader, BACKPROP_DATA_DIR).
+ordinary class hands in), grades them with ``grade.py --jobs N`` for each N, and prints
+the seconds per student, the speed-up over the first N, the CPU time the whole machine
+used meanwhile, the load average before, and whether every grading gave every student
+the same score, status and reason. With ``--rounds R`` it does all that R times (each
+round times every N once, in turn, so a machine that slows down for a while slows every
+N alike) and prints each N's median speed-up. Needs what grading needs (bubblewrap,
+nbgrader, BACKPROP_DATA_DIR).
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ Modules, in the order a submission meets them:
 - ``shards``: a class split between machines (``--shard i/N``) into one PostgreSQL gradebook.
 - ``collect``: ``nbgrader collect`` that copies regular files only from the exchange.
 - ``autograde``: ``nbgrader autograde`` holding that lock; ``app``: other nbgrader commands.
-- ``quick_start`` (also used inside): skips imports nothing here uses (1.4 s per process).
+- ``quick_start`` (also used inside): skips imports nothing here uses (about 1.4 s per process).
 - ``shared_mnist``: MNIST's float64 pixels written once per batch for every sandbox to map.
 - ``batch``: grades every student, ``--jobs`` at a time (``python grade.py``).
 - ``report``: the summary, the report file, failure pages, the stop message.

@@ -3,7 +3,7 @@
     cd coursework && python -m grading.app generate_feedback a1_forward_cost --force
 
 The same as ``nbgrader generate_feedback ...``, without the import nothing here uses
-(``quick_start``): 1.4 s less for each command.
+(``quick_start``): about 1.4 s less for each command.
 """
 import sys
 
