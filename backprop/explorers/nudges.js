@@ -3,7 +3,7 @@
 // Python (nudges.py) sends per example and layer l the activations a{l}, wishes
 // wish{l} (-dC/da), pushes push{l} (-dC/dz), slopes slope{l} (f'(z)), the weights
 // W{l}, the desired output nudges, and the similarity and sign agreement of
-// backprop's update with Hebb's. The avenues and both updates are products of
+// the example's weight nudges with Hebb's update. The avenues and both updates are products of
 // two of those (a row factor times previous activations): this module multiplies
 // them only to draw them, into buffers allocated once.
 
@@ -115,8 +115,8 @@ function render({ model, el }) {
     barsOrPixels(ctx, scaled(second, row(W, j), p), AV3, limits[`back${l}`]);
     text(ctx, "3. push x neuron's weights", AV3.x, AV3.y + AV3.h + 26, { size: 11 });
 
-    // Row 2: backprop's update beside Hebb's, their row factors, where the push comes from.
-    text(ctx, "Backprop: -dC/dw", BACK.x, 306, { bold: true });
+    // Row 2: the weight nudges beside Hebb's update, their row factors, where the push comes from.
+    text(ctx, "Weight nudges: -dC/dw", BACK.x, 306, { bold: true });
     updateMap(ctx, buffer, push, before, j, BACK, limits[`update${l}`]);
     text(ctx, "Hebb: activity x activity", HEBB.x, 306, { bold: true });
     updateMap(ctx, second, f[`a${l}`], before, j, HEBB, limits[`hebb${l}`]);
@@ -126,10 +126,10 @@ function render({ model, el }) {
     drawFactors(ctx, f[`a${l}`], push, j, limits[`push${l}`]);
     drawOrigin(ctx, f, l, j, p, packed, limits);
     const c = [3, 2, 1].indexOf(l);
-    const comparison = `Whole layer-${l} update, backprop vs Hebb: cosine similarity ${f.similarity[c].toFixed(3)}, ` +
+    const comparison = `Whole layer ${l}, weight nudges vs Hebb: cosine similarity ${f.similarity[c].toFixed(3)}, ` +
       `same sign for ${(100 * f.agreement[c]).toFixed(0)}% of the weights.`;
     const why = l === 3
-      ? "Output layer: Hebb's factor is the neuron's own activity, backprop's its push: up for the right digit, down for the others."
+      ? "Output layer: Hebb's factor is the neuron's own activity, the nudges' its push: up for the right digit, down for the others."
       : "Hidden layer: the push is not the neuron's own activity; it comes back from the next layer through the forward weights.";
     summary.replaceChildren(Object.assign(document.createElement("b"), { textContent: comparison }), " " + why);
     message.textContent = "";
@@ -141,11 +141,11 @@ function render({ model, el }) {
       `for the push times its weights. ${comparison}`);
   }
 
-  // Row factors of both updates: Hebb's (own activity, 0 to 1) over backprop's (the push).
+  // Row factors of both: Hebb's (own activity, 0 to 1) over the nudges' (the push).
   function drawFactors(ctx, activity, push, j, pushLimit) {
     text(ctx, "Row factors: Hebb (activity)", FACTORS.x, 306, { bold: true });
     bars(ctx, activity, { x: FACTORS.x, y: FACTORS.y, w: FACTORS.w, h: 120 }, 1);
-    text(ctx, "backprop (push = -dC/dz)", FACTORS.x, FACTORS.y + 80, { bold: true });
+    text(ctx, "nudges (push = -dC/dz)", FACTORS.x, FACTORS.y + 80, { bold: true });
     bars(ctx, push, { x: FACTORS.x, y: FACTORS.y + 95, w: FACTORS.w, h: 90 }, pushLimit, { outline: j });
   }
 

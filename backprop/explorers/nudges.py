@@ -51,7 +51,7 @@ def layer_fields(net: Network, images, labels) -> dict:
 
 
 def hebbian_agreement(net: Network, images, labels, fields: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Cosine similarity and sign agreement of backprop's update with Hebb's, ``(n, 3)`` each.
+    """Cosine similarity and sign agreement of the example's weight nudges with Hebb's update, ``(n, 3)`` each.
 
     Column ``c`` is layer ``LAYERS[c]``; updates from :func:`lesson.example_update`
     and :func:`lesson.hebbian_update`.
@@ -79,7 +79,7 @@ def drawing_limits(net: Network, fields: dict) -> dict:
 
 
 class NudgeExplorer(Explorer):
-    """One example's nudges for a chosen neuron, and backprop's update beside Hebb's.
+    """One example's nudges for a chosen neuron, and its weight nudges beside Hebb's update.
 
     Parameters
     ----------
@@ -111,7 +111,7 @@ class NudgeExplorer(Explorer):
                      "similarity": pack(similarity), "agreement": pack(agreement),
                      "limits": drawing_limits(net, fields)}
         self.caption = ("Pick an image, a layer and a neuron: the three ways to raise it, and "
-                        "the example's whole weight update beside Hebb's rule.")
+                        "the example's weight nudges for the whole layer beside Hebb's update.")
         self.neuron = int(labels[0])
 
     @traitlets.validate("example")

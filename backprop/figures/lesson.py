@@ -237,7 +237,7 @@ def draw_update_factors(hebbian, backprop, ax=None, limit: float | None = None):
            ylabel="row factor", title="Each row = factor x previous activations")
     up_and_down = (Patch(color=UP), Patch(color=DOWN))        # one swatch of each sign
     ax.legend([hebb, up_and_down],
-              ["Hebbian: own activity", "backprop: push (blue up, red down)"],
+              ["Hebbian: own activity", "weight nudges: push (blue up, red down)"],
               handler_map={tuple: HandlerTuple(ndivide=None)}, loc="lower left")
     return hebb, back
 
