@@ -13,9 +13,12 @@ refused; with ``--class plain`` only those that attack nothing, the mix of answe
 ordinary class hands in), grades them with ``grade.py --jobs N`` for each N, and prints
 the seconds per student, the speed-up over the first N, the CPU time the whole machine
 used meanwhile, the load average before, and whether every grading gave every student
-the same score, status and reason. With ``--rounds R`` it does all that R times (each
-round times every N once, in turn, so a machine that slows down for a while slows every
-N alike) and prints each N's median speed-up. Needs what grading needs (bubblewrap,
+the same score, status and reason. Beside each N above 1 it prints the machine's own
+speed-up for N processes of plain CPU work, run at once rather than one after the other,
+measured just before: on a virtual machine whose cores are shared with others it can
+fall well short of N, and no grading can do better than it. With ``--rounds R`` it does
+all that R times (each round times every N once, in turn, so a machine that slows down
+for a while slows every N alike) and prints each N's median speed-up. Needs what grading needs (bubblewrap,
 nbgrader, BACKPROP_DATA_DIR).
 """
 from __future__ import annotations
@@ -108,6 +111,22 @@ def busy_seconds() -> float:
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # (not idle, not iowait)
 
 
+SPIN = "total = 0\nfor number in range(6_000_000):\n    total += number"  # about a second of CPU
+
+
+def machine_speedup(processes: int) -> float:
+    """How much sooner ``processes`` copies of plain CPU work end when run all at once than
+    one after the other (``processes`` on that many free cores; less where they are shared)."""
+    def spin(copies: int) -> float:
+        started = time.monotonic()
+        for child in [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(copies)]:
+            child.wait()
+        return time.monotonic() - started
+
+    one_after_another = sum(spin(1) for _ in range(processes))
+    return one_after_another / spin(processes)
+
+
 def grade(course: Path, jobs: int, time_limit: int = 60) -> tuple[dict, float, float]:
     """Grade everyone with ``--jobs``; (results, wall seconds, busy CPU seconds of the machine)."""
     started, busy = time.monotonic(), busy_seconds()
@@ -130,11 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="time-grading-") as folder:
         course = make_course(Path(folder), class_of(args.students, args.mix))
         first_scores, same, speedups = None, True, {jobs: [] for jobs in args.jobs}
+        machine = {jobs: [] for jobs in args.jobs if jobs > 1}
         print(f"{args.students} students of {ASSIGNMENT} ({args.mix} class), {os.cpu_count()} cores")
         for number in range(1, args.rounds + 1):
             first_seconds = None
             for jobs in args.jobs:
                 load = os.getloadavg()[0]
+                if jobs > 1:
+                    machine[jobs].append(machine_speedup(jobs))
                 scores, seconds, busy = grade(course, jobs)
                 first_scores, first_seconds = first_scores or scores, first_seconds or seconds
                 same = same and scores == first_scores
@@ -143,10 +165,13 @@ def main(argv: list[str] | None = None) -> int:
                 speedups[jobs].append(first_seconds / seconds)
                 print(f"round {number}, --jobs {jobs}: {seconds:6.1f} s, {seconds / args.students:5.2f} s "
                       f"per student, {first_seconds / seconds:4.2f}x the first, {busy:5.1f} CPU s "
-                      f"(load average before: {load:.1f})", flush=True)
+                      f"(load average before: {load:.1f})"
+                      + (f"; the machine: {machine[jobs][-1]:4.2f}x" if jobs > 1 else ""), flush=True)
         if args.rounds > 1:
             print("median speed-up over the first --jobs: " + ", ".join(
                 f"--jobs {jobs} {statistics.median(s):4.2f}x" for jobs, s in speedups.items()))
+            print("median speed-up of the machine itself: " + ", ".join(
+                f"{jobs} processes {statistics.median(s):4.2f}x" for jobs, s in machine.items()))
         print("same scores, statuses and reasons for every --jobs" if same else "SCORES DIFFER")
     return 0 if same else 1
 
