@@ -136,8 +136,9 @@ class Tensor:
     def backward(self, accumulate: bool = False) -> None:
         """Set ``.grad`` of every tensor this single number (a cost) depends on.
 
-        Tensors are visited in reverse order of computation, so each has collected
-        the derivative from everything that used it before passing it on. Every
+        Tensors are visited in reverse topological order (each after every tensor
+        made from it), so each has collected the derivative from everything that
+        used it before passing it on. Every
         ``.grad`` starts at zero, unless ``accumulate`` is true: then the tensors
         made from no others (the parameters, the inputs) keep what their ``.grad``
         holds and the new derivative is added to it, as PyTorch's ``backward()``
