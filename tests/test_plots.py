@@ -124,7 +124,7 @@ def test_update_factors_show_both_rules(ax):
     assert np.allclose(heights(hebb), [0.2, 0.9]) and np.allclose(heights(back), [0.1, -0.3])
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [
-        "Hebbian: own activity", "backprop: push (blue up, red down)"]
+        "Hebbian: own activity", "weight nudges: push (blue up, red down)"]
     swatches = {tuple(s.get_facecolor()) for s in legend.findobj(matplotlib.patches.Rectangle)}
     assert {matplotlib.colors.to_rgba(c) for c in (plots.UP, plots.DOWN)} <= swatches
 

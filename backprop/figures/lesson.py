@@ -69,7 +69,7 @@ def draw_activation_functions(ax=None, z_range: float = 6.0, top: float = 2.0):
     ax.annotate("ReLU keeps rising:\nno ceiling", xy=(top, top), xytext=(top + 0.4, top - 0.75),
                 arrowprops={"arrowstyle": "->", "color": "0.3"}, va="center")
     ax.axhline(0, color="0.8", lw=0.8)
-    ax.set(xlabel="weighted input z", ylabel="activation", title="Squashing the weighted sum",
+    ax.set(xlabel="weighted input z", ylabel="activation", title="Sigmoid and ReLU",
            xlim=(-z_range, z_range), ylim=(-0.15, top))
     ax.legend(loc="upper left")
     return lines
