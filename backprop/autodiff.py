@@ -138,8 +138,8 @@ class Tensor:
 
         Tensors are visited in reverse topological order (each after every tensor
         made from it), so each has collected the derivative from everything that
-        used it before passing it on. Every
-        ``.grad`` starts at zero, unless ``accumulate`` is true: then the tensors
+        used it before passing it on. Every ``.grad`` starts at zero, unless
+        ``accumulate`` is true: then the tensors
         made from no others (the parameters, the inputs) keep what their ``.grad``
         holds and the new derivative is added to it, as PyTorch's ``backward()``
         does; :meth:`SGD.zero_grad` clears them.

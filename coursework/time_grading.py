@@ -18,8 +18,8 @@ speed-up for N processes of plain CPU work, run at once rather than one after th
 measured just before: on a virtual machine whose cores are shared with others it can
 fall well short of N, and no grading can do better than it. With ``--rounds R`` it does
 all that R times (each round times every N once, in turn, so a machine that slows down
-for a while slows every N alike) and prints each N's median speed-up. Needs what grading needs (bubblewrap,
-nbgrader, BACKPROP_DATA_DIR).
+for a while slows every N alike) and prints each N's median speed-up, and the machine's.
+Needs what grading needs (bubblewrap, nbgrader, BACKPROP_DATA_DIR).
 """
 from __future__ import annotations
 

@@ -3,9 +3,10 @@
 // Python (nudges.py) sends per example and layer l the activations a{l}, wishes
 // wish{l} (-dC/da), pushes push{l} (-dC/dz), slopes slope{l} (f'(z)), the weights
 // W{l}, the desired output nudges, and the similarity and sign agreement of
-// the example's weight nudges with Hebb's update. The avenues and both updates are products of
-// two of those (a row factor times previous activations): this module multiplies
-// them only to draw them, into buffers allocated once.
+// the example's weight nudges with Hebb's update. The avenues, the nudges and
+// Hebb's update are products of two of those (a row factor times previous
+// activations): this module multiplies them only to draw them, into buffers
+// allocated once.
 
 const NW = 980, NH = 550;
 const IMG = { x: 20, y: 62, w: 150, h: 150 };

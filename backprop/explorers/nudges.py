@@ -51,7 +51,8 @@ def layer_fields(net: Network, images, labels) -> dict:
 
 
 def hebbian_agreement(net: Network, images, labels, fields: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Cosine similarity and sign agreement of the example's weight nudges with Hebb's update, ``(n, 3)`` each.
+    """Cosine similarity and sign agreement of each example's weight nudges with Hebb's
+    update, ``(n, 3)`` each.
 
     Column ``c`` is layer ``LAYERS[c]``; updates from :func:`lesson.example_update`
     and :func:`lesson.hebbian_update`.
