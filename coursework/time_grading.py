@@ -15,8 +15,9 @@ the seconds per student, the speed-up over the first N, the CPU time the whole m
 used meanwhile, the load average before, and whether every grading gave every student
 the same score, status and reason. Beside each N above 1 it prints the machine's own
 speed-up for N processes of plain CPU work, run at once rather than one after the other,
-measured just before: on a virtual machine whose cores are shared with others it can
-fall well short of N, and no grading can do better than it. With ``--rounds R`` it does
+measured just before. On a virtual machine whose host runs other work it can fall well
+short of N, and a grading, mostly CPU work, gains little more than the machine gives
+while it runs (a one-second sample only hints at that). With ``--rounds R`` it does
 all that R times (each round times every N once, in turn, so a machine that slows down
 for a while slows every N alike) and prints each N's median speed-up, and the machine's.
 Needs what grading needs (bubblewrap, nbgrader, BACKPROP_DATA_DIR).
@@ -116,7 +117,8 @@ SPIN = "total = 0\nfor number in range(6_000_000):\n    total += number"  # abou
 
 def machine_speedup(processes: int) -> float:
     """How much sooner ``processes`` copies of plain CPU work end when run all at once than
-    one after the other (``processes`` on that many free cores; less where they are shared)."""
+    one after the other (``processes`` on that many free cores; less where other work
+    takes them)."""
     def spin(copies: int) -> float:
         started = time.monotonic()
         for child in [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(copies)]:
