@@ -32,12 +32,11 @@ Both use the lesson's network and cost (sigmoid neurons, quadratic cost) and pla
 mini-batch SGD whose learning rate decays as ``rate / (1 + lr_decay * epoch)``, epochs
 counted from 0 (the book's chapters count them from 1 and write ``epoch - 1``).
 ``"best"`` adds weight decay, a gentle pull of every weight towards zero (in chapter 7's
-ten-epoch runs none of five seeds ended stalled with it and some did without; why is
-not shown). Its rate, 8, is about the largest that
-is safe at the start: of 40 seeds shortened to 10 epochs, one saturated in its first
-epoch at the rate 10 and was stopped as diverged, none at 8, and the others' test
-accuracy was the same (so the test images helped choose it; no validation set was
-held out). Measured on MNIST test images, five seeds each at full length:
+ten-epoch runs none of five seeds ended stalled with it and some did without; why is not
+shown). Its rate, 8, is about the largest that is safe at the start: of 40 seeds
+shortened to 10 epochs, one saturated in its first epoch at the rate 10 and was stopped
+as diverged, none at 8, and the others' test accuracy was the same (so the test images
+helped choose it; no validation set was held out). Measured on MNIST test images, five seeds each at full length:
 ``"lesson"`` 94.7% +- 0.3%, ``"best"`` 95.9% +- 0.2%. (``python -m
 benchmarks.benchmark --skip speed chapters explorers`` measures all of this.) One
 run takes about 26 s (``"lesson"``, batch 10) or 21 s (``"best"``) of one core, so five
@@ -239,23 +238,24 @@ def starting_network(recipe: str = "lesson", **changes) -> Network:
                    dtype=np.float32)
 
 
-def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str = "lesson",
-                              steps: int = 10_000) -> np.ndarray:
-    """Test accuracy after training on only the first ``n`` labeled examples, for each ``n``.
-
-    Every run takes about the same number of SGD steps (small sets are seen many times
-    over); its learning rate falls from the same first value to about the same last one
-    (``shortened``), but once per epoch: in a few large drops for a large set, nearly
-    smoothly for a small one (thousands of epochs), so the schedules differ.
-    """
-    settings = recipe_settings(recipe)
+def size_runs(sizes, recipe: str = "lesson", steps: int = 10_000) -> list[dict]:
+    """The runs of :func:`accuracy_vs_training_size`: per size ``n``, the first ``n``
+    examples for about ``steps`` SGD steps, the decay ``shortened`` to those epochs."""
+    batch = recipe_settings(recipe)["batch_size"]
     steps = positive_int(steps, "steps")
     sizes = [positive_int(n, "training-set size") for n in value_list(sizes, "sizes")]
-    if max(sizes) > len(X):
-        raise ValueError(f"asked for {max(sizes)} training examples; only {len(X)} available")
-    runs = [dict(recipe=recipe, examples=n,
-                 **shortened(recipe, max(1, round(steps * settings["batch_size"] / n))))
+    return [dict(recipe=recipe, examples=n, **shortened(recipe, max(1, round(steps * batch / n))))
             for n in sizes]
+
+
+def accuracy_vs_training_size(X, labels, X_test, labels_test, sizes, recipe: str = "lesson",
+                              steps: int = 10_000) -> np.ndarray:
+    """Test accuracy after training on only the first ``n`` labeled examples, for each ``n``
+    (:func:`size_runs`: about the same SGD steps for every size, the rate falling once per
+    epoch, nearly smoothly for a small set and in a few large drops for a large one)."""
+    runs = size_runs(sizes, recipe, steps)
+    if (largest := max(r["examples"] for r in runs)) > len(X):
+        raise ValueError(f"asked for {largest} training examples; only {len(X)} available")
     trained = train_runs(runs, (X, labels), None)     # the sizes train side by side
     return np.array([accuracy(net, X_test, labels_test) for net, _ in trained])
 

@@ -213,6 +213,17 @@ def test_accuracy_vs_training_size_trains_one_network_per_size():
         recipes.accuracy_vs_training_size(X, y, Xt, yt, [500], steps=10)
 
 
+def test_size_runs_give_every_size_the_same_steps_and_rescale_the_decay():
+    runs = recipes.size_runs([100, 1000, 60000], "best", steps=6000)   # batches of 50
+    assert [r["examples"] for r in runs] == [100, 1000, 60000]
+    assert [r["epochs"] for r in runs] == [3000, 300, 5]               # 6,000 steps each
+    assert all(r["recipe"] == "best" for r in runs)
+    assert [r["lr_decay"] for r in runs] == [round(0.05 * 100 / e, 12) for e in (3000, 300, 5)]
+    assert recipes.size_runs([10 ** 6], "best", steps=10)[0]["epochs"] == 1   # at least one
+    with pytest.raises(ValueError, match="steps"):
+        recipes.size_runs([100], steps=0)
+
+
 def test_misclassified_lists_exactly_the_wrong_answers(small):
     net, X, y = small
     wrong, guesses = recipes.misclassified(net, X, y)
