@@ -82,10 +82,9 @@ def arguments(argv=None) -> argparse.Namespace:
 
 def share_mnist_cache() -> str | None:
     """Fill backprop's cache of parsed MNIST and let the sandbox's user read it; or why not."""
-    from backprop import load_mnist
-    from backprop.mnist import MNISTNotFoundError, cache_dir
+    from backprop.mnist import MNISTNotFoundError, cache_dir, cache_mnist
     try:
-        load_mnist(progress=False)
+        cache_mnist(progress=False)  # (no float pixels: the batch writes those once, shared_mnist.py)
     except (OSError, ValueError, MNISTNotFoundError) as error:
         return (f"MNIST cannot be loaded ({error}); set BACKPROP_DATA_DIR to a folder "
                 "with the four MNIST .gz files that this user can read")

@@ -174,3 +174,26 @@ def test_two_loaders_at_once_never_see_half_a_cache(tmp_path, private_cache):
     for run in runs:
         out, err = run.communicate(timeout=120)
         assert out.strip() == "ok" and "is not used" not in err, err[-500:]
+
+
+def test_cache_mnist_fills_the_cache_that_load_mnist_then_reads(real_dir, private_cache, monkeypatch):
+    monkeypatch.setenv("BACKPROP_DATA_DIR", str(real_dir))
+    path = loader.cache_mnist(progress=False)
+    assert path.parent == private_cache and path.is_file()
+    assert cached_file(private_cache) == path
+    arrays = saved_arrays(path)
+    assert arrays["train_images"].dtype == np.uint8 and arrays["train_images"].shape == (60_000, 784)
+    assert np.bincount(arrays["test_labels"]).tolist()[:3] == [980, 1135, 1032]
+    before = path.stat().st_mtime_ns
+    (images, labels), _ = load_mnist(progress=False)  # (read from the cache, not parsed again)
+    assert path.stat().st_mtime_ns == before
+    assert np.array_equal(images, arrays["train_images"] / 255.0)
+    assert np.array_equal(labels, arrays["train_labels"])
+
+
+def test_cache_mnist_without_the_files_names_the_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKPROP_DATA_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(loader, "MIRRORS", ())
+    with pytest.raises(loader.MNISTNotFoundError, match="nowhere"):
+        loader.cache_mnist(progress=False)
+    assert not (tmp_path / "nowhere").exists()

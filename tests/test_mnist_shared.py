@@ -9,7 +9,8 @@ import pytest
 
 from backprop import load_mnist
 from backprop.mnist import share_mnist
-from backprop.mnist.shared import SHARED_ENV, read_shared, shared_paths, files_key, write_shared
+from backprop.mnist.loader import as_pixels
+from backprop.mnist.shared import SHARED_ENV, files_key, read_shared, shared_paths, write_shared
 from backprop.mnist.source import FILES, SHA256
 
 REAL = os.environ.get("BACKPROP_DATA_DIR")
@@ -88,11 +89,11 @@ def test_no_folder_other_files_or_another_dtype_make_their_own(folder, monkeypat
 
 
 def test_write_shared_names_a_wrong_argument_and_writes_nothing(loaded, tmp_path):
+    parsed = [((images * 255).round().astype(np.uint8), labels) for images, labels in loaded]
     with pytest.raises(ValueError, match="folder"):
-        write_shared(tmp_path / "missing", DIGESTS, loaded)
-    (images, labels), test = loaded
-    with pytest.raises(ValueError, match="splits: the train part must be float64"):
-        write_shared(tmp_path, DIGESTS, [(images.astype(np.float32), labels), test])
+        write_shared(tmp_path / "missing", DIGESTS, parsed, as_pixels)
+    with pytest.raises(ValueError, match="splits: the train part must be uint8"):
+        write_shared(tmp_path, DIGESTS, [loaded[0], parsed[1]], as_pixels)
     assert list(tmp_path.iterdir()) == []
 
 

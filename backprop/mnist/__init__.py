@@ -13,7 +13,7 @@ above it:
 ``loader``         ``load_mnist``: find or download the files, verify, parse, cache
 =================  ==========================================================
 """
-from .loader import load_mnist, share_mnist
+from .loader import cache_mnist, load_mnist, share_mnist
 from .source import MNISTNotFoundError, cache_dir, data_folder
 
-__all__ = ["load_mnist", "share_mnist", "MNISTNotFoundError", "cache_dir", "data_folder"]
+__all__ = ["load_mnist", "cache_mnist", "share_mnist", "MNISTNotFoundError", "cache_dir", "data_folder"]

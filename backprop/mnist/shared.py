@@ -3,11 +3,11 @@
 Each ``load_mnist`` call turns the uint8 images into float64 pixels: about 0.3 s of
 CPU and 440 MB of fresh memory in every process. A program that starts many processes
 on the same MNIST (the autograder starts three for each student) can write the float64
-arrays once with :func:`write_shared` into a folder of its own and name that folder in
-``$BACKPROP_SHARED_PIXELS`` for the processes it starts. ``load_mnist`` then maps the
-files instead (:func:`read_shared`): the pages are read once and shared by every process,
-and each mapping is copy-on-write, so a process may change its arrays without any other
-process, or the files, seeing the change.
+arrays once with :func:`write_shared` (through ``loader.share_mnist``) into a folder of
+its own and name that folder in ``$BACKPROP_SHARED_PIXELS`` for the processes it starts.
+``load_mnist`` then maps the files instead (:func:`read_shared`): the pages are read once
+and shared by every process, and each mapping is copy-on-write, so a process may change
+its arrays without any other process, or the files, seeing the change.
 
 The folder is trusted as it stands: :func:`read_shared` checks the files' names (made
 from the SHA-256 of the four MNIST files), their dtypes and shapes, but not every byte.
@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 SHARED_ENV = "BACKPROP_SHARED_PIXELS"
 IMAGES = {"train": 60_000, "test": 10_000}  # images in each part of MNIST
 PIXELS = 784                                 # 28 x 28 pixels per image
+CHUNK = 5_000                                # images turned into pixels at a time (31 MB)
 Split = tuple[np.ndarray, np.ndarray]       # (images, labels)
 
 
@@ -40,8 +41,9 @@ def shared_paths(folder: Path, key: str) -> dict[str, Path]:
             for part in IMAGES for kind in ("images", "labels")}
 
 
-def write_shared(folder: str | os.PathLike, digests: Sequence[str], splits: Sequence[Split]) -> Path:
-    """Write ``load_mnist``'s float64 result into ``folder`` for :func:`read_shared`.
+def write_shared(folder: str | os.PathLike, digests: Sequence[str], splits: Sequence[Split],
+                 to_pixels: Callable[..., np.ndarray]) -> Path:
+    """Write the float64 pixels of parsed MNIST into ``folder`` for :func:`read_shared`.
 
     Parameters
     ----------
@@ -50,25 +52,36 @@ def write_shared(folder: str | os.PathLike, digests: Sequence[str], splits: Sequ
     digests : sequence of str
         The SHA-256 of the four MNIST files the arrays come from.
     splits : sequence of two (images, labels) pairs
-        ``load_mnist()``'s result: train, then test; images float64 of shape (n, 784).
+        The parsed arrays, train then test: uint8 images of shape (n, 784) and n labels.
+    to_pixels : function
+        ``to_pixels(images, out=array)`` writes the float64 pixels of uint8 images into
+        ``array`` (the loader's ``as_pixels``).
 
     Returns
     -------
     Path
         ``folder``, now holding four read-only ``.npy`` files.
+
+    The pixels go straight into each file's pages, ``CHUNK`` images at a time, so the
+    440 MB of float64 are never also held in this process's own memory.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"folder {str(folder)!r} is not an existing folder")
     for (part, n), (images, labels) in zip(IMAGES.items(), splits):
-        if images.dtype != np.float64 or images.shape != (n, PIXELS) or labels.shape != (n,):
-            raise ValueError(f"splits: the {part} part must be float64 images of shape ({n}, "
+        if images.dtype != np.uint8 or images.shape != (n, PIXELS) or labels.shape != (n,):
+            raise ValueError(f"splits: the {part} part must be uint8 images of shape ({n}, "
                              f"{PIXELS}) and {n} labels; got {images.dtype} {images.shape} "
                              f"and {labels.shape}")
     paths = shared_paths(folder, files_key(digests))
-    for (part, _), (images, labels) in zip(IMAGES.items(), splits):
-        for kind, array in (("images", images), ("labels", labels.astype(np.intp))):
-            np.save(paths[f"{part}_{kind}"], array)
+    for (part, n), (images, labels) in zip(IMAGES.items(), splits):
+        pixels = np.lib.format.open_memmap(paths[f"{part}_images"], mode="w+", dtype=np.float64,
+                                           shape=(n, PIXELS))
+        for start in range(0, n, CHUNK):
+            to_pixels(images[start:start + CHUNK], out=pixels[start:start + CHUNK])
+        del pixels  # (unmapped: the pages stay in the file, for every process that maps it)
+        np.save(paths[f"{part}_labels"], labels.astype(np.intp))
+        for kind in ("images", "labels"):
             paths[f"{part}_{kind}"].chmod(0o444)
     return folder
 
