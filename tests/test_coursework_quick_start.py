@@ -5,7 +5,7 @@ nbgrader's server extensions about 0.4 s more (printed by ``coursework/time_grad
 timings, not asserted here). What is checked: the package is skipped in both processes
 that read notebooks, and nbformat's validation is unchanged, because no nbformat schema
 checks a string format; the grading process never imports jupyter_server, and a stand-in
-extension refuses to load.
+extension refuses to load; setuptools is imported only when nbgrader unpacks an archive.
 """
 import json
 import subprocess
@@ -84,3 +84,22 @@ def test_the_grading_process_leaves_out_the_server_and_its_stand_ins_refuse():
     done = subprocess.run([sys.executable, "-c", SERVER], cwd=GRADING.parent,
                           capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "refused:", "True"]
+
+
+ARCHIVE = """
+import sys, zipfile
+import grading.autograde
+print("setuptools" in sys.modules)
+from nbgrader.utils import unpack_archive, unpack_tarfile, unpack_zipfile
+with zipfile.ZipFile("{folder}/sent.zip", "w") as archive:
+    archive.writestr("alice/notebook.ipynb", "{{}}")
+unpack_archive("{folder}/sent.zip", "{folder}/out", drivers=(unpack_zipfile, unpack_tarfile))
+print(open("{folder}/out/alice/notebook.ipynb").read(), "setuptools" in sys.modules)
+"""
+
+
+def test_setuptools_is_imported_only_when_nbgrader_unpacks_an_archive(tmp_path):
+    pytest.importorskip("nbgrader")
+    done = subprocess.run([sys.executable, "-c", ARCHIVE.format(folder=tmp_path)], cwd=GRADING.parent,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "{}", "True"]
