@@ -17,7 +17,10 @@ the same score, status and reason. Beside each N above 1 it prints the machine's
 speed-up for N processes of plain CPU work, run at once rather than one after the other,
 measured just before. On a virtual machine whose host runs other work it can fall well
 short of N, and a grading, mostly CPU work, gains little more than the machine gives
-while it runs (a one-second sample only hints at that). With ``--rounds R`` it does
+while it runs (a one-second sample only hints at that). It also prints the most that N
+could have gained with the CPU time it used: the machine's C cores cannot do the busy
+CPU seconds B in less than B / C, so the speed-up over the first N's W seconds is at
+most C x W / B, however well the work were spread. With ``--rounds R`` it does
 all that R times (each round times every N once, in turn, so a machine that slows down
 for a while slows every N alike) and prints each N's median speed-up, and the machine's.
 Needs what grading needs (bubblewrap, nbgrader, BACKPROP_DATA_DIR).
@@ -129,6 +132,12 @@ def machine_speedup(processes: int) -> float:
     return one_after_another / spin(processes)
 
 
+def ceiling(first_seconds: float, busy: float, cores: int | None = None) -> float:
+    """The most speed-up over ``first_seconds`` of a run that kept the machine's ``cores``
+    (default: all) busy for ``busy`` CPU seconds: it took at least ``busy / cores``."""
+    return (cores or os.cpu_count() or 1) * first_seconds / busy
+
+
 def grade(course: Path, jobs: int, time_limit: int = 60) -> tuple[dict, float, float]:
     """Grade everyone with ``--jobs``; (results, wall seconds, busy CPU seconds of the machine)."""
     started, busy = time.monotonic(), busy_seconds()
@@ -151,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="time-grading-") as folder:
         course = make_course(Path(folder), class_of(args.students, args.mix))
         first_scores, same, speedups = None, True, {jobs: [] for jobs in args.jobs}
+        ceilings = {jobs: [] for jobs in args.jobs}
         machine = {jobs: [] for jobs in args.jobs if jobs > 1}
         print(f"{args.students} students of {ASSIGNMENT} ({args.mix} class), {os.cpu_count()} cores")
         for number in range(1, args.rounds + 1):
@@ -165,13 +175,18 @@ def main(argv: list[str] | None = None) -> int:
                 for student in sorted(s for s in scores if scores[s] != first_scores.get(s)):
                     print(f"  {student}: {first_scores.get(student)} at first, {scores[student]} here")
                 speedups[jobs].append(first_seconds / seconds)
+                ceilings[jobs].append(ceiling(first_seconds, busy))
+                most = f"at most {ceilings[jobs][-1]:4.2f}x with " if jobs != args.jobs[0] else ""
                 print(f"round {number}, --jobs {jobs}: {seconds:6.1f} s, {seconds / args.students:5.2f} s "
-                      f"per student, {first_seconds / seconds:4.2f}x the first, {busy:5.1f} CPU s "
-                      f"(load average before: {load:.1f})"
+                      f"per student, {first_seconds / seconds:4.2f}x the first ({most}{busy:5.1f} CPU s; "
+                      f"load average before: {load:.1f})"
                       + (f"; the machine: {machine[jobs][-1]:4.2f}x" if jobs > 1 else ""), flush=True)
         if args.rounds > 1:
             print("median speed-up over the first --jobs: " + ", ".join(
                 f"--jobs {jobs} {statistics.median(s):4.2f}x" for jobs, s in speedups.items()))
+            print("median of the most each --jobs could gain with its CPU: " + ", ".join(
+                f"--jobs {jobs} {statistics.median(s):4.2f}x" for jobs, s in ceilings.items()
+                if jobs != args.jobs[0]))
             print("median speed-up of the machine itself: " + ", ".join(
                 f"{jobs} processes {statistics.median(s):4.2f}x" for jobs, s in machine.items()))
         print("same scores, statuses and reasons for every --jobs" if same else "SCORES DIFFER")

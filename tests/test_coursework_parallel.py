@@ -23,7 +23,8 @@ COURSE = Path(__file__).resolve().parents[1] / "coursework"
 sys.path.insert(0, str(COURSE))
 
 from example_class import CLASS  # noqa: E402
-from time_grading import ASSIGNMENT, PLAIN, class_of, finish_grading, make_course, results, start_grading  # noqa: E402
+from time_grading import (ASSIGNMENT, PLAIN, ceiling, class_of, finish_grading, make_course,  # noqa: E402
+                          results, start_grading)
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +42,12 @@ def test_the_timed_classes_cycle_through_their_submissions():
     assert {"prints_300_mb", "forges_reply_pipe"} <= set(example.values())   # attacks included
     assert "loops" not in example.values()     # it would time the limit, not the grader
     assert not any(CLASS[ASSIGNMENT][kind].status == "refused" for kind in example.values())
+
+
+def test_the_ceiling_is_the_speed_up_of_a_run_that_kept_every_core_busy():
+    assert ceiling(60.0, 66.0, cores=2) == pytest.approx(120 / 66)   # 66 CPU s need 33 s at least
+    assert ceiling(60.0, 30.0, cores=2) == pytest.approx(4.0)
+    assert ceiling(60.0, 66.0, cores=4) == pytest.approx(2 * ceiling(60.0, 66.0, cores=2))
 
 
 def grades(course: Path) -> dict:
