@@ -16,7 +16,7 @@ sub-package with its own map.
                    accuracy) and ``train``, which takes the same steps fast
 ``mnist``          (a folder) the MNIST loader: find, download, verify, cache
 ``sensitivity``    chapter 2: the gradient read as sensitivities
-``hebb``           chapter 3: the pure Hebbian rule; how alike two weight updates are
+``hebb``           chapter 3: the pure Hebbian rule; how alike two weight changes are
 ``lesson``         chapters 1-4: nudges, three avenues, Hebb, wishes sent back
 ``descent``        chapters 5-6: averaged nudges, walks downhill on two parameters
 ``recipes``        chapter 7: the training recipes the book and benchmark share

@@ -111,7 +111,7 @@ def three_avenues(net: Network, x, label: int, neuron: int, layer: int | None = 
     return Avenues(push, push, push * previous, push * net.weights[layer - 1][neuron])
 
 
-def example_update(net: Network, x, label: int, layer: int | None = None) -> np.ndarray:
+def example_weight_nudges(net: Network, x, label: int, layer: int | None = None) -> np.ndarray:
     """The weight nudges one example asks for in a layer: minus its gradient (no rate)."""
     layer = len(net.weights) if layer is None else layer
     _checked_neuron(net, layer, 0)
@@ -119,26 +119,26 @@ def example_update(net: Network, x, label: int, layer: int | None = None) -> np.
 
 
 class HebbianComparison(NamedTuple):
-    """One example's output-layer weight update beside the pure Hebbian one.
+    """One example's output-layer weight nudges beside the pure Hebbian update.
 
-    Both have rows ``factor_j * previous activations``: backprop's factor is the
+    Both have rows ``factor_j * previous activations``: the nudges' factor is the
     neuron's push ``-delta_j``, Hebb's the neuron's own activity ``a_j``.
     """
 
-    backprop: np.ndarray
+    nudges: np.ndarray
     hebbian: np.ndarray
     similarity: float
     agreement: float
 
 
 def compare_with_hebbian(net: Network, x, label: int) -> HebbianComparison:
-    """Backprop's weight update for the output layer against pre-activity x post-activity."""
+    """One example's weight nudges for the output layer against pre-activity x post-activity."""
     x = _one_example(net, x)
     activations = net.forward(x).activations
-    update = example_update(net, x[0], label)
+    nudges = example_weight_nudges(net, x[0], label)
     hebbian = hebbian_update(activations[-2][0], activations[-1][0])
-    return HebbianComparison(update, hebbian, hebbian_similarity(update, hebbian),
-                             sign_agreement(update, hebbian))
+    return HebbianComparison(nudges, hebbian, hebbian_similarity(nudges, hebbian),
+                             sign_agreement(nudges, hebbian))
 
 
 # ----- chapter 4: propagating backwards -----------------------------------------------

@@ -115,7 +115,7 @@ def test_nudges_compare_the_whole_update_with_hebb(nudges, net, data):
     nudges.example, nudges.layer, nudges.neuron = 2, 3, 4
     shown, x, label = nudges.shown(), data[0][2], int(data[1][2])
     k = lesson.compare_with_hebbian(net, x, label)
-    assert close(shown["backprop_update"], k.backprop) and close(shown["hebbian_update"], k.hebbian)
+    assert close(shown["weight_nudges"], k.nudges) and close(shown["hebbian_update"], k.hebbian)
     assert shown["similarity"] == pytest.approx(k.similarity, rel=1e-6)
     assert shown["agreement"] == pytest.approx(k.agreement, rel=1e-6)
 
@@ -126,12 +126,12 @@ def test_nudges_of_a_hidden_neuron_come_back_through_the_forward_weights(nudges,
     shown, x, label = nudges.shown(), data[0][1], int(data[1][1])
     avenues = lesson.three_avenues(net, x, label, 5, layer=layer)
     assert close(shown["weights"], avenues.weights)
-    assert close(shown["backprop_update"], lesson.example_update(net, x, label, layer))
+    assert close(shown["weight_nudges"], lesson.example_weight_nudges(net, x, label, layer))
     fwd = net.forward(x).activations
     hebb = lesson.hebbian_update(fwd[layer - 1][0], fwd[layer][0])
     assert close(shown["hebbian_update"], hebb)
     assert shown["similarity"] == pytest.approx(
-        lesson.hebbian_similarity(lesson.example_update(net, x, label, layer), hebb), rel=1e-6)
+        lesson.hebbian_similarity(lesson.example_weight_nudges(net, x, label, layer), hebb), rel=1e-6)
     pushes_after = -net.errors(x, [label])[layer][0]
     from_next = lesson.wish_parts(net.weights[layer], pushes_after)[:, 5]
     assert close(shown["own_wish_parts"], from_next)

@@ -192,7 +192,7 @@ def test_hebbian_similarity_is_the_cosine_between_updates():
     assert lesson.hebbian_similarity(a, -a) == pytest.approx(-1.0)
     assert lesson.hebbian_similarity(a, [[0.0, 5.0], [1.0, 0.0]]) == pytest.approx(0.0)
     assert lesson.hebbian_similarity([1.0, 1.0], [1.0, 0.0]) == pytest.approx(1 / np.sqrt(2))
-    with pytest.raises(ValueError, match="all-zero"):
+    with pytest.raises(ValueError, match="all zeros"):
         lesson.hebbian_similarity(a, np.zeros((2, 2)))
     with pytest.raises(ValueError, match="same shape"):
         lesson.hebbian_similarity(a, np.ones(3))
@@ -208,8 +208,8 @@ def test_compare_with_hebbian_rows_are_factors_times_previous_activations(net, e
     hidden, out = fwd.activations[2][0], fwd.activations[3][0]
     k = lesson.compare_with_hebbian(net, x, label)
     pushes = np.array([lesson.three_avenues(net, x, label, j).push for j in range(10)])
-    assert np.allclose(k.backprop, np.outer(pushes, hidden))
-    assert np.allclose(k.backprop, -net.example_gradient(x, label).weights[2])
+    assert np.allclose(k.nudges, np.outer(pushes, hidden))
+    assert np.allclose(k.nudges, -net.example_gradient(x, label).weights[2])
     assert np.allclose(k.hebbian, np.outer(out, hidden))
     # cosine of two outer products with the same right factor = cosine of the left factors
     cosine = pushes @ out / np.linalg.norm(pushes) / np.linalg.norm(out)

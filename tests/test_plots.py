@@ -112,15 +112,15 @@ def test_avenues_draw_bias_first_then_weights_and_wish_parts():
 
 def test_update_heatmap_outlines_the_chosen_row(ax):
     update = np.arange(12.0).reshape(3, 4) - 6
-    image, frame = plots.draw_update_heatmap(update, ax, "update", row=2)
+    image, frame = plots.draw_signed_heatmap(update, ax, "update", row=2)
     assert np.array_equal(image.get_array(), update) and image.get_clim() == (-6, 6)
     assert frame.get_y() == 1.5 and frame.get_visible()
-    _, hidden = plots.draw_update_heatmap(update, ax, colorbar=False)
+    _, hidden = plots.draw_signed_heatmap(update, ax, colorbar=False)
     assert not hidden.get_visible()
 
 
 def test_update_factors_show_both_rules(ax):
-    hebb, back = plots.draw_update_factors([0.2, 0.9], [0.1, -0.3], ax)
+    hebb, back = plots.draw_row_factors([0.2, 0.9], [0.1, -0.3], ax)
     assert np.allclose(heights(hebb), [0.2, 0.9]) and np.allclose(heights(back), [0.1, -0.3])
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [
@@ -199,8 +199,8 @@ def test_no_drawing_uses_text_smaller_than_the_base_font():
         plots.draw_sensitivity_heatmap(np.ones((16, 784)), 1, next(a))
         plots.draw_wiggle_curve(np.linspace(-1, 1, 5), np.zeros(5), 0.1, 0.5, next(a))
         plots.draw_change_bars(["A", "B"], [0.1, 0.2], [0.1, 0.2], next(a))
-        plots.draw_update_heatmap(np.ones((3, 4)), next(a), "update", row=1)
-        plots.draw_update_factors([0.2, 0.9], [0.1, -0.3], next(a))
+        plots.draw_signed_heatmap(np.ones((3, 4)), next(a), "update", row=1)
+        plots.draw_row_factors([0.2, 0.9], [0.1, -0.3], next(a))
         plots.draw_wish_check([0.1, -0.2], [0.1, -0.2], next(a))
         network_plots.draw_network(net.sizes, [s.activations for s in steps[::-1]], net.weights, next(a))
         network_plots.draw_notation(ax=next(a))

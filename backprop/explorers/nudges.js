@@ -48,9 +48,9 @@ function barsOrPixels(ctx, values, box, limit, outline = -1) {
   }
 }
 
-// Rows x cols update (row factor x previous activations) drawn as a heatmap, or for the
+// Rows x cols products (row factor x previous activations) drawn as a heatmap, or for the
 // pixels only the chosen neuron's row, as a 28 x 28 image. Chosen row outlined.
-function updateMap(ctx, buffer, rowFactors, before, j, box, limit) {
+function productMap(ctx, buffer, rowFactors, before, j, box, limit) {
   const rows = rowFactors.length, cols = before.length;
   if (cols === 784) {  // the pixels: only row j, on its own scale
     const values = scaled(buffer, before, rowFactors[j]), own = largest([values]);
@@ -68,7 +68,7 @@ function render({ model, el }) {
   const data = model.get("data"), limits = data.limits, sizes = data.sizes;
   const packed = {};
   for (const [name, value] of Object.entries(data)) if (value && value.shape) packed[name] = unpack(value);
-  // Scratch buffers for the products drawn, big enough for any layer's whole update.
+  // Scratch buffers for the products drawn, big enough for any layer's whole table.
   const biggest = Math.max(...[1, 2, 3].map((l) => sizes[l] * sizes[l - 1]));
   const buffer = new Float32Array(biggest), second = new Float32Array(biggest);
 
@@ -109,7 +109,7 @@ function render({ model, el }) {
     // Avenue 1, the bias (its nudge is the push itself), as one bar on the layer's push scale;
     // avenue 2, the weights, beside it.
     bars(ctx, [p], { x: AV12.x, y: AV12.y, w: 26, h: AV12.h }, limits[`push${l}`], { labels: ["bias"] });
-    barsOrPixels(ctx, scaled(buffer, before, p), { ...AV12, x: AV12.x + 40, w: AV12.w - 40 }, limits[`update${l}`]);
+    barsOrPixels(ctx, scaled(buffer, before, p), { ...AV12, x: AV12.x + 40, w: AV12.w - 40 }, limits[`nudges${l}`]);
     text(ctx, `1. bias: ${short(p)}`, AV12.x, AV12.y + AV12.h + 26, { size: 11 });
     text(ctx, `2. weights: push x a(layer ${l - 1})`, AV12.x, AV12.y + AV12.h + 41, { size: 11 });
     text(ctx, `3. asks of layer ${l - 1}`, AV3.x, 40, { bold: true });
@@ -118,9 +118,9 @@ function render({ model, el }) {
 
     // Row 2: the weight nudges beside Hebb's update, their row factors, where the push comes from.
     text(ctx, "Weight nudges: -dC/dw", BACK.x, 306, { bold: true });
-    updateMap(ctx, buffer, push, before, j, BACK, limits[`update${l}`]);
+    productMap(ctx, buffer, push, before, j, BACK, limits[`nudges${l}`]);
     text(ctx, "Hebb: activity x activity", HEBB.x, 306, { bold: true });
-    updateMap(ctx, second, f[`a${l}`], before, j, HEBB, limits[`hebb${l}`]);
+    productMap(ctx, second, f[`a${l}`], before, j, HEBB, limits[`hebb${l}`]);
     const where = l > 1 ? [`rows: neurons of layer ${l};`, `columns: layer ${l - 1}`]
                         : [`row ${j} of each (weights into`, `neuron ${j}), as 28 x 28`];
     where.forEach((words, k) => text(ctx, words, BACK.x, BACK.y + BACK.h + 14 + 15 * k, { size: 11, colour: "muted" }));
@@ -173,7 +173,7 @@ function render({ model, el }) {
     if (model.get("neuron") > most) setTrait(model, "neuron", most);
   });
   redrawOn(model, ["example", "layer", "neuron"], el, draw);
-  // For the browser tests: the avenues and row j of both updates, as just drawn.
+  // For the browser tests: the avenues and row j of Hebb's update, as just drawn.
   el.backprop = { drawn: () => ({
     desired: Array.from(drawn.desired), bias: drawn.push,
     weights: Array.from(drawn.before, (v) => drawn.push * v),

@@ -2,11 +2,11 @@
 
 For a chosen example, layer and neuron the figure shows the desired nudges of
 the outputs, the three avenues that raise the neuron's activation (its bias, its
-weights, the previous activations), and the example's whole weight update for
-that layer beside the Hebbian one, with how alike the two are.
+weights, the previous activations), and the example's weight nudges for that
+whole layer beside Hebb's update, with how alike the two are.
 
-Both updates are outer products, a row factor times the previous activations:
-backprop's row factor is the push ``-dC/dz`` each neuron gets, Hebb's is the
+Both are outer products, a row factor times the previous activations: the
+nudges' row factor is the push ``-dC/dz`` each neuron gets, Hebb's is the
 neuron's own activity. So this explorer sends only those factors (and the
 weights, for the avenues) and lets the front end multiply them as it draws,
 instead of sending a 16 x 784 array per example and layer. For a hidden layer it
@@ -54,16 +54,16 @@ def hebbian_agreement(net: Network, images, labels, fields: dict) -> tuple[np.nd
     """Cosine similarity and sign agreement of each example's weight nudges with Hebb's
     update, ``(n, 3)`` each.
 
-    Column ``c`` is layer ``LAYERS[c]``; updates from :func:`lesson.example_update`
-    and :func:`lesson.hebbian_update`.
+    Column ``c`` is layer ``LAYERS[c]``; the nudges from :func:`lesson.example_weight_nudges`,
+    Hebb's update from :func:`lesson.hebbian_update`.
     """
     similarity, agreement = np.zeros((len(images), 3)), np.zeros((len(images), 3))
     for i, (x, d) in enumerate(zip(images, labels)):
         for c, l in enumerate(LAYERS):
-            update = lesson.example_update(net, x, d, l)
+            nudges = lesson.example_weight_nudges(net, x, d, l)
             hebb = lesson.hebbian_update(fields[f"a{l - 1}"][i], fields[f"a{l}"][i])
-            similarity[i, c] = lesson.hebbian_similarity(update, hebb)
-            agreement[i, c] = lesson.sign_agreement(update, hebb)
+            similarity[i, c] = lesson.hebbian_similarity(nudges, hebb)
+            agreement[i, c] = lesson.sign_agreement(nudges, hebb)
     return similarity, agreement
 
 
@@ -72,7 +72,7 @@ def drawing_limits(net: Network, fields: dict) -> dict:
     limits = {}
     for l in LAYERS:
         push, before = np.abs(fields[f"push{l}"]), fields[f"a{l - 1}"]
-        limits[f"update{l}"] = float(np.max(push.max(axis=1) * before.max(axis=1)))
+        limits[f"nudges{l}"] = float(np.max(push.max(axis=1) * before.max(axis=1)))
         limits[f"hebb{l}"] = float(np.max(fields[f"a{l}"].max(axis=1) * before.max(axis=1)))
         limits[f"back{l}"] = float(np.max(push[:, :, None] * np.abs(net.weights[l - 1])))
         limits[f"push{l}"] = float(push.max())
@@ -148,8 +148,8 @@ class NudgeExplorer(Explorer):
                  "desired_nudges": self._field("desired"), "push": float(push[j]),
                  "bias": float(push[j]), "weights": push[j] * before,
                  "wish_parts": push[j] * weights[j],
-                 "backprop_factors": push, "hebbian_factors": self._field(f"a{l}"),
-                 "backprop_update": np.outer(push, before),
+                 "pushes": push, "hebbian_factors": self._field(f"a{l}"),
+                 "weight_nudges": np.outer(push, before),
                  "hebbian_update": np.outer(self._field(f"a{l}"), before),
                  "similarity": float(self._field("similarity")[c]),
                  "agreement": float(self._field("agreement")[c]),

@@ -208,30 +208,32 @@ def draw_avenues(avenues, ax_params=None, ax_previous=None, limits=(None, None))
     return params, previous
 
 
-def draw_update_heatmap(update, ax=None, title: str = "", limit: float | None = None,
+def draw_signed_heatmap(table, ax=None, title: str = "", limit: float | None = None,
                         row: int | None = None, colorbar: bool = True):
-    """A weight update (n_out, n_in) in blue (strengthen) and red (weaken), one row outlined."""
+    """A table (n_out, n_in), such as a layer's weight nudges, in blue (positive: strengthen)
+    and red (negative: weaken), one row outlined."""
     ax = axes_or_current(ax)
-    limit = symmetric_limit(update) if limit is None else limit
-    image = ax.imshow(update, cmap=SIGNED, vmin=-limit, vmax=limit, interpolation="nearest",
+    limit = symmetric_limit(table) if limit is None else limit
+    image = ax.imshow(table, cmap=SIGNED, vmin=-limit, vmax=limit, interpolation="nearest",
                       aspect="auto")
-    frame = plt.Rectangle((-0.5, (row or 0) - 0.5), update.shape[1], 1, fill=False,
+    frame = plt.Rectangle((-0.5, (row or 0) - 0.5), table.shape[1], 1, fill=False,
                           edgecolor="k", lw=2, visible=row is not None)
     ax.add_patch(frame)
     ax.set(title=title, xlabel="from neuron k (previous layer)", ylabel="to output neuron j",
-           yticks=range(update.shape[0]), xticks=range(0, update.shape[1], 3))
+           yticks=range(table.shape[0]), xticks=range(0, table.shape[1], 3))
     if colorbar:
         ax.figure.colorbar(image, ax=ax, shrink=0.8)
     return image, frame
 
 
-def draw_update_factors(hebbian, backprop, ax=None, limit: float | None = None):
-    """Per output neuron, the factor each rule multiplies the previous activations by."""
+def draw_row_factors(hebbian, pushes, ax=None, limit: float | None = None):
+    """Per output neuron, the factor that Hebb's update (the neuron's own activity) and the
+    weight nudges (its push) multiply the previous activations by."""
     ax = axes_or_current(ax)
     x = np.arange(len(hebbian))
     hebb = ax.bar(x - 0.2, hebbian, width=0.4, color="0.6")
-    back = ax.bar(x + 0.2, backprop, width=0.4, color=signed_colors(backprop))
-    limit = 1.1 * symmetric_limit(np.r_[hebbian, backprop]) if limit is None else limit
+    back = ax.bar(x + 0.2, pushes, width=0.4, color=signed_colors(pushes))
+    limit = 1.1 * symmetric_limit(np.r_[hebbian, pushes]) if limit is None else limit
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set(xticks=x, ylim=(-limit, limit), xlabel="output neuron j",
            ylabel="row factor", title="Each row = factor x previous activations")
