@@ -10,7 +10,7 @@ import numpy as np
 
 
 def hebbian_update(pre, post) -> np.ndarray:
-    """Pure Hebbian rule: strengthen ``j <- k`` by post-activity ``j`` times pre-activity ``k``."""
+    """Pure Hebbian rule: strengthen ``j <- k`` by ``j``'s activation (post) times ``k``'s (pre)."""
     return np.outer(np.asarray(post, dtype=np.float64), np.asarray(pre, dtype=np.float64))
 
 

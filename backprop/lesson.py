@@ -122,7 +122,7 @@ class HebbianComparison(NamedTuple):
     """One example's output-layer weight nudges beside the pure Hebbian update.
 
     Both have rows ``factor_j * previous activations``: the nudges' factor is the
-    neuron's push ``-delta_j``, Hebb's the neuron's own activity ``a_j``.
+    neuron's push ``-delta_j``, Hebb's the neuron's own activation ``a_j``.
     """
 
     nudges: np.ndarray
@@ -132,7 +132,7 @@ class HebbianComparison(NamedTuple):
 
 
 def compare_with_hebbian(net: Network, x, label: int) -> HebbianComparison:
-    """One example's weight nudges for the output layer against pre-activity x post-activity."""
+    """One example's output-layer weight nudges against Hebb's update (post x pre activation)."""
     x = _one_example(net, x)
     activations = net.forward(x).activations
     nudges = example_weight_nudges(net, x[0], label)

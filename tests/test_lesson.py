@@ -181,7 +181,7 @@ def test_one_neurons_previous_activation_avenue_matches_its_own_cost_term(net, e
     assert np.allclose(avenue, -central_slopes(term, hidden), atol=1e-8)
 
 
-def test_hebbian_update_is_post_activity_times_pre_activity():
+def test_hebbian_update_is_post_activation_times_pre_activation():
     assert np.array_equal(lesson.hebbian_update([1.0, 2.0, 0.0], [3.0, -1.0]),
                           [[3.0, 6.0, 0.0], [-1.0, -2.0, 0.0]])
 

@@ -119,12 +119,12 @@ def test_update_heatmap_outlines_the_chosen_row(ax):
     assert not hidden.get_visible()
 
 
-def test_update_factors_show_both_rules(ax):
+def test_row_factors_show_both_rules(ax):
     hebb, back = plots.draw_row_factors([0.2, 0.9], [0.1, -0.3], ax)
     assert np.allclose(heights(hebb), [0.2, 0.9]) and np.allclose(heights(back), [0.1, -0.3])
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [
-        "Hebbian: own activity", "weight nudges: push (blue up, red down)"]
+        "Hebbian: own activation", "weight nudges: push (blue up, red down)"]
     swatches = {tuple(s.get_facecolor()) for s in legend.findobj(matplotlib.patches.Rectangle)}
     assert {matplotlib.colors.to_rgba(c) for c in (plots.UP, plots.DOWN)} <= swatches
 

@@ -43,6 +43,13 @@ RULES = {
                               r"|activation function|\blines?\b|`m`|\bm\b", re.I),
         "never": re.compile(r"measur|wiggl|finite|numerical", re.I),
     },
+    # a neuron's output is its "activation", in the Hebbian sections too (chapters 3-4)
+    "activity": {
+        "word": re.compile(r"\bactivit(?:y|ies)\b", re.I),
+        "phrases": re.compile(r"(?!)"),   # no fixed phrase keeps it
+        "context": None,
+        "never": None,
+    },
 }
 
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n- |\n\d+\. ")

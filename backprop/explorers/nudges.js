@@ -91,7 +91,7 @@ function render({ model, el }) {
     neuron.value = j;
     const f = fieldsOf(packed, i), W = packed[`W${l}`];
     const push = f[`push${l}`], before = f[`a${l - 1}`], p = push[j];
-    drawn = { push: p, before, weightsRow: row(W, j), activity: f[`a${l}`][j], desired: f.desired };
+    drawn = { push: p, before, weightsRow: row(W, j), activation: f[`a${l}`][j], desired: f.desired };
     const ctx = pad.ctx;
     clear(pad);
 
@@ -119,7 +119,7 @@ function render({ model, el }) {
     // Row 2: the weight nudges beside Hebb's update, their row factors, where the push comes from.
     text(ctx, "Weight nudges: -dC/dw", BACK.x, 306, { bold: true });
     productMap(ctx, buffer, push, before, j, BACK, limits[`nudges${l}`]);
-    text(ctx, "Hebb: activity x activity", HEBB.x, 306, { bold: true });
+    text(ctx, "Hebb: activation x activation", HEBB.x, 306, { bold: true });
     productMap(ctx, second, f[`a${l}`], before, j, HEBB, limits[`hebb${l}`]);
     const where = l > 1 ? [`rows: neurons of layer ${l};`, `columns: layer ${l - 1}`]
                         : [`row ${j} of each (weights into`, `neuron ${j}), as 28 x 28`];
@@ -130,8 +130,8 @@ function render({ model, el }) {
     const comparison = `Whole layer ${l}, weight nudges vs Hebb: cosine similarity ${f.similarity[c].toFixed(3)}, ` +
       `same sign for ${(100 * f.agreement[c]).toFixed(0)}% of the weights.`;
     const why = l === 3
-      ? "Output layer: Hebb's factor is the neuron's own activity, the nudges' its push: up for the right digit, down for the others."
-      : "Hidden layer: the push is not the neuron's own activity; it comes back from the next layer through the forward weights.";
+      ? "Output layer: Hebb's factor is the neuron's own activation, the nudges' its push: up for the right digit, down for the others."
+      : "Hidden layer: the push is not the neuron's own activation; it comes back from the next layer through the forward weights.";
     summary.replaceChildren(Object.assign(document.createElement("b"), { textContent: comparison }), " " + why);
     message.textContent = "";
     const guess = f.a3.indexOf(Math.max(...f.a3));
@@ -142,10 +142,10 @@ function render({ model, el }) {
       `for the push times its weights. ${comparison}`);
   }
 
-  // Row factors of both: Hebb's (own activity, 0 to 1) over the nudges' (the push).
-  function drawFactors(ctx, activity, push, j, pushLimit) {
-    text(ctx, "Row factors: Hebb (activity)", FACTORS.x, 306, { bold: true });
-    bars(ctx, activity, { x: FACTORS.x, y: FACTORS.y, w: FACTORS.w, h: 120 }, 1);
+  // Row factors of both: Hebb's (own activation, 0 to 1) over the nudges' (the push).
+  function drawFactors(ctx, activation, push, j, pushLimit) {
+    text(ctx, "Row factors: Hebb (activation)", FACTORS.x, 306, { bold: true });
+    bars(ctx, activation, { x: FACTORS.x, y: FACTORS.y, w: FACTORS.w, h: 120 }, 1);
     text(ctx, "nudges (push = -dC/dz)", FACTORS.x, FACTORS.y + 80, { bold: true });
     bars(ctx, push, { x: FACTORS.x, y: FACTORS.y + 95, w: FACTORS.w, h: 90 }, pushLimit, { outline: j });
   }
@@ -178,7 +178,7 @@ function render({ model, el }) {
     desired: Array.from(drawn.desired), bias: drawn.push,
     weights: Array.from(drawn.before, (v) => drawn.push * v),
     wish_parts: Array.from(drawn.weightsRow, (v) => drawn.push * v),
-    hebbian_row: Array.from(drawn.before, (v) => drawn.activity * v),
+    hebbian_row: Array.from(drawn.before, (v) => drawn.activation * v),
   }) };
   return () => {};
 }

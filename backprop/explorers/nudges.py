@@ -7,12 +7,12 @@ whole layer beside Hebb's update, with how alike the two are.
 
 Both are outer products, a row factor times the previous activations: the
 nudges' row factor is the push ``-dC/dz`` each neuron gets, Hebb's is the
-neuron's own activity. So this explorer sends only those factors (and the
+neuron's own activation. So this explorer sends only those factors (and the
 weights, for the avenues) and lets the front end multiply them as it draws,
 instead of sending a 16 x 784 array per example and layer. For a hidden layer it
 also shows where a neuron's push comes from: the pushes of the next layer sent
-back through the forward weights (the parts of its wish), not the neuron's own activity. That is where
-the Hebbian analogy breaks.
+back through the forward weights (the parts of its wish), not the neuron's own
+activation. That is where the Hebbian analogy breaks.
 """
 from __future__ import annotations
 

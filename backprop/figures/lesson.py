@@ -227,7 +227,7 @@ def draw_signed_heatmap(table, ax=None, title: str = "", limit: float | None = N
 
 
 def draw_row_factors(hebbian, pushes, ax=None, limit: float | None = None):
-    """Per output neuron, the factor that Hebb's update (the neuron's own activity) and the
+    """Per output neuron, the factor that Hebb's update (the neuron's own activation) and the
     weight nudges (its push) multiply the previous activations by."""
     ax = axes_or_current(ax)
     x = np.arange(len(hebbian))
@@ -239,7 +239,7 @@ def draw_row_factors(hebbian, pushes, ax=None, limit: float | None = None):
            ylabel="row factor", title="Each row = factor x previous activations")
     up_and_down = (Patch(color=UP), Patch(color=DOWN))        # one swatch of each sign
     ax.legend([hebb, up_and_down],
-              ["Hebbian: own activity", "weight nudges: push (blue up, red down)"],
+              ["Hebbian: own activation", "weight nudges: push (blue up, red down)"],
               handler_map={tuple: HandlerTuple(ndivide=None)}, loc="lower left")
     return hebb, back
 
