@@ -73,6 +73,7 @@ def test_final_accuracies_show_each_seed_and_the_mean_with_its_spread():
         s = rp.spread(100 * np.asarray(values))
         assert f"{s.mean:.1f} ± {s.std:.1f}" in texts
     assert len(ax.lines) >= 5   # one line per seed joins the pairs
+    assert "mean ± 1 standard deviation" in ax.get_xlabel()   # what the bar is, on the figure
     bottom, top = ax.get_ylim()
     assert bottom < 40 and top > 96
     plt.close(fig)

@@ -127,6 +127,7 @@ def draw_final_accuracies(finals: dict, ax=None, percent: bool = True, colors=No
                                    bbox=dict(boxstyle="round,pad=0.15", fc="white",
                                              ec="none")))
     ax.set(xticks=range(len(values)), xticklabels=list(finals), xlim=(-0.5, len(values) - 0.1),
+           xlabel="dots: one run per seed; diamond and bar: their mean ± 1 standard deviation",
            ylabel="final test accuracy (%)" if percent else "final test accuracy",
            ylim=_limits(np.concatenate(values), margin=0.15))
     return artists
