@@ -16,4 +16,5 @@ above it:
 from .loader import cache_mnist, load_mnist, share_mnist
 from .source import MNISTNotFoundError, cache_dir, data_folder
 
-__all__ = ["load_mnist", "cache_mnist", "share_mnist", "MNISTNotFoundError", "cache_dir", "data_folder"]
+__all__ = ["load_mnist", "cache_mnist", "share_mnist", "MNISTNotFoundError", "cache_dir",
+           "data_folder"]

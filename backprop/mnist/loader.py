@@ -192,7 +192,7 @@ def cache_mnist(progress: bool = True) -> Path:
 
     The files are found (or downloaded) and checked as ``load_mnist`` finds and checks
     them, and parsed into the cache if it does not hold them yet: what a program that
-    starts other processes on MNIST (a grader) does first, for a tenth of a
+    starts other processes on MNIST (a grader) does first, in a fraction of a
     ``load_mnist`` call's time. Returns the cache file's path.
     """
     paths, digests = verified_files(data_folder(None), MIRRORS, SHA256, progress)
