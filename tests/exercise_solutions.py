@@ -62,7 +62,7 @@ CHECKERS = {
     "layer_backward": (ex.check_layer_backward,
                        lambda d, W, z: (W.T @ d) * sigmoid(z) * (1 - sigmoid(z)),
                        lambda d, W, z: W.T @ d, "3 neurons back to 3"),
-    "sum_of_wishes": (ex.check_sum_of_wishes, lambda W, v: W.T @ v,
+    "wishes_from_pushes": (ex.check_wishes_from_pushes, lambda W, v: W.T @ v,
                       lambda W, v: W.T @ v / len(v), "two outputs that disagree"),
     "average_gradient": (ex.check_average_gradient, lambda grads: sum(grads) / len(grads),
                          lambda grads: sum(grads), "three 2x3 gradients"),

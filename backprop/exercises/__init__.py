@@ -23,13 +23,13 @@ from .gradients import (check_accuracy, check_average_gradient, check_chain_rule
                         check_line_fit_gradient, check_mini_batches, check_numerical_gradient,
                         check_sgd_step)
 from .lesson import (check_desired_nudges, check_example_cost, check_layer_backward,
-                     check_sigmoid, check_sigmoid_prime, check_sum_of_wishes, check_weight_nudges,
-                     check_wiggle_estimate)
+                     check_sigmoid, check_sigmoid_prime, check_weight_nudges,
+                     check_wiggle_estimate, check_wishes_from_pushes)
 
 __all__ = [
     "check_sigmoid", "check_example_cost", "check_sigmoid_prime", "check_wiggle_estimate",
     "check_desired_nudges", "check_weight_nudges", "check_layer_backward",
-    "check_sum_of_wishes", "check_average_gradient", "check_numerical_gradient",
+    "check_wishes_from_pushes", "check_average_gradient", "check_numerical_gradient",
     "check_mini_batches", "check_sgd_step", "check_accuracy", "check_chain_rule",
     "check_line_fit_gradient",
 ]

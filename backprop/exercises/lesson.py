@@ -122,7 +122,7 @@ def check_layer_backward(fn: Callable) -> bool:
                            "each neuron's slope sigmoid'(z).")
 
 
-def check_sum_of_wishes(fn: Callable) -> bool:
+def check_wishes_from_pushes(fn: Callable) -> bool:
     """Check ``fn(W_next, pushes_next)``: this layer's wishes, every next-layer neuron's part added up."""
     W = Network(seed=0).weights[-1]
     trials = [("one output neuron", np.array([[0.5, -1.0, 2.0]]), np.array([0.3])),
@@ -130,6 +130,6 @@ def check_sum_of_wishes(fn: Callable) -> bool:
               ("the digit network's last layer", W, _rng(4).normal(size=10)),
               ("no pushes at all", W, np.zeros(10))]
     cases = [Case(name, (w, v), wishes_from_pushes(w, v)) for name, w, v in trials]
-    return run_checks("check_sum_of_wishes", fn, cases, arg_names=["W_next", "pushes_next"],
+    return run_checks("check_wishes_from_pushes", fn, cases, arg_names=["W_next", "pushes_next"],
                       hint="neuron k's wish gets W_next[j, k] * pushes_next[j] from every neuron j "
                            "of the next layer; add them up (W_next.T @ pushes_next does it at once).")
