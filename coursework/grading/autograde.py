@@ -40,18 +40,21 @@ def lock_while_open(course: str, db_url: str | None) -> None:
         try:
             opening(book, *args, **kwargs)
         except BaseException:
-            closed(book, close=False)
+            forget(book)  # (it never opened: nothing to close)
             raise
 
-    def closed(book, close: bool = True) -> None:
+    def closed(book) -> None:
         try:
-            if close:
-                closing(book)
+            closing(book)
         finally:
-            if id(book) in open_books:
-                open_books.discard(id(book))
-                if not open_books:
-                    held.close()
+            forget(book)
+
+    def forget(book) -> None:
+        """No longer count ``book`` as open; the last one gives the lock back."""
+        if id(book) in open_books:
+            open_books.discard(id(book))
+            if not open_books:
+                held.close()
 
     Gradebook.__init__, Gradebook.close = opened, closed
 
