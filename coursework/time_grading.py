@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="time-grading-") as folder:
         course = make_course(Path(folder), class_of(args.students, args.mix))
         first_scores, same, speedups = None, True, {jobs: [] for jobs in args.jobs}
-        ceilings = {jobs: [] for jobs in args.jobs}
+        ceilings = {jobs: [] for jobs in args.jobs[1:]}   # (the first is what they are measured by)
         machine = {jobs: [] for jobs in args.jobs if jobs > 1}
         print(f"{args.students} students of {ASSIGNMENT} ({args.mix} class), {os.cpu_count()} cores")
         for number in range(1, args.rounds + 1):
@@ -175,8 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                 for student in sorted(s for s in scores if scores[s] != first_scores.get(s)):
                     print(f"  {student}: {first_scores.get(student)} at first, {scores[student]} here")
                 speedups[jobs].append(first_seconds / seconds)
-                ceilings[jobs].append(ceiling(first_seconds, busy))
-                most = f"at most {ceilings[jobs][-1]:4.2f}x with " if jobs != args.jobs[0] else ""
+                most = ""
+                if jobs in ceilings:
+                    ceilings[jobs].append(ceiling(first_seconds, busy))
+                    most = f"at most {ceilings[jobs][-1]:4.2f}x with "
                 print(f"round {number}, --jobs {jobs}: {seconds:6.1f} s, {seconds / args.students:5.2f} s "
                       f"per student, {first_seconds / seconds:4.2f}x the first ({most}{busy:5.1f} CPU s; "
                       f"load average before: {load:.1f})"
@@ -185,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             print("median speed-up over the first --jobs: " + ", ".join(
                 f"--jobs {jobs} {statistics.median(s):4.2f}x" for jobs, s in speedups.items()))
             print("median of the most each --jobs could gain with its CPU: " + ", ".join(
-                f"--jobs {jobs} {statistics.median(s):4.2f}x" for jobs, s in ceilings.items()
-                if jobs != args.jobs[0]))
+                f"--jobs {jobs} {statistics.median(s):4.2f}x" for jobs, s in ceilings.items()))
             print("median speed-up of the machine itself: " + ", ".join(
                 f"{jobs} processes {statistics.median(s):4.2f}x" for jobs, s in machine.items()))
         print("same scores, statuses and reasons for every --jobs" if same else "SCORES DIFFER")
